@@ -5,7 +5,7 @@ export const invitation = z.object({
   id,
   email: z.string().nullable(),
   role,
-  createdBy: id,
+  createdBy: id.nullable(),
   createdAt: timestamp,
   expiresAt: timestamp,
   usedAt: timestamp.nullable(),

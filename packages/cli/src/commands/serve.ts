@@ -1,0 +1,61 @@
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { ConfigError, loadConfig, startServer, type RunningServer } from '@hangar/server';
+
+/** The web app built beside this package in the monorepo. */
+const bundledWebDir = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('Start the Hangar server (configuration from HANGAR_* environment variables)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  hangar serve                                  # http://127.0.0.1:7700, SQLite in the data dir
+  HANGAR_PORT=8080 HANGAR_AUTH=none hangar serve
+  HANGAR_DATABASE_URL=postgres://hangar@db/hangar hangar serve`,
+    )
+    .action(async () => {
+      let config;
+      try {
+        config = loadConfig(process.env, { webDir: bundledWebDir });
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const server = await startServer(config);
+      process.stderr.write(banner(server, config.auth, config.dataDir));
+      stopOnSignals(server);
+    });
+}
+
+function banner(server: RunningServer, auth: string, dataDir: string): string {
+  const lines = [``, `  Hangar is listening on ${server.url}`, `  Data: ${dataDir}`];
+  if (auth === 'none') lines.push(`  Authentication is OFF (HANGAR_AUTH=none): loopback only.`);
+  if (server.setupUrl) {
+    lines.push(``, `  First run: open this one-time link to create the admin account:`, `    ${server.setupUrl}`);
+  }
+  return `${lines.join('\n')}\n\n`;
+}
+
+/** SIGTERM/SIGINT close the server gracefully (in-flight requests finish); a second signal exits at once. */
+function stopOnSignals(server: RunningServer): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    server.app.log.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.app.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import envPaths from 'env-paths';
+import { z } from 'zod';
+import { configSchema, envNames, type Config } from './schema.js';
+
+export { type Config, envNames } from './schema.js';
+
+/** Raised with one line per bad value, so a person can fix them all at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads configuration once at boot: defaults, then the JSON file named by
+ * HANGAR_CONFIG, then environment variables (highest precedence).
+ */
+export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  const fromFile = env.HANGAR_CONFIG ? readConfigFile(env.HANGAR_CONFIG, problems) : {};
+  const fromEnv: Record<string, string> = {};
+  for (const [key, name] of Object.entries(envNames)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') fromEnv[key] = value;
+  }
+  const merged: Record<string, unknown> = { ...defaults, ...fromFile, ...fromEnv };
+  merged.dataDir = resolve(String(merged.dataDir ?? envPaths('hangar', { suffix: '' }).data));
+  merged.host ??= '127.0.0.1';
+  merged.port ??= 7700;
+  merged.auth ??= 'password';
+  merged.logLevel ??= 'info';
+  merged.databaseUrl ??= `sqlite:${join(String(merged.dataDir), 'hangar.db')}`;
+
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(describeIssue(issue, fromEnv, merged));
+    throw new ConfigError(problems);
+  }
+  const config = parsed.data;
+  if (config.auth === 'none' && !isLoopback(config.host)) {
+    problems.push(
+      `${envNames.auth}=none is only allowed when Hangar listens on loopback; ${envNames.host} is "${config.host}". ` +
+        `Use ${envNames.host}=127.0.0.1 or ${envNames.auth}=password.`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function readConfigFile(path: string, problems: string[]): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    problems.push(`HANGAR_CONFIG (${path}): must hold a JSON object`);
+  } catch (error) {
+    problems.push(`HANGAR_CONFIG (${path}): cannot be read as JSON: ${(error as Error).message}`);
+  }
+  return {};
+}
+
+function describeIssue(issue: z.core.$ZodIssue, fromEnv: Record<string, string>, merged: Record<string, unknown>) {
+  const key = String(issue.path[0] ?? '');
+  if (issue.code === 'unrecognized_keys') return `config file: unknown keys ${issue.keys.join(', ')}`;
+  const name = key in envNames ? envNames[key as keyof Config] : key;
+  const where = key in fromEnv ? name : `${name} (config file "${key}")`;
+  return `${where}: ${issue.message} (got ${JSON.stringify(merged[key])})`;
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}

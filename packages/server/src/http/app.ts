@@ -1,0 +1,49 @@
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { errors } from '../errors.js';
+import { authHook } from './auth.js';
+import { handleError } from './error-handler.js';
+import { registerOpenApi } from './openapi.js';
+import { authRoutes } from './routes/auth.js';
+import { groupRoutes } from './routes/groups.js';
+import { healthRoutes } from './routes/health.js';
+import { invitationRoutes } from './routes/invitations.js';
+import { meRoutes } from './routes/me.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
+import type { App, AppContext } from './types.js';
+import { registerWebApp } from './web.js';
+
+/** Bodies above this many bytes are refused with 413 (uploads get their own limit). */
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['logger']): Promise<App> {
+  const app = Fastify({
+    logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Request ids in logs, without trusting one a client sends.
+    genReqId: () => Math.random().toString(36).slice(2, 10),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.decorateRequest('principal', null);
+
+  await app.register(cookie);
+  await registerOpenApi(app);
+  app.addHook('onRequest', authHook(ctx));
+
+  for (const routes of [healthRoutes, authRoutes, meRoutes, tokenRoutes, userRoutes, groupRoutes, invitationRoutes]) {
+    await routes(app, ctx);
+  }
+
+  const hasWeb = await registerWebApp(app, ctx.config.webDir);
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (path === '/api' || path.startsWith('/api/')) throw errors.routeNotFound(request.method, path);
+    if (hasWeb && (request.method === 'GET' || request.method === 'HEAD')) return reply.sendFile('index.html');
+    return reply.status(404).type('text/plain').send(hasWeb ? 'Not found' : 'Not found: the web app is not built (run `npm run build`).');
+  });
+  return app;
+}

@@ -1,0 +1,23 @@
+import type { FastifyServerOptions } from 'fastify';
+import type { Config } from '../config/index.js';
+
+// Query parameters that carry secrets (invitation and setup links).
+const SECRET_QUERY = /([?&](?:token|setupToken|secret)=)[^&]*/gi;
+
+/** Structured JSON logs (pino) that never carry a secret: no headers, redacted bodies and query tokens. */
+export function loggerOptions(config: Pick<Config, 'logLevel'>): NonNullable<FastifyServerOptions['logger']> {
+  return {
+    level: config.logLevel,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.token'],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string }) => ({
+        method: req.method,
+        url: req.url.replace(SECRET_QUERY, '$1[redacted]'),
+        address: req.ip,
+      }),
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyServerOptions } from 'fastify';
+import type { Config } from './config/index.js';
+import { buildApp } from './http/app.js';
+import { loggerOptions } from './http/logger.js';
+import type { App } from './http/types.js';
+import type { Clock } from './services/clock.js';
+import { createServices, type Services } from './services/index.js';
+import { openStore, type Store } from './store/database.js';
+
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:7700 */
+  url: string;
+  /** One-time link to create the first admin, while no user exists. */
+  setupUrl: string | undefined;
+  app: App;
+  services: Services;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  /** Fastify logger option; defaults to JSON logs on stdout at the configured level. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Opens the store, applies migrations, and listens. */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const store = openStore(config.databaseUrl);
+  try {
+    await store.migrate();
+    const services = createServices(store, options.clock);
+    const app = await buildApp({ config, services, store }, options.logger ?? loggerOptions(config));
+    await app.listen({ host: config.host, port: config.port });
+    const url = baseUrl(config, app);
+    const setupUrl = await announceSetup(config, services, url);
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      setupUrl,
+      app,
+      services,
+      store,
+      close: () => (closing ??= app.close().then(() => store.close())),
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+function baseUrl(config: Config, app: App): string {
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  return `http://${host}:${port}`;
+}
+
+/**
+ * With no user yet, makes the one-time setup link and also writes it to
+ * `<data dir>/setup-url` (mode 0600) for servers started without a terminal.
+ */
+async function announceSetup(config: Config, services: Services, url: string): Promise<string | undefined> {
+  const file = join(config.dataDir, 'setup-url');
+  const token = config.auth === 'password' ? await services.auth.prepareSetup() : undefined;
+  if (!token) {
+    rmSync(file, { force: true });
+    return undefined;
+  }
+  const setupUrl = new URL(`/setup?token=${encodeURIComponent(token)}`, config.publicUrl ?? url).toString();
+  writeFileSync(file, `${setupUrl}\n`, { mode: 0o600 });
+  return setupUrl;
+}

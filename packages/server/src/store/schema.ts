@@ -1,0 +1,91 @@
+/**
+ * Row types of every table. Timestamps are ISO-8601 text (UTC, millisecond
+ * precision) in both dialects, so they compare correctly as strings.
+ */
+export interface UsersTable {
+  id: string;
+  username: string;
+  display_name: string;
+  email: string | null;
+  role: 'admin' | 'member';
+  /** argon2id hash; null for the built-in user of HANGAR_AUTH=none. */
+  password_hash: string | null;
+  created_at: string;
+  updated_at: string;
+  disabled_at: string | null;
+  /** Set when failed logins reached the lock-out threshold; cleared by an admin. */
+  locked_at: string | null;
+  /** Failed logins before this instant no longer count (an admin unlocked the account). */
+  login_cleared_at: string | null;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie secret; the secret itself is never stored. */
+  id: string;
+  user_id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  address: string;
+  user_agent: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface GroupsTable {
+  id: string;
+  name: string;
+  description: string;
+  created_at: string;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+  added_at: string;
+}
+
+export interface InvitationsTable {
+  id: string;
+  token_hash: string;
+  email: string | null;
+  role: 'admin' | 'member';
+  created_by: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  used_by: string | null;
+  revoked_at: string | null;
+}
+
+export type LoginOutcome = 'success' | 'bad_credentials' | 'throttled' | 'locked' | 'disabled';
+
+export interface LoginAttemptsTable {
+  id: string;
+  /** As typed (lowercased), whether or not such a user exists. */
+  username: string;
+  user_id: string | null;
+  address: string;
+  outcome: LoginOutcome;
+  created_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  invitations: InvitationsTable;
+  login_attempts: LoginAttemptsTable;
+}
