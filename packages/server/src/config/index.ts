@@ -40,17 +40,15 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(describeIssue(issue, fromEnv, merged));
-    throw new ConfigError(problems);
   }
-  const config = parsed.data;
-  if (config.auth === 'none' && !isLoopback(config.host)) {
+  if (merged.auth === 'none' && !isLoopback(String(merged.host))) {
     problems.push(
-      `${envNames.auth}=none is only allowed when Hangar listens on loopback; ${envNames.host} is "${config.host}". ` +
+      `${envNames.auth}=none is only allowed when Hangar listens on loopback; ${envNames.host} is "${String(merged.host)}". ` +
         `Use ${envNames.host}=127.0.0.1 or ${envNames.auth}=password.`,
     );
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return parsed.data;
 }
 
 function readConfigFile(path: string, problems: string[]): Record<string, unknown> {

@@ -12,7 +12,7 @@ import { invitationRoutes } from './routes/invitations.js';
 import { meRoutes } from './routes/me.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
-import type { App, AppContext } from './types.js';
+import type { App, AppContext, RouteEntry } from './types.js';
 import { registerWebApp } from './web.js';
 
 /** Bodies above this many bytes are refused with 413 (uploads get their own limit). */
@@ -29,6 +29,13 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   app.decorateRequest('principal', null);
+  const catalog: RouteEntry[] = [];
+  app.decorate('routeCatalog', catalog);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const access = route.config?.access ?? (route.url.startsWith('/api/docs') ? 'public' : 'user');
+    for (const method of methods) if (method !== 'HEAD') catalog.push({ method, url: route.url, access });
+  });
 
   await app.register(cookie);
   await registerOpenApi(app);

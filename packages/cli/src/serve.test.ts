@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const children = new Set<ChildProcess>();
+
+function serve(env: Record<string, string>) {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first (npm test does).`);
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = async (pattern: RegExp, ms = 15_000) => {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      const match = pattern.exec(output);
+      if (match) return match;
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no ${pattern} in output:\n${output}`);
+  };
+  return { child, exited, waitFor, output: () => output };
+}
+
+afterEach(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  children.clear();
+});
+
+describe('hangar serve', () => {
+  it('starts with embedded defaults, prints the setup link, serves the app, and stops on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hangar-cli-'));
+    try {
+      const server = serve({ HANGAR_DATA_DIR: dataDir, HANGAR_PORT: '0' });
+      const [, url] = await server.waitFor(/listening on (http:\/\/\S+)/);
+      const [, setupUrl] = await server.waitFor(/(http:\/\/\S+\/setup\?token=\S+)/);
+      expect((await fetch(`${url}/api/health`)).status).toBe(200);
+      expect((await fetch(`${url}/api/ready`)).status).toBe(200);
+      expect(existsSync(join(dataDir, 'hangar.db'))).toBe(true);
+      expect(statSync(join(dataDir, 'setup-url')).mode & 0o777).toBe(0o600);
+      const page = await fetch(setupUrl!);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="root">');
+      // The setup token is a secret: it appears in the banner, never in a log line.
+      const logLines = server.output().split('\n').filter((l) => l.startsWith('{'));
+      expect(logLines.length).toBeGreaterThan(0);
+      expect(logLines.join('\n')).not.toContain(new URL(setupUrl!).searchParams.get('token'));
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a bad configuration with one line per problem and exit code 2', async () => {
+    const server = serve({ HANGAR_DATA_DIR: tmpdir(), HANGAR_PORT: 'eighty', HANGAR_AUTH: 'none', HANGAR_HOST: '0.0.0.0' });
+    expect(await server.exited).toBe(2);
+    expect(server.output()).toContain('HANGAR_PORT: must be a number');
+    expect(server.output()).toContain('HANGAR_AUTH=none is only allowed when Hangar listens on loopback');
+  });
+});

@@ -1,0 +1,50 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './index.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('has embedded defaults: loopback, port 7700, password auth, SQLite in the data dir', () => {
+    const config = loadConfig({ HANGAR_DATA_DIR: '/srv/hangar' });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 7700, auth: 'password', dataDir: '/srv/hangar' });
+    expect(config.databaseUrl).toBe('sqlite:/srv/hangar/hangar.db');
+  });
+
+  it('names every bad value with what to fix', () => {
+    const found = problems({ HANGAR_PORT: 'abc', HANGAR_AUTH: 'maybe', HANGAR_DATABASE_URL: 'mysql://x' });
+    expect(found).toHaveLength(3);
+    expect(found.find((p) => p.startsWith('HANGAR_PORT'))).toContain('must be a number');
+    expect(found.find((p) => p.startsWith('HANGAR_AUTH'))).toContain('"password" or "none"');
+    expect(found.find((p) => p.startsWith('HANGAR_DATABASE_URL'))).toContain('postgres://');
+    expect(problems({ HANGAR_PORT: '70000' })[0]).toContain('between 0 and 65535');
+  });
+
+  it('refuses HANGAR_AUTH=none unless bound to loopback', () => {
+    expect(problems({ HANGAR_AUTH: 'none', HANGAR_HOST: '0.0.0.0' })[0]).toContain('only allowed when Hangar listens on loopback');
+    expect(problems({ HANGAR_AUTH: 'none', HANGAR_HOST: '::1' })).toEqual([]);
+    expect(problems({ HANGAR_AUTH: 'none', HANGAR_HOST: 'localhost' })).toEqual([]);
+  });
+
+  it('reads a JSON config file, with the environment taking precedence', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-config-'));
+    const file = join(dir, 'hangar.json');
+    writeFileSync(file, JSON.stringify({ port: 8080, host: '0.0.0.0', logLevel: 'warn' }));
+    const config = loadConfig({ HANGAR_CONFIG: file, HANGAR_PORT: '9090' });
+    expect(config).toMatchObject({ port: 9090, host: '0.0.0.0', logLevel: 'warn' });
+    writeFileSync(file, JSON.stringify({ prot: 1 }));
+    expect(problems({ HANGAR_CONFIG: file })[0]).toContain('unknown keys prot');
+    writeFileSync(file, '{ nope');
+    expect(problems({ HANGAR_CONFIG: file })[0]).toContain('cannot be read as JSON');
+  });
+});
