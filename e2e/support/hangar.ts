@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+const WEB = fileURLToPath(new URL('../../packages/web/dist/index.html', import.meta.url));
+
+export interface HangarProcess {
+  url: string;
+  setupUrl: string | undefined;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** The real `hangar serve`, as a user starts it, on a random port with its own data dir. */
+export async function startHangar(env: Record<string, string> = {}): Promise<HangarProcess> {
+  for (const file of [BIN, WEB]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` (npm run test:e2e does).`);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'hangar-e2e-'));
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'serve'], {
+    env: { PATH: process.env.PATH ?? '', HANGAR_DATA_DIR: dataDir, HANGAR_PORT: '0', HANGAR_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 20_000;
+  while (!/listening on http/.test(output)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`hangar serve did not start:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 20)); // let the rest of the banner arrive
+  return {
+    url: /listening on (http:\/\/\S+)/.exec(output)![1]!,
+    setupUrl: /(http:\/\/\S+\/setup\?token=\S+)/.exec(output)?.[1],
+    output: () => output,
+    stop,
+  };
+}

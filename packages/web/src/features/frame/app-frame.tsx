@@ -1,0 +1,44 @@
+import { Link, NavLink, Outlet } from 'react-router-dom';
+import { useAuthStatus } from '../../api/auth';
+import { useIsAdmin } from '../auth/session';
+import { UserMenu } from './user-menu';
+
+function navClass({ isActive }: { isActive: boolean }): string {
+  return isActive ? 'nav-link active' : 'nav-link';
+}
+
+/** Header, navigation and footer around every page of the logged-in app. */
+export function AppFrame() {
+  const isAdmin = useIsAdmin();
+  const version = useAuthStatus().data?.version;
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/" className="brand">
+          Hangar
+        </Link>
+        <nav aria-label="Main" className="nav">
+          <NavLink to="/" end className={navClass}>
+            Workspaces
+          </NavLink>
+          <NavLink to="/account" className={navClass}>
+            Account
+          </NavLink>
+          {isAdmin ? (
+            <NavLink to="/admin/people" className={navClass}>
+              People
+            </NavLink>
+          ) : null}
+        </nav>
+        <UserMenu />
+      </header>
+      <main id="main" className="content" tabIndex={-1}>
+        <Outlet />
+      </main>
+      <footer className="footer muted small">Hangar{version ? ` ${version}` : ''}</footer>
+    </div>
+  );
+}
