@@ -7,7 +7,10 @@ import { startHangar, type HangarProcess } from './support/hangar.js';
 
 // The README's screenshots are refreshed with HANGAR_UPDATE_SCREENSHOTS=1; other runs keep theirs in test-results/.
 const SCREENSHOTS = fileURLToPath(
-  new URL(process.env.HANGAR_UPDATE_SCREENSHOTS === '1' ? '../docs/screenshots/' : '../test-results/screenshots/', import.meta.url),
+  new URL(
+    process.env.HANGAR_UPDATE_SCREENSHOTS === '1' ? '../docs/screenshots/' : '../test-results/screenshots/',
+    import.meta.url,
+  ),
 );
 const ADMIN = { username: 'ada', password: 'correct horse battery', displayName: 'Ada Lovelace' };
 
@@ -87,9 +90,13 @@ describe('first run, login and API tokens in the browser', () => {
       await fresh.getByLabel('Password').fill(`wrong password ${i}`);
       await fresh.getByRole('button', { name: 'Log in' }).click();
       await fresh.getByRole('alert').waitFor();
-      if (i < 5) await expect(fresh.getByRole('alert').textContent()).resolves.toMatch(/wrong username or password/i);
+      if (i < 5)
+        await expect(fresh.getByRole('alert').textContent()).resolves.toMatch(/wrong username or password/i);
     }
-    await fresh.getByRole('alert').filter({ hasText: /too many/i }).waitFor();
+    await fresh
+      .getByRole('alert')
+      .filter({ hasText: /too many/i })
+      .waitFor();
     expect(await fresh.getByRole('alert').textContent()).toMatch(/try again in \d+ seconds?/i);
     await fresh.screenshot({ path: `${SCREENSHOTS}login-throttled.png` });
     await context.close();

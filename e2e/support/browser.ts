@@ -23,7 +23,9 @@ export interface TestBrowser {
 /** Debian's Chromium, headless; Playwright gives each launch a fresh temporary profile. */
 export async function launchBrowser(): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM}: run scripts/setup-test-env.sh (apt-get install chromium).`);
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM}: run scripts/setup-test-env.sh (apt-get install chromium).`,
+    );
   }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

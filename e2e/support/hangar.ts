@@ -17,11 +17,18 @@ export interface HangarProcess {
 /** The real `hangar serve`, as a user starts it, on a random port with its own data dir. */
 export async function startHangar(env: Record<string, string> = {}): Promise<HangarProcess> {
   for (const file of [BIN, WEB]) {
-    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` (npm run test:e2e does).`);
+    if (!existsSync(file))
+      throw new Error(`${file} is missing: run \`npm run build\` (npm run test:e2e does).`);
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'hangar-e2e-'));
   const child: ChildProcess = spawn(process.execPath, [BIN, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', HANGAR_DATA_DIR: dataDir, HANGAR_PORT: '0', HANGAR_LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HANGAR_DATA_DIR: dataDir,
+      HANGAR_PORT: '0',
+      HANGAR_LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

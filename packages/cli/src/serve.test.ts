@@ -52,7 +52,10 @@ describe('hangar serve', () => {
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<div id="root">');
       // The setup token is a secret: it appears in the banner, never in a log line.
-      const logLines = server.output().split('\n').filter((l) => l.startsWith('{'));
+      const logLines = server
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
       expect(logLines.length).toBeGreaterThan(0);
       expect(logLines.join('\n')).not.toContain(new URL(setupUrl!).searchParams.get('token'));
       server.child.kill('SIGTERM');
@@ -63,7 +66,12 @@ describe('hangar serve', () => {
   });
 
   it('refuses a bad configuration with one line per problem and exit code 2', async () => {
-    const server = serve({ HANGAR_DATA_DIR: tmpdir(), HANGAR_PORT: 'eighty', HANGAR_AUTH: 'none', HANGAR_HOST: '0.0.0.0' });
+    const server = serve({
+      HANGAR_DATA_DIR: tmpdir(),
+      HANGAR_PORT: 'eighty',
+      HANGAR_AUTH: 'none',
+      HANGAR_HOST: '0.0.0.0',
+    });
     expect(await server.exited).toBe(2);
     expect(server.output()).toContain('HANGAR_PORT: must be a number');
     expect(server.output()).toContain('HANGAR_AUTH=none is only allowed when Hangar listens on loopback');

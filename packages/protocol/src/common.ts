@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
 /** Opaque identifiers are URL-safe strings. */
-export const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be an id');
+export const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be an id');
 export const idParams = z.strictObject({ id });
 
 /** ISO-8601 timestamps on the wire. */

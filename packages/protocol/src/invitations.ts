@@ -18,7 +18,12 @@ export const createInvitationRequest = z.strictObject({
   email: z.email().optional(),
   role: role.default('member'),
   /** Hours until the link expires. */
-  expiresInHours: z.number().int().min(1).max(24 * 30).default(72),
+  expiresInHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(72),
 });
 /** The link is in this response only. */
 export const createdInvitation = z.object({ invitation, token: z.string(), url: z.string() });

@@ -16,7 +16,11 @@ export class HangarError extends Error {
 
 export const errors = {
   unauthenticated: () =>
-    new HangarError('unauthenticated', 401, 'Log in, or send an API token as "Authorization: Bearer <token>".'),
+    new HangarError(
+      'unauthenticated',
+      401,
+      'Log in, or send an API token as "Authorization: Bearer <token>".',
+    ),
   invalidToken: () =>
     new HangarError('invalid_token', 401, 'The API token is unknown, revoked or expired: create a new one.'),
   forbidden: (what: string) => new HangarError('forbidden', 403, `You are not allowed to ${what}.`),
@@ -33,11 +37,16 @@ export const errors = {
   conflict: (message: string) => new HangarError('conflict', 409, message),
   validation: (details: unknown, message = 'The request is not valid: see details.') =>
     new HangarError('validation_failed', 400, message, { details }),
-  invalidJson: (reason: string) => new HangarError('invalid_json', 400, `The body is not valid JSON: ${reason}`),
+  invalidJson: (reason: string) =>
+    new HangarError('invalid_json', 400, `The body is not valid JSON: ${reason}`),
   payloadTooLarge: (limitBytes: number) =>
     new HangarError('payload_too_large', 413, `The body is larger than the limit of ${limitBytes} bytes.`),
   unsupportedMediaType: (type: string) =>
-    new HangarError('unsupported_media_type', 415, `Content-Type ${type} is not accepted: send application/json.`),
+    new HangarError(
+      'unsupported_media_type',
+      415,
+      `Content-Type ${type} is not accepted: send application/json.`,
+    ),
   badRequest: (message: string) => new HangarError('bad_request', 400, message),
   invalidCredentials: () => new HangarError('invalid_credentials', 401, 'Wrong username or password.'),
   loginThrottled: (retryAfter: number) =>
@@ -48,17 +57,39 @@ export const errors = {
       { retryAfter },
     ),
   accountLocked: () =>
-    new HangarError('account_locked', 423, 'This account is locked after too many failed logins: ask an admin to unlock it.'),
+    new HangarError(
+      'account_locked',
+      423,
+      'This account is locked after too many failed logins: ask an admin to unlock it.',
+    ),
   accountDisabled: () => new HangarError('account_disabled', 403, 'This account is disabled: ask an admin.'),
   setupDone: () => new HangarError('setup_done', 409, 'Hangar already has an admin account: log in instead.'),
   invalidSetupToken: () =>
-    new HangarError('invalid_setup_token', 403, 'The setup token is wrong: use the link printed by `hangar serve`.'),
+    new HangarError(
+      'invalid_setup_token',
+      403,
+      'The setup token is wrong: use the link printed by `hangar serve`.',
+    ),
   wrongPassword: () => new HangarError('wrong_password', 403, 'The current password is wrong.'),
   invitationInvalid: () =>
-    new HangarError('invitation_invalid', 410, 'This invitation link is unknown, used, revoked or expired: ask for a new one.'),
-  lastAdmin: () => new HangarError('last_admin', 409, 'Hangar needs at least one active admin: make someone else admin first.'),
+    new HangarError(
+      'invitation_invalid',
+      410,
+      'This invitation link is unknown, used, revoked or expired: ask for a new one.',
+    ),
+  lastAdmin: () =>
+    new HangarError(
+      'last_admin',
+      409,
+      'Hangar needs at least one active admin: make someone else admin first.',
+    ),
   authDisabled: () =>
-    new HangarError('auth_disabled', 409, 'Authentication is off (HANGAR_AUTH=none): there is nothing to log in to.'),
-  internal: () => new HangarError('internal_error', 500, 'Something went wrong on the server; it has been logged.'),
+    new HangarError(
+      'auth_disabled',
+      409,
+      'Authentication is off (HANGAR_AUTH=none): there is nothing to log in to.',
+    ),
+  internal: () =>
+    new HangarError('internal_error', 500, 'Something went wrong on the server; it has been logged.'),
   unavailable: (message: string) => new HangarError('not_ready', 503, message),
 };

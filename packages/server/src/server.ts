@@ -55,7 +55,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 function baseUrl(config: Config, app: App): string {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  const host = config.host.includes(':')
+    ? `[${config.host}]`
+    : config.host === '0.0.0.0'
+      ? '127.0.0.1'
+      : config.host;
   return `http://${host}:${port}`;
 }
 

@@ -36,7 +36,11 @@ function banner(server: RunningServer, auth: string, dataDir: string): string {
   const lines = [``, `  Hangar is listening on ${server.url}`, `  Data: ${dataDir}`];
   if (auth === 'none') lines.push(`  Authentication is OFF (HANGAR_AUTH=none): loopback only.`);
   if (server.setupUrl) {
-    lines.push(``, `  First run: open this one-time link to create the admin account:`, `    ${server.setupUrl}`);
+    lines.push(
+      ``,
+      `  First run: open this one-time link to create the admin account:`,
+      `    ${server.setupUrl}`,
+    );
   }
   return `${lines.join('\n')}\n\n`;
 }

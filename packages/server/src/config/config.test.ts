@@ -31,7 +31,9 @@ describe('config', () => {
   });
 
   it('refuses HANGAR_AUTH=none unless bound to loopback', () => {
-    expect(problems({ HANGAR_AUTH: 'none', HANGAR_HOST: '0.0.0.0' })[0]).toContain('only allowed when Hangar listens on loopback');
+    expect(problems({ HANGAR_AUTH: 'none', HANGAR_HOST: '0.0.0.0' })[0]).toContain(
+      'only allowed when Hangar listens on loopback',
+    );
     expect(problems({ HANGAR_AUTH: 'none', HANGAR_HOST: '::1' })).toEqual([]);
     expect(problems({ HANGAR_AUTH: 'none', HANGAR_HOST: 'localhost' })).toEqual([]);
   });

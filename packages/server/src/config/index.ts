@@ -54,7 +54,8 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
 function readConfigFile(path: string, problems: string[]): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
     problems.push(`HANGAR_CONFIG (${path}): must hold a JSON object`);
   } catch (error) {
     problems.push(`HANGAR_CONFIG (${path}): cannot be read as JSON: ${(error as Error).message}`);
@@ -62,7 +63,11 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
   return {};
 }
 
-function describeIssue(issue: z.core.$ZodIssue, fromEnv: Record<string, string>, merged: Record<string, unknown>) {
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  fromEnv: Record<string, string>,
+  merged: Record<string, unknown>,
+) {
   const key = String(issue.path[0] ?? '');
   if (issue.code === 'unrecognized_keys') return `config file: unknown keys ${issue.keys.join(', ')}`;
   const name = key in envNames ? envNames[key as keyof Config] : key;

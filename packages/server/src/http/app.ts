@@ -41,7 +41,15 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   await registerOpenApi(app);
   app.addHook('onRequest', authHook(ctx));
 
-  for (const routes of [healthRoutes, authRoutes, meRoutes, tokenRoutes, userRoutes, groupRoutes, invitationRoutes]) {
+  for (const routes of [
+    healthRoutes,
+    authRoutes,
+    meRoutes,
+    tokenRoutes,
+    userRoutes,
+    groupRoutes,
+    invitationRoutes,
+  ]) {
     await routes(app, ctx);
   }
 
@@ -49,8 +57,12 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (path === '/api' || path.startsWith('/api/')) throw errors.routeNotFound(request.method, path);
-    if (hasWeb && (request.method === 'GET' || request.method === 'HEAD')) return reply.sendFile('index.html');
-    return reply.status(404).type('text/plain').send(hasWeb ? 'Not found' : 'Not found: the web app is not built (run `npm run build`).');
+    if (hasWeb && (request.method === 'GET' || request.method === 'HEAD'))
+      return reply.sendFile('index.html');
+    return reply
+      .status(404)
+      .type('text/plain')
+      .send(hasWeb ? 'Not found' : 'Not found: the web app is not built (run `npm run build`).');
   });
   return app;
 }

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialectCases, type TestDatabase } from '../test/databases.js';
-import { ADMIN, createMember, setupAdmin, startTestServer, type TestClient, type TestServer } from '../test/server.js';
+import {
+  ADMIN,
+  createMember,
+  setupAdmin,
+  startTestServer,
+  type TestClient,
+  type TestServer,
+} from '../test/server.js';
 
 const DIALECTS = await dialectCases();
 
@@ -21,7 +28,10 @@ for (const dialect of DIALECTS) {
 
     it('reports that setup is needed and refuses a wrong setup token', async () => {
       const anon = server.client();
-      expect((await anon.get('/api/auth/status')).body).toMatchObject({ setupRequired: true, authMode: 'password' });
+      expect((await anon.get('/api/auth/status')).body).toMatchObject({
+        setupRequired: true,
+        authMode: 'password',
+      });
       expect(server.setupUrl).toMatch(/\/setup\?token=setup_/);
       const wrong = await anon.post('/api/auth/setup', { setupToken: 'setup_wrong', ...ADMIN });
       expect(wrong.status).toBe(403);
@@ -35,7 +45,9 @@ for (const dialect of DIALECTS) {
       expect(me.body.user).toMatchObject({ username: 'ada', role: 'admin', displayName: 'Ada' });
       expect(me.body.user).not.toHaveProperty('passwordHash');
       const token = new URL(server.setupUrl!).searchParams.get('token')!;
-      const again = await server.client().post('/api/auth/setup', { setupToken: token, username: 'eve', password: 'x'.repeat(12) });
+      const again = await server
+        .client()
+        .post('/api/auth/setup', { setupToken: token, username: 'eve', password: 'x'.repeat(12) });
       expect(again.status).toBe(409);
       expect(again.body.error.id).toBe('setup_done');
       expect((await server.client().get('/api/auth/status')).body.setupRequired).toBe(false);
@@ -51,8 +63,12 @@ for (const dialect of DIALECTS) {
     });
 
     it('refuses a wrong password with invalid_credentials, the same for unknown users', async () => {
-      const wrong = await server.client().post('/api/auth/login', { username: 'ada', password: 'nope nope nope' });
-      const unknown = await server.client().post('/api/auth/login', { username: 'nobody', password: 'nope nope nope' });
+      const wrong = await server
+        .client()
+        .post('/api/auth/login', { username: 'ada', password: 'nope nope nope' });
+      const unknown = await server
+        .client()
+        .post('/api/auth/login', { username: 'nobody', password: 'nope nope nope' });
       expect([wrong.status, unknown.status]).toEqual([401, 401]);
       expect(wrong.body.error.id).toBe('invalid_credentials');
       expect(unknown.body).toEqual(wrong.body);
@@ -81,7 +97,10 @@ for (const dialect of DIALECTS) {
       // The secret is never listed again.
       const list = await admin.get('/api/tokens');
       expect(JSON.stringify(list.body)).not.toContain(created.body.secret);
-      expect(list.body.tokens[0]).toMatchObject({ name: 'laptop cli', prefix: created.body.secret.slice(0, 12) });
+      expect(list.body.tokens[0]).toMatchObject({
+        name: 'laptop cli',
+        prefix: created.body.secret.slice(0, 12),
+      });
       expect((await admin.delete(`/api/tokens/${created.body.token.id}`)).status).toBe(200);
       const refused = await cli.get('/api/me');
       expect(refused.status).toBe(401);
@@ -110,13 +129,22 @@ for (const dialect of DIALECTS) {
       await elsewhere.post('/api/auth/login', { username: 'bob', password: 'member password 1' });
       const here = server.client();
       await here.post('/api/auth/login', { username: 'bob', password: 'member password 1' });
-      const wrong = await here.post('/api/me/password', { currentPassword: 'not it at all', newPassword: 'a new password 2' });
+      const wrong = await here.post('/api/me/password', {
+        currentPassword: 'not it at all',
+        newPassword: 'a new password 2',
+      });
       expect(wrong.body.error.id).toBe('wrong_password');
-      const changed = await here.post('/api/me/password', { currentPassword: 'member password 1', newPassword: 'a new password 2' });
+      const changed = await here.post('/api/me/password', {
+        currentPassword: 'member password 1',
+        newPassword: 'a new password 2',
+      });
       expect(changed.status).toBe(200);
       expect((await here.get('/api/me')).status).toBe(200);
       expect((await elsewhere.get('/api/me')).status).toBe(401);
-      expect((await server.client().post('/api/auth/login', { username: 'bob', password: 'a new password 2' })).status).toBe(200);
+      expect(
+        (await server.client().post('/api/auth/login', { username: 'bob', password: 'a new password 2' }))
+          .status,
+      ).toBe(200);
     });
 
     it('disabling a user ends their sessions and refuses their login', async () => {
@@ -124,7 +152,9 @@ for (const dialect of DIALECTS) {
       const id = (await carol.get('/api/me')).body.user.id;
       expect((await admin.patch(`/api/users/${id}`, { disabled: true })).body.disabled).toBe(true);
       expect((await carol.get('/api/me')).status).toBe(401);
-      const login = await server.client().post('/api/auth/login', { username: 'carol', password: 'member password 1' });
+      const login = await server
+        .client()
+        .post('/api/auth/login', { username: 'carol', password: 'member password 1' });
       expect(login.body.error.id).toBe('account_disabled');
     });
 
@@ -149,10 +179,21 @@ for (const dialect of DIALECTS) {
       const anon = server.client();
       const preview = await anon.get(`/api/invitations/preview?token=${created.body.token}`);
       expect(preview.body).toMatchObject({ role: 'member', email: 'dan@example.com' });
-      const accept = await anon.post('/api/invitations/accept', { token: created.body.token, username: 'dan', password: 'dans password' });
+      const accept = await anon.post('/api/invitations/accept', {
+        token: created.body.token,
+        username: 'dan',
+        password: 'dans password',
+      });
       expect(accept.status).toBe(200);
-      expect((await anon.get('/api/me')).body.user).toMatchObject({ username: 'dan', email: 'dan@example.com' });
-      const reuse = await server.client().post('/api/invitations/accept', { token: created.body.token, username: 'dan2', password: 'dans password' });
+      expect((await anon.get('/api/me')).body.user).toMatchObject({
+        username: 'dan',
+        email: 'dan@example.com',
+      });
+      const reuse = await server.client().post('/api/invitations/accept', {
+        token: created.body.token,
+        username: 'dan2',
+        password: 'dans password',
+      });
       expect(reuse.status).toBe(410);
       expect(reuse.body.error.id).toBe('invitation_invalid');
       const revoked = await admin.post('/api/invitations', {});

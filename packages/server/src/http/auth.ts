@@ -18,7 +18,8 @@ export function authHook(ctx: AppContext) {
     request.principal = null;
     const url = request.routeOptions.url;
     if (!url?.startsWith('/api/')) return; // static files, and unknown paths that end in a 404
-    const access: Access = request.routeOptions.config.access ?? (url.startsWith('/api/docs') ? 'public' : 'user');
+    const access: Access =
+      request.routeOptions.config.access ?? (url.startsWith('/api/docs') ? 'public' : 'user');
     checkHost(ctx, request);
     checkOrigin(ctx, request);
     request.principal = await authenticate(ctx, request);
@@ -52,7 +53,8 @@ function checkOrigin(ctx: AppContext, request: FastifyRequest): void {
   if (SAFE_METHODS.has(request.method)) return;
   const origin = request.headers.origin;
   if (origin === undefined) {
-    const usesCookie = request.cookies[SESSION_COOKIE] !== undefined && request.headers.authorization === undefined;
+    const usesCookie =
+      request.cookies[SESSION_COOKIE] !== undefined && request.headers.authorization === undefined;
     if (usesCookie || request.headers['sec-fetch-site'] === 'cross-site') throw errors.csrfRejected();
     return;
   }
@@ -73,7 +75,9 @@ function checkHost(ctx: AppContext, request: FastifyRequest): void {
   const host = request.hostname.replace(/^\[(.*)\]$/, '$1');
   const publicHost = ctx.config.publicUrl ? new URL(ctx.config.publicUrl).hostname : undefined;
   if (!isLoopback(host) && host !== publicHost) {
-    throw errors.forbidden(`use Hangar through a loopback address (this server has authentication off), not "${host}"`);
+    throw errors.forbidden(
+      `use Hangar through a loopback address (this server has authentication off), not "${host}"`,
+    );
   }
 }
 
@@ -81,7 +85,12 @@ export function sessionMeta(request: FastifyRequest): SessionMeta {
   return { address: request.ip, userAgent: String(request.headers['user-agent'] ?? '') };
 }
 
-export function setSessionCookie(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, secret: string): void {
+export function setSessionCookie(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  secret: string,
+): void {
   void reply.setCookie(SESSION_COOKIE, secret, {
     httpOnly: true,
     sameSite: 'lax',

@@ -23,14 +23,20 @@ describe('HTTP boundary', () => {
     const anon = server.client();
     anon.origin = undefined;
     for (const route of routes) {
-      const res = await anon.request(route.method, concrete(route.url), route.method === 'GET' || route.method === 'DELETE' ? undefined : {});
+      const res = await anon.request(
+        route.method,
+        concrete(route.url),
+        route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
+      );
       expect(res.status, `${route.method} ${route.url}`).toBe(401);
       expect(res.body.error.id, `${route.method} ${route.url}`).toBe('unauthenticated');
     }
   });
 
   it('lists only health, readiness, docs and the sign-in flow as public', () => {
-    const open = server.app.routeCatalog.filter((r) => r.access === 'public' && !r.url.startsWith('/api/docs'));
+    const open = server.app.routeCatalog.filter(
+      (r) => r.access === 'public' && !r.url.startsWith('/api/docs'),
+    );
     expect(open.map((r) => `${r.method} ${r.url}`).sort()).toEqual(
       [
         'GET /api/auth/status',
@@ -47,7 +53,12 @@ describe('HTTP boundary', () => {
   });
 
   it('refuses a cross-origin POST that carries a valid cookie', async () => {
-    const res = await admin.request('POST', '/api/tokens', { name: 'evil' }, { headers: { origin: 'https://evil.example' } });
+    const res = await admin.request(
+      'POST',
+      '/api/tokens',
+      { name: 'evil' },
+      { headers: { origin: 'https://evil.example' } },
+    );
     expect(res.status).toBe(403);
     expect(res.body.error.id).toBe('cross_origin_rejected');
     const missing = server.client();
@@ -59,7 +70,14 @@ describe('HTTP boundary', () => {
   });
 
   it('refuses a cross-origin login attempt (login CSRF)', async () => {
-    const res = await server.client().request('POST', '/api/auth/login', { username: 'ada', password: 'x' }, { headers: { origin: 'http://evil.example' } });
+    const res = await server
+      .client()
+      .request(
+        'POST',
+        '/api/auth/login',
+        { username: 'ada', password: 'x' },
+        { headers: { origin: 'http://evil.example' } },
+      );
     expect(res.status).toBe(403);
   });
 
@@ -89,7 +107,9 @@ describe('HTTP boundary', () => {
   });
 
   it('answers an unsupported content type with 415', async () => {
-    const res = await admin.request('POST', '/api/tokens', 'name=x', { headers: { 'content-type': 'text/csv' } });
+    const res = await admin.request('POST', '/api/tokens', 'name=x', {
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(res.status).toBe(415);
     expect(res.body.error.id).toBe('unsupported_media_type');
   });
@@ -109,8 +129,12 @@ describe('HTTP boundary', () => {
     const doc = await server.client().get('/api/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/tokens', '/api/users/{id}']));
-    expect(doc.body.paths['/api/tokens'].post.requestBody.content['application/json'].schema.required).toContain('name');
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/auth/login', '/api/tokens', '/api/users/{id}']),
+    );
+    expect(
+      doc.body.paths['/api/tokens'].post.requestBody.content['application/json'].schema.required,
+    ).toContain('name');
     const page = await fetch(`${server.url}/api/docs/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('swagger');
@@ -139,16 +163,24 @@ describe('HANGAR_AUTH=none', () => {
 
   it('still refuses cross-origin writes and foreign Host names (DNS rebinding)', async () => {
     const client = server.client();
-    const cross = await client.request('POST', '/api/tokens', { name: 'x' }, { headers: { origin: 'http://evil.example' } });
+    const cross = await client.request(
+      'POST',
+      '/api/tokens',
+      { name: 'x' },
+      { headers: { origin: 'http://evil.example' } },
+    );
     expect(cross.status).toBe(403);
     const port = new URL(server.url).port;
     const rebound = await new Promise<number>((resolve, reject) => {
       // fetch() cannot set Host, so use http.request.
       import('node:http').then(({ request }) => {
-        const req = request({ host: '127.0.0.1', port, path: '/api/me', headers: { host: `evil.example:${port}` } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
+        const req = request(
+          { host: '127.0.0.1', port, path: '/api/me', headers: { host: `evil.example:${port}` } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
         req.on('error', reject);
         req.end();
       }, reject);

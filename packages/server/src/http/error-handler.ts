@@ -21,7 +21,9 @@ export function toHangarError(error: FastifyError | Error, request: FastifyReque
       message: v.message ?? 'is not valid',
     }));
     const first = details[0];
-    const summary = first ? `${first.where}${first.path ? `.${first.path}` : ''}: ${first.message}` : 'see details';
+    const summary = first
+      ? `${first.where}${first.path ? `.${first.path}` : ''}: ${first.message}`
+      : 'see details';
     return errors.validation(details, `The request is not valid: ${summary}.`);
   }
   const code = 'code' in error ? error.code : undefined;

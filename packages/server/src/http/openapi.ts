@@ -12,7 +12,8 @@ export async function registerOpenApi(app: App): Promise<void> {
       info: {
         title: 'Hangar API',
         version: VERSION,
-        description: 'Errors are `{ "error": { "id", "message" } }` with a stable id. Authenticate with the session cookie or `Authorization: Bearer <token>`.',
+        description:
+          'Errors are `{ "error": { "id", "message" } }` with a stable id. Authenticate with the session cookie or `Authorization: Bearer <token>`.',
       },
       components: {
         securitySchemes: {
@@ -25,5 +26,7 @@ export async function registerOpenApi(app: App): Promise<void> {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
-  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 }

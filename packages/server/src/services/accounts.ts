@@ -31,7 +31,10 @@ export class AccountService {
   ) {}
 
   async count(): Promise<number> {
-    const row = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -53,7 +56,8 @@ export class AccountService {
     try {
       await this.db.insertInto('users').values(row).execute();
     } catch (error) {
-      if (isUniqueViolation(error)) throw errors.conflict(`The username "${input.username}" is taken: choose another.`);
+      if (isUniqueViolation(error))
+        throw errors.conflict(`The username "${input.username}" is taken: choose another.`);
       throw error;
     }
     return row;
@@ -70,7 +74,11 @@ export class AccountService {
   }
 
   findByUsername(username: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom('users').selectAll().where('username', '=', username.toLowerCase()).executeTakeFirst();
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username.toLowerCase())
+      .executeTakeFirst();
   }
 
   list(): Promise<UserRow[]> {
@@ -90,7 +98,9 @@ export class AccountService {
         ...(patch.displayName !== undefined && { display_name: patch.displayName }),
         ...(patch.email !== undefined && { email: patch.email }),
         ...(patch.role !== undefined && { role: patch.role }),
-        ...(patch.disabled !== undefined && { disabled_at: patch.disabled ? (user.disabled_at ?? now) : null }),
+        ...(patch.disabled !== undefined && {
+          disabled_at: patch.disabled ? (user.disabled_at ?? now) : null,
+        }),
       })
       .where('id', '=', id)
       .execute();
@@ -113,14 +123,22 @@ export class AccountService {
   }
 
   async lock(id: string): Promise<void> {
-    await this.db.updateTable('users').set({ locked_at: iso(this.clock.now()) }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('users')
+      .set({ locked_at: iso(this.clock.now()) })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Clears a lock-out: earlier failed attempts stop counting. */
   async unlock(id: string): Promise<UserRow> {
     await this.get(id);
     const now = iso(this.clock.now());
-    await this.db.updateTable('users').set({ locked_at: null, login_cleared_at: now }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('users')
+      .set({ locked_at: null, login_cleared_at: now })
+      .where('id', '=', id)
+      .execute();
     return this.get(id);
   }
 

@@ -100,7 +100,12 @@ export class AuthService {
     return this.lock.run('local-user', async () => {
       const existing = await this.accounts.findByUsername(LOCAL_USERNAME);
       if (existing) return existing;
-      return this.accounts.create({ username: LOCAL_USERNAME, password: null, displayName: 'Local user', role: 'admin' });
+      return this.accounts.create({
+        username: LOCAL_USERNAME,
+        password: null,
+        displayName: 'Local user',
+        role: 'admin',
+      });
     });
   }
 }

@@ -16,8 +16,15 @@ export class GroupService {
 
   async list(): Promise<GroupRow[]> {
     const groups = await this.db.selectFrom('groups').selectAll().orderBy('name').execute();
-    const members = await this.db.selectFrom('group_members').select(['group_id', 'user_id']).orderBy('added_at').execute();
-    return groups.map((g) => ({ ...g, member_ids: members.filter((m) => m.group_id === g.id).map((m) => m.user_id) }));
+    const members = await this.db
+      .selectFrom('group_members')
+      .select(['group_id', 'user_id'])
+      .orderBy('added_at')
+      .execute();
+    return groups.map((g) => ({
+      ...g,
+      member_ids: members.filter((m) => m.group_id === g.id).map((m) => m.user_id),
+    }));
   }
 
   async get(id: string): Promise<GroupRow> {
@@ -43,7 +50,10 @@ export class GroupService {
     return this.get(id);
   }
 
-  async update(id: string, patch: { name?: string | undefined; description?: string | undefined }): Promise<GroupRow> {
+  async update(
+    id: string,
+    patch: { name?: string | undefined; description?: string | undefined },
+  ): Promise<GroupRow> {
     await this.get(id);
     if (patch.name !== undefined || patch.description !== undefined) {
       await this.unique(patch.name ?? '', () =>
@@ -81,7 +91,11 @@ export class GroupService {
 
   async removeMember(groupId: string, userId: string): Promise<GroupRow> {
     await this.get(groupId);
-    await this.db.deleteFrom('group_members').where('group_id', '=', groupId).where('user_id', '=', userId).execute();
+    await this.db
+      .deleteFrom('group_members')
+      .where('group_id', '=', groupId)
+      .where('user_id', '=', userId)
+      .execute();
     return this.get(groupId);
   }
 
@@ -89,7 +103,8 @@ export class GroupService {
     try {
       await write();
     } catch (error) {
-      if (isUniqueViolation(error)) throw errors.conflict(`A group named "${name}" exists: choose another name.`);
+      if (isUniqueViolation(error))
+        throw errors.conflict(`A group named "${name}" exists: choose another name.`);
       throw error;
     }
   }

@@ -22,7 +22,10 @@ export class InvitationService {
     return this.db.selectFrom('invitations').selectAll().orderBy('created_at', 'desc').execute();
   }
 
-  async create(createdBy: string, input: { email?: string | undefined; role: 'admin' | 'member'; expiresInHours: number }) {
+  async create(
+    createdBy: string,
+    input: { email?: string | undefined; role: 'admin' | 'member'; expiresInHours: number },
+  ) {
     const token = newSecret('inv');
     const now = this.clock.now();
     const row: InvitationRow = {
@@ -59,11 +62,15 @@ export class InvitationService {
       .selectAll()
       .where('token_hash', '=', hashSecret(token))
       .executeTakeFirst();
-    if (!row || row.used_at || row.revoked_at || row.expires_at <= iso(this.clock.now())) throw errors.invitationInvalid();
+    if (!row || row.used_at || row.revoked_at || row.expires_at <= iso(this.clock.now()))
+      throw errors.invitationInvalid();
     return row;
   }
 
-  accept(token: string, input: { username: string; password: string; displayName?: string | undefined }): Promise<UserRow> {
+  accept(
+    token: string,
+    input: { username: string; password: string; displayName?: string | undefined },
+  ): Promise<UserRow> {
     // Serialised per token: two people racing on one link get one account.
     return this.lock.run(hashSecret(token), async () => {
       const invitation = await this.open(token);

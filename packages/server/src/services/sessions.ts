@@ -48,7 +48,11 @@ export class SessionService {
       await this.db.deleteFrom('sessions').where('id', '=', id).execute();
       return undefined;
     }
-    const user = await this.db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirst();
+    const user = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', session.user_id)
+      .executeTakeFirst();
     if (!user || user.disabled_at) return undefined;
     if (now.getTime() - Date.parse(session.last_seen_at) > TOUCH_EVERY_MS) {
       const idle = addMs(now, IDLE_MS).getTime();

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock } from '../test/clock.js';
 import { dialectCases, type TestDatabase } from '../test/databases.js';
-import { ADMIN, createMember, setupAdmin, startTestServer, type TestClient, type TestServer } from '../test/server.js';
+import {
+  ADMIN,
+  createMember,
+  setupAdmin,
+  startTestServer,
+  type TestClient,
+  type TestServer,
+} from '../test/server.js';
 import { ACCOUNT_DELAY_AFTER, ACCOUNT_LOCK_AFTER, ADDRESS_DELAY_AFTER } from './throttle.js';
 
 const DIALECTS = await dialectCases();
@@ -12,7 +19,8 @@ for (const dialect of DIALECTS) {
     let server: TestServer;
     let admin: TestClient;
     const clock = new TestClock();
-    const attempt = (username: string, password: string) => server.client().post('/api/auth/login', { username, password });
+    const attempt = (username: string, password: string) =>
+      server.client().post('/api/auth/login', { username, password });
 
     beforeAll(async () => {
       database = await dialect.create();
@@ -27,7 +35,8 @@ for (const dialect of DIALECTS) {
     });
 
     it(`throttles an account after ${ACCOUNT_DELAY_AFTER} wrong passwords, with growing delays`, async () => {
-      for (let i = 1; i < ACCOUNT_DELAY_AFTER; i++) expect((await attempt('bob', `wrong ${i}`)).status).toBe(401);
+      for (let i = 1; i < ACCOUNT_DELAY_AFTER; i++)
+        expect((await attempt('bob', `wrong ${i}`)).status).toBe(401);
       const fifth = await attempt('bob', 'wrong 5');
       expect(fifth.status).toBe(429);
       expect(fifth.body.error).toMatchObject({ id: 'login_throttled', retryAfter: 30 });
@@ -60,7 +69,8 @@ for (const dialect of DIALECTS) {
 
     it(`throttles an address after ${ADDRESS_DELAY_AFTER} failures across accounts`, async () => {
       clock.advance(2 * 3600_000);
-      for (let i = 0; i < ADDRESS_DELAY_AFTER - 1; i++) expect((await attempt(`ghost${i}`, 'guess guess')).status).toBe(401);
+      for (let i = 0; i < ADDRESS_DELAY_AFTER - 1; i++)
+        expect((await attempt(`ghost${i}`, 'guess guess')).status).toBe(401);
       const last = await attempt('ghost-last', 'guess guess');
       expect(last.status).toBe(429);
       // The admin logging in from the same address must wait too.

@@ -32,7 +32,12 @@ export class LoginThrottle {
     private readonly clock: Clock,
   ) {}
 
-  async record(username: string, address: string, outcome: LoginOutcome, userId: string | null): Promise<void> {
+  async record(
+    username: string,
+    address: string,
+    outcome: LoginOutcome,
+    userId: string | null,
+  ): Promise<void> {
     await this.db
       .insertInto('login_attempts')
       .values({ id: newId(), username, user_id: userId, address, outcome, created_at: iso(this.clock.now()) })
@@ -41,16 +46,29 @@ export class LoginThrottle {
 
   async state(username: string, address: string, user: UserRow | undefined): Promise<ThrottleState> {
     const now = this.clock.now();
-    const account = await this.failures('username', username, now.getTime() - ACCOUNT_WINDOW_MS, user?.login_cleared_at);
+    const account = await this.failures(
+      'username',
+      username,
+      now.getTime() - ACCOUNT_WINDOW_MS,
+      user?.login_cleared_at,
+    );
     const byAddress = await this.failures('address', address, now.getTime() - ADDRESS_WINDOW_MS, null);
     const retryAt = Math.max(
       account.last + delaySeconds(account.count, ACCOUNT_DELAY_AFTER) * 1000,
       byAddress.last + delaySeconds(byAddress.count, ADDRESS_DELAY_AFTER) * 1000,
     );
-    return { retryAfter: Math.max(0, Math.ceil((retryAt - now.getTime()) / 1000)), accountFailures: account.count };
+    return {
+      retryAfter: Math.max(0, Math.ceil((retryAt - now.getTime()) / 1000)),
+      accountFailures: account.count,
+    };
   }
 
-  private async failures(column: 'username' | 'address', value: string, windowStart: number, clearedAt: string | null | undefined) {
+  private async failures(
+    column: 'username' | 'address',
+    value: string,
+    windowStart: number,
+    clearedAt: string | null | undefined,
+  ) {
     const lastSuccess = await this.db
       .selectFrom('login_attempts')
       .select((eb) => eb.fn.max('created_at').as('at'))

@@ -63,11 +63,19 @@ export class TokenService {
       .executeTakeFirst();
     const now = this.clock.now();
     if (!token || token.revoked_at || (token.expires_at && token.expires_at <= iso(now))) return undefined;
-    const user = await this.db.selectFrom('users').selectAll().where('id', '=', token.user_id).executeTakeFirst();
+    const user = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', token.user_id)
+      .executeTakeFirst();
     if (!user || user.disabled_at) return undefined;
     if (!token.last_used_at || now.getTime() - Date.parse(token.last_used_at) > TOUCH_EVERY_MS) {
       token.last_used_at = iso(now);
-      await this.db.updateTable('api_tokens').set({ last_used_at: token.last_used_at }).where('id', '=', token.id).execute();
+      await this.db
+        .updateTable('api_tokens')
+        .set({ last_used_at: token.last_used_at })
+        .where('id', '=', token.id)
+        .execute();
     }
     return { token, user };
   }

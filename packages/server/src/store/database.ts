@@ -21,7 +21,9 @@ export interface Store {
 /** `sqlite:/path/to/file.db`, `sqlite::memory:` or `postgres://…`. */
 export function openStore(url: string): Store {
   const dialect: Dialect = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
-  const db = new Kysely<Database>({ dialect: dialect === 'sqlite' ? sqliteDialect(url) : postgresDialect(url) });
+  const db = new Kysely<Database>({
+    dialect: dialect === 'sqlite' ? sqliteDialect(url) : postgresDialect(url),
+  });
   const migrator = new Migrator({ db, provider: migrationProvider });
   let migrated = false;
   return {
@@ -32,7 +34,9 @@ export function openStore(url: string): Store {
       const failed = results?.find((r) => r.status === 'Error');
       if (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${reason}`, { cause: error });
+        throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${reason}`, {
+          cause: error,
+        });
       }
       migrated = true;
     },

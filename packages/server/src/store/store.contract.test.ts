@@ -48,10 +48,16 @@ for (const dialect of DIALECTS) {
     }
 
     it('creates users with unique lowercase usernames and hashed passwords', async () => {
-      const user = await services.accounts.create({ username: 'ana', password: 'ana password', role: 'admin' });
+      const user = await services.accounts.create({
+        username: 'ana',
+        password: 'ana password',
+        role: 'admin',
+      });
       expect(user.password_hash).toMatch(/^\$argon2id\$/);
       expect((await services.accounts.findByUsername('ANA'))?.id).toBe(user.id);
-      await expect(services.accounts.create({ username: 'ana', password: 'x'.repeat(10), role: 'member' })).rejects.toMatchObject({
+      await expect(
+        services.accounts.create({ username: 'ana', password: 'x'.repeat(10), role: 'member' }),
+      ).rejects.toMatchObject({
         id: 'conflict',
       });
       expect(await services.accounts.count()).toBe(1);
@@ -60,7 +66,11 @@ for (const dialect of DIALECTS) {
     it('detects unique violations in this dialect', async () => {
       const row = { id: 'dup', name: 'n', description: '', created_at: 'now' };
       await store.db.insertInto('groups').values(row).execute();
-      const error = await store.db.insertInto('groups').values(row).execute().catch((e: unknown) => e);
+      const error = await store.db
+        .insertInto('groups')
+        .values(row)
+        .execute()
+        .catch((e: unknown) => e);
       expect(isUniqueViolation(error)).toBe(true);
       await store.db.deleteFrom('groups').where('id', '=', 'dup').execute();
     });
@@ -90,7 +100,11 @@ for (const dialect of DIALECTS) {
     });
 
     it('removes sessions, tokens and memberships with their user (foreign keys cascade)', async () => {
-      const user = await services.accounts.create({ username: 'temp', password: 'temp password', role: 'member' });
+      const user = await services.accounts.create({
+        username: 'temp',
+        password: 'temp password',
+        role: 'member',
+      });
       const { secret } = await services.sessions.create(user.id, { address: '::1', userAgent: '' });
       await services.tokens.create(user.id, { name: 't' });
       const group = await services.groups.create({ name: 'g1', description: '' });

@@ -40,7 +40,10 @@ export function probePostgres(): Promise<string | undefined> {
 
 async function createSqlite(): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-sqlite-'));
-  return { url: `sqlite:${join(dir, 'hangar.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    url: `sqlite:${join(dir, 'hangar.db')}`,
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 async function createPostgres(): Promise<TestDatabase> {
@@ -74,7 +77,8 @@ async function createPostgres(): Promise<TestDatabase> {
  */
 export async function dialectCases(): Promise<DialectCase[]> {
   const postgresMissing = await probePostgres();
-  if (postgresMissing && process.env.CI === 'true') throw new Error(`CI requires PostgreSQL: ${postgresMissing}`);
+  if (postgresMissing && process.env.CI === 'true')
+    throw new Error(`CI requires PostgreSQL: ${postgresMissing}`);
   return [
     { dialect: 'sqlite', skipReason: undefined, create: createSqlite },
     { dialect: 'postgres', skipReason: postgresMissing, create: createPostgres },

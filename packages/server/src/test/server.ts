@@ -15,7 +15,12 @@ export interface TestServer extends RunningServer {
 
 /** A real server on a random loopback port, with its own data dir and database. */
 export async function startTestServer(
-  options: { database?: TestDatabase; auth?: 'password' | 'none'; clock?: Clock; env?: Record<string, string> } = {},
+  options: {
+    database?: TestDatabase;
+    auth?: 'password' | 'none';
+    clock?: Clock;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hangar-test-'));
   const config = loadConfig({
@@ -58,7 +63,12 @@ export class TestClient {
     this.origin = baseUrl;
   }
 
-  async request<T = Body>(method: string, path: string, body?: unknown, init: RequestInit = {}): Promise<TestResponse<T>> {
+  async request<T = Body>(
+    method: string,
+    path: string,
+    body?: unknown,
+    init: RequestInit = {},
+  ): Promise<TestResponse<T>> {
     const headers = new Headers(init.headers);
     if (body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
     if (this.cookie) headers.set('cookie', this.cookie);
@@ -109,10 +119,15 @@ export async function setupAdmin(server: TestServer): Promise<TestClient> {
 }
 
 /** Creates a member (as the admin) and returns a client logged in as them. */
-export async function createMember(server: TestServer, admin: TestClient, username = 'bob'): Promise<TestClient> {
+export async function createMember(
+  server: TestServer,
+  admin: TestClient,
+  username = 'bob',
+): Promise<TestClient> {
   const password = 'member password 1';
   const created = await admin.post('/api/users', { username, password, role: 'member' });
-  if (created.status !== 201) throw new Error(`create user failed: ${created.status} ${JSON.stringify(created.body)}`);
+  if (created.status !== 201)
+    throw new Error(`create user failed: ${created.status} ${JSON.stringify(created.body)}`);
   const client = server.client();
   const login = await client.post('/api/auth/login', { username, password });
   if (login.status !== 200) throw new Error(`login failed: ${login.status}`);

@@ -44,7 +44,12 @@ export async function authRoutes(app: App, ctx: AppContext) {
     '/api/auth/login',
     {
       config: { access: 'public' },
-      schema: { tags: ['auth'], summary: 'Log in with a password; sets the session cookie', body: loginRequest, response: { 200: me } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in with a password; sets the session cookie',
+        body: loginRequest,
+        response: { 200: me },
+      },
     },
     async (request, reply) => {
       if (config.auth === 'none') throw errors.authDisabled();

@@ -1,4 +1,12 @@
-import { createGroupRequest, group, groupList, groupMemberParams, idParams, okResponse, updateGroupRequest } from '@hangar/protocol';
+import {
+  createGroupRequest,
+  group,
+  groupList,
+  groupMemberParams,
+  idParams,
+  okResponse,
+  updateGroupRequest,
+} from '@hangar/protocol';
 import { presentGroup } from '../presenters.js';
 import type { App, AppContext } from '../types.js';
 
@@ -13,16 +21,22 @@ export async function groupRoutes(app: App, { services }: AppContext) {
   app.post(
     '/api/groups',
     { config: admin, schema: { tags: ['groups'], body: createGroupRequest, response: { 201: group } } },
-    async (request, reply) => reply.status(201).send(presentGroup(await services.groups.create(request.body))),
+    async (request, reply) =>
+      reply.status(201).send(presentGroup(await services.groups.create(request.body))),
   );
 
-  app.get('/api/groups/:id', { schema: { tags: ['groups'], params: idParams, response: { 200: group } } }, async (request) =>
-    presentGroup(await services.groups.get(request.params.id)),
+  app.get(
+    '/api/groups/:id',
+    { schema: { tags: ['groups'], params: idParams, response: { 200: group } } },
+    async (request) => presentGroup(await services.groups.get(request.params.id)),
   );
 
   app.patch(
     '/api/groups/:id',
-    { config: admin, schema: { tags: ['groups'], params: idParams, body: updateGroupRequest, response: { 200: group } } },
+    {
+      config: admin,
+      schema: { tags: ['groups'], params: idParams, body: updateGroupRequest, response: { 200: group } },
+    },
     async (request) => presentGroup(await services.groups.update(request.params.id, request.body)),
   );
 
@@ -38,12 +52,14 @@ export async function groupRoutes(app: App, { services }: AppContext) {
   app.put(
     '/api/groups/:id/members/:userId',
     { config: admin, schema: { tags: ['groups'], params: groupMemberParams, response: { 200: group } } },
-    async (request) => presentGroup(await services.groups.addMember(request.params.id, request.params.userId)),
+    async (request) =>
+      presentGroup(await services.groups.addMember(request.params.id, request.params.userId)),
   );
 
   app.delete(
     '/api/groups/:id/members/:userId',
     { config: admin, schema: { tags: ['groups'], params: groupMemberParams, response: { 200: group } } },
-    async (request) => presentGroup(await services.groups.removeMember(request.params.id, request.params.userId)),
+    async (request) =>
+      presentGroup(await services.groups.removeMember(request.params.id, request.params.userId)),
   );
 }

@@ -7,7 +7,11 @@ export async function healthRoutes(app: App, { store }: AppContext) {
     '/api/health',
     {
       config: { access: 'public' },
-      schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: z.object({ status: z.literal('ok') }) } },
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness: the process answers',
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -23,7 +27,8 @@ export async function healthRoutes(app: App, { store }: AppContext) {
       },
     },
     async () => {
-      if (!(await store.isReady())) throw errors.unavailable('The database is unreachable or not migrated yet.');
+      if (!(await store.isReady()))
+        throw errors.unavailable('The database is unreachable or not migrated yet.');
       return { status: 'ready' as const };
     },
   );

@@ -18,9 +18,13 @@ const admin = { access: 'admin' as const };
 export async function invitationRoutes(app: App, ctx: AppContext) {
   const { services, config } = ctx;
 
-  app.get('/api/invitations', { config: admin, schema: { tags: ['invitations'], response: { 200: invitationList } } }, async () => ({
-    invitations: (await services.invitations.list()).map(presentInvitation),
-  }));
+  app.get(
+    '/api/invitations',
+    { config: admin, schema: { tags: ['invitations'], response: { 200: invitationList } } },
+    async () => ({
+      invitations: (await services.invitations.list()).map(presentInvitation),
+    }),
+  );
 
   app.post(
     '/api/invitations',
@@ -35,7 +39,9 @@ export async function invitationRoutes(app: App, ctx: AppContext) {
     },
     async (request, reply) => {
       const { row, token } = await services.invitations.create(principalOf(request).user.id, request.body);
-      const base = config.publicUrl ?? `${request.protocol}://${request.headers.host ?? `${config.host}:${config.port}`}`;
+      const base =
+        config.publicUrl ??
+        `${request.protocol}://${request.headers.host ?? `${config.host}:${config.port}`}`;
       const url = new URL(`/invite?token=${encodeURIComponent(token)}`, base).toString();
       return reply.status(201).send({ invitation: presentInvitation(row), token, url });
     },
@@ -54,7 +60,11 @@ export async function invitationRoutes(app: App, ctx: AppContext) {
     '/api/invitations/preview',
     {
       config: { access: 'public' },
-      schema: { tags: ['invitations'], querystring: invitationTokenQuery, response: { 200: invitationPreview } },
+      schema: {
+        tags: ['invitations'],
+        querystring: invitationTokenQuery,
+        response: { 200: invitationPreview },
+      },
     },
     async (request) => {
       const row = await services.invitations.open(request.query.token);
@@ -66,7 +76,12 @@ export async function invitationRoutes(app: App, ctx: AppContext) {
     '/api/invitations/accept',
     {
       config: { access: 'public' },
-      schema: { tags: ['invitations'], summary: 'Create an account from an invitation', body: acceptInvitationRequest, response: { 200: me } },
+      schema: {
+        tags: ['invitations'],
+        summary: 'Create an account from an invitation',
+        body: acceptInvitationRequest,
+        response: { 200: me },
+      },
     },
     async (request, reply) => {
       const { token, ...account } = request.body;

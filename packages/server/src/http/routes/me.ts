@@ -9,10 +9,14 @@ export async function meRoutes(app: App, { services, config }: AppContext) {
     authMode: config.auth,
   }));
 
-  app.patch('/api/me', { schema: { tags: ['me'], body: updateMeRequest, response: { 200: me } } }, async (request) => {
-    const user = await services.accounts.update(principalOf(request).user.id, request.body);
-    return { user: presentUser(user), authMode: config.auth };
-  });
+  app.patch(
+    '/api/me',
+    { schema: { tags: ['me'], body: updateMeRequest, response: { 200: me } } },
+    async (request) => {
+      const user = await services.accounts.update(principalOf(request).user.id, request.body);
+      return { user: presentUser(user), authMode: config.auth };
+    },
+  );
 
   app.post(
     '/api/me/password',
@@ -25,7 +29,11 @@ export async function meRoutes(app: App, { services, config }: AppContext) {
       },
     },
     async (request) => {
-      await services.auth.changePassword(principalOf(request), request.body.currentPassword, request.body.newPassword);
+      await services.auth.changePassword(
+        principalOf(request),
+        request.body.currentPassword,
+        request.body.newPassword,
+      );
       return { ok: true as const };
     },
   );

@@ -4,9 +4,13 @@ import { presentToken } from '../presenters.js';
 import type { App, AppContext } from '../types.js';
 
 export async function tokenRoutes(app: App, { services }: AppContext) {
-  app.get('/api/tokens', { schema: { tags: ['tokens'], response: { 200: apiTokenList } } }, async (request) => ({
-    tokens: (await services.tokens.list(principalOf(request).user.id)).map(presentToken),
-  }));
+  app.get(
+    '/api/tokens',
+    { schema: { tags: ['tokens'], response: { 200: apiTokenList } } },
+    async (request) => ({
+      tokens: (await services.tokens.list(principalOf(request).user.id)).map(presentToken),
+    }),
+  );
 
   app.post(
     '/api/tokens',
@@ -26,7 +30,14 @@ export async function tokenRoutes(app: App, { services }: AppContext) {
 
   app.delete(
     '/api/tokens/:id',
-    { schema: { tags: ['tokens'], summary: 'Revoke a token at once', params: idParams, response: { 200: okResponse } } },
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Revoke a token at once',
+        params: idParams,
+        response: { 200: okResponse },
+      },
+    },
     async (request) => {
       await services.tokens.revoke(principalOf(request).user.id, request.params.id);
       return { ok: true as const };

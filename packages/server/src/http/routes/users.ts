@@ -1,4 +1,12 @@
-import { createUserRequest, idParams, loginAttemptList, okResponse, updateUserRequest, user, userList } from '@hangar/protocol';
+import {
+  createUserRequest,
+  idParams,
+  loginAttemptList,
+  okResponse,
+  updateUserRequest,
+  user,
+  userList,
+} from '@hangar/protocol';
 import { z } from 'zod';
 import { errors } from '../../errors.js';
 import { principalOf } from '../auth.js';
@@ -8,23 +16,33 @@ import type { App, AppContext } from '../types.js';
 const admin = { access: 'admin' as const };
 
 export async function userRoutes(app: App, { services, store }: AppContext) {
-  app.get('/api/users', { config: admin, schema: { tags: ['users'], response: { 200: userList } } }, async () => ({
-    users: (await services.accounts.list()).map(presentUser),
-  }));
+  app.get(
+    '/api/users',
+    { config: admin, schema: { tags: ['users'], response: { 200: userList } } },
+    async () => ({
+      users: (await services.accounts.list()).map(presentUser),
+    }),
+  );
 
   app.post(
     '/api/users',
     { config: admin, schema: { tags: ['users'], body: createUserRequest, response: { 201: user } } },
-    async (request, reply) => reply.status(201).send(presentUser(await services.accounts.create(request.body))),
+    async (request, reply) =>
+      reply.status(201).send(presentUser(await services.accounts.create(request.body))),
   );
 
-  app.get('/api/users/:id', { config: admin, schema: { tags: ['users'], params: idParams, response: { 200: user } } }, async (request) =>
-    presentUser(await services.accounts.get(request.params.id)),
+  app.get(
+    '/api/users/:id',
+    { config: admin, schema: { tags: ['users'], params: idParams, response: { 200: user } } },
+    async (request) => presentUser(await services.accounts.get(request.params.id)),
   );
 
   app.patch(
     '/api/users/:id',
-    { config: admin, schema: { tags: ['users'], params: idParams, body: updateUserRequest, response: { 200: user } } },
+    {
+      config: admin,
+      schema: { tags: ['users'], params: idParams, body: updateUserRequest, response: { 200: user } },
+    },
     async (request) => {
       const updated = await services.accounts.update(request.params.id, request.body);
       if (updated.disabled_at) await services.sessions.revokeAllOf(updated.id);
@@ -36,7 +54,8 @@ export async function userRoutes(app: App, { services, store }: AppContext) {
     '/api/users/:id',
     { config: admin, schema: { tags: ['users'], params: idParams, response: { 200: okResponse } } },
     async (request) => {
-      if (request.params.id === principalOf(request).user.id) throw errors.forbidden('delete your own account');
+      if (request.params.id === principalOf(request).user.id)
+        throw errors.forbidden('delete your own account');
       await services.accounts.remove(request.params.id);
       return { ok: true as const };
     },
@@ -46,7 +65,12 @@ export async function userRoutes(app: App, { services, store }: AppContext) {
     '/api/users/:id/unlock',
     {
       config: admin,
-      schema: { tags: ['users'], summary: 'Clear a login lock-out', params: idParams, response: { 200: user } },
+      schema: {
+        tags: ['users'],
+        summary: 'Clear a login lock-out',
+        params: idParams,
+        response: { 200: user },
+      },
     },
     async (request) => presentUser(await services.accounts.unlock(request.params.id)),
   );
@@ -66,7 +90,11 @@ export async function userRoutes(app: App, { services, store }: AppContext) {
       },
     },
     async (request) => {
-      let query = store.db.selectFrom('login_attempts').selectAll().orderBy('created_at', 'desc').limit(request.query.limit);
+      let query = store.db
+        .selectFrom('login_attempts')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .limit(request.query.limit);
       if (request.query.username) query = query.where('username', '=', request.query.username.toLowerCase());
       const rows = await query.execute();
       return {

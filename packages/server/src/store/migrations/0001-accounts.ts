@@ -95,7 +95,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['login_attempts', 'invitations', 'group_members', 'groups', 'api_tokens', 'sessions', 'users']) {
+  for (const table of [
+    'login_attempts',
+    'invitations',
+    'group_members',
+    'groups',
+    'api_tokens',
+    'sessions',
+    'users',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -1,0 +1,259 @@
+// Lint rules for the whole monorepo, including the import boundaries between
+// layers (docs: STYLE.md, "Dependencies point inward"). Boundaries are checked
+// on import specifiers, so they hold without building anything.
+import { readdirSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Any Node built-in: `node:fs`, `fs`, `fs/promises`, ... */
+const NODE_BUILTIN = `^(node:.*|(${builtinModules.map(escape).join('|')})(/.*)?)$`;
+
+const SANDBOX_DRIVERS = ['bubblewrap', 'podman', 'host', 'kubernetes'];
+const AGENT_ADAPTERS = ['claude-code', 'codex', 'pi', 'gemini'];
+
+/** Matches a specifier reaching into `<dir>/<name>/...` (or `<dir>/<name>.js`) at any depth. */
+const intoFolder = (dir, names) => `(^|/)${dir}/(${names.map(escape).join('|')})(/|\\.js$|$)`;
+
+/**
+ * The TypeScript projects that type-aware rules use. A project whose folder
+ * has no TypeScript yet is left out: tsc refuses a project with no inputs.
+ */
+const TYPED_PROJECTS = [
+  'packages/server/tsconfig.test.json', // server, protocol and cli sources with their tests
+  'packages/web/tsconfig.json',
+  'e2e/tsconfig.json',
+  'bench/tsconfig.json',
+].filter((project) => hasTypeScript(path.join(import.meta.dirname, path.dirname(project))));
+
+/** @param {string} dir */
+function hasTypeScript(dir) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  return entries.some((e) =>
+    e.isDirectory()
+      ? !['node_modules', 'dist'].includes(e.name) && hasTypeScript(path.join(dir, e.name))
+      : /\.tsx?$/.test(e.name),
+  );
+}
+
+/** Test modifiers that must not reach CI: `it.only(...)`, `describe.only(...)`, ... */
+const TEST_FUNCTIONS = ['it', 'test', 'describe', 'suite'];
+
+/**
+ * Local rules. `no-cross-package-relative-import`: a relative import (static,
+ * re-export or dynamic) must stay inside its own workspace package; other
+ * packages are reached by name (`@hangar/protocol`), which the boundaries
+ * below can then restrict.
+ */
+const hangar = {
+  rules: {
+    'no-cross-package-relative-import': {
+      meta: {
+        type: 'problem',
+        messages: {
+          escapes:
+            "'{{source}}' leaves package '{{pkg}}'; import the other package by its name (@hangar/...).",
+        },
+        schema: [],
+      },
+      create(context) {
+        const file = path.resolve(context.cwd, context.filename);
+        const packagesDir = path.resolve(context.cwd, 'packages');
+        const rel = path.relative(packagesDir, file);
+        if (rel.startsWith('..') || path.isAbsolute(rel)) return {};
+        const pkg = rel.split(path.sep)[0];
+        const pkgDir = path.join(packagesDir, pkg);
+        const check = (node) => {
+          if (!node || node.type !== 'Literal' || typeof node.value !== 'string') return;
+          if (!node.value.startsWith('.')) return;
+          const target = path.resolve(path.dirname(file), node.value);
+          const inside = path.relative(pkgDir, target);
+          if (inside.startsWith('..') || path.isAbsolute(inside)) {
+            context.report({ node, messageId: 'escapes', data: { source: node.value, pkg } });
+          }
+        };
+        return {
+          ImportDeclaration: (node) => check(node.source),
+          ExportNamedDeclaration: (node) => check(node.source),
+          ExportAllDeclaration: (node) => check(node.source),
+          ImportExpression: (node) => check(node.source),
+        };
+      },
+    },
+  },
+};
+
+export default defineConfig(
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/coverage/**',
+      'test-results/**',
+      '.hangar-test/**',
+      '**/*.tsbuildinfo',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      ecmaVersion: 2023,
+      sourceType: 'module',
+      globals: { ...globals.node },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    plugins: { hangar },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          args: 'after-used',
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
+      'hangar/no-cross-package-relative-import': 'error',
+      'no-restricted-properties': [
+        'error',
+        ...TEST_FUNCTIONS.map((object) => ({
+          object,
+          property: 'only',
+          message: '.only would silently skip the other tests; remove it before committing.',
+        })),
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          // Chained forms such as describe.concurrent.only or test.sequential.only.
+          selector: `MemberExpression[property.name='only'][object.type='MemberExpression'][object.object.name=/^(${TEST_FUNCTIONS.join('|')})$/]`,
+          message: '.only would silently skip the other tests; remove it before committing.',
+        },
+      ],
+    },
+  },
+
+  // A few type-aware rules, for promises nobody awaits or handles (an
+  // unhandled rejection fails the test run and can crash the server). Each
+  // file linted here must belong to one of TYPED_PROJECTS.
+  {
+    files: ['packages/*/src/**/*.{ts,tsx}', 'e2e/**/*.ts', 'bench/**/*.{ts,js}'],
+    languageOptions: {
+      parserOptions: { project: TYPED_PROJECTS, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+
+  // Browser code: the web app talks to the server over HTTP only, and shares
+  // types with it through @hangar/protocol. (Its vite.config.ts runs in Node.)
+  {
+    files: ['packages/web/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@hangar/(server|cli)(/|$)',
+              message:
+                'The web app must not import server or CLI code; use @hangar/protocol and the HTTP API.',
+            },
+            {
+              regex: NODE_BUILTIN,
+              message: 'The web app runs in the browser: Node built-ins are not available.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+
+  // The protocol package is shared by server and browser: no Node, no DOM, no
+  // other workspace package.
+  {
+    files: ['packages/protocol/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@hangar/',
+              message:
+                '@hangar/protocol depends on no other workspace package (server, CLI and web depend on it).',
+            },
+            {
+              regex: NODE_BUILTIN,
+              message: '@hangar/protocol is shared with the browser: Node built-ins are not allowed.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+
+  // HTTP routes stay thin: they reach sandboxes and agents through services and
+  // interfaces, never a concrete driver or adapter.
+  {
+    files: ['packages/server/src/http/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: intoFolder('sandbox', SANDBOX_DRIVERS),
+              message:
+                'Routes must not import a concrete sandbox driver; go through a service and the Sandbox interface.',
+            },
+            {
+              regex: intoFolder('agents', AGENT_ADAPTERS),
+              message:
+                'Routes must not import a concrete agent adapter; go through a service and the agent interface.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+
+  // Dependencies point inward: the layers below HTTP never import it (the
+  // composition root, src/server.ts, and test helpers may).
+  {
+    files: ['packages/server/src/{config,services,store,sandbox,agents,llm,events,terminal}/**'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+http(/|$)',
+              message:
+                'Only the HTTP layer depends on services, never the reverse; move what is shared below http/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);
