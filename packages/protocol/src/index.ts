@@ -5,3 +5,4 @@ export * from './auth.js';
 export * from './tokens.js';
 export * from './groups.js';
 export * from './invitations.js';
+export * from './workspaces.js';

@@ -1,0 +1,127 @@
+import type { NetworkPolicy } from '@hangar/protocol';
+
+export type { NetworkPolicy } from '@hangar/protocol';
+
+/** Resource limits of one sandbox; each driver documents which it enforces (see capabilities). */
+export interface SandboxLimits {
+  /** Processes (and threads) of the sandbox user: RLIMIT_NPROC, or a pids cgroup. */
+  processes?: number;
+  /** Open files per process: RLIMIT_NOFILE. */
+  openFiles?: number;
+  /** Largest file a process may write, in bytes: RLIMIT_FSIZE. */
+  fileSizeBytes?: number;
+  /** Memory of the whole sandbox, in bytes (cgroup). */
+  memoryBytes?: number;
+  /** CPU share of the whole sandbox, in cores (cgroup). */
+  cpus?: number;
+}
+
+/** Everything a driver needs to know about one workspace's sandbox. Paths are on the host. */
+export interface SandboxSpec {
+  /** The workspace id; names the sandbox. */
+  id: string;
+  /** Mounted read-write at /workspace. */
+  workDir: string;
+  /** Mounted read-write at the sandbox user's $HOME (/home/hangar); persists across stop and start. */
+  homeDir: string;
+  /** The driver's own files for this sandbox (pid files, sockets); never visible inside. */
+  stateDir: string;
+  /** Unprivileged host uid and gid the sandbox's processes run as (allocated per workspace). */
+  uid: number;
+  gid: number;
+  /** Environment of every process in the sandbox (the server's own environment never leaks in). */
+  env: Record<string, string>;
+  network: NetworkPolicy;
+  /**
+   * For network `hangar`: host directory holding `hangar.sock`, a unix socket of
+   * the server; inside, 127.0.0.1:`hangarPort` is forwarded to it.
+   */
+  hangarSocketDir?: string;
+  hangarPort?: number;
+  limits: SandboxLimits;
+  /** podman: a local image name, or a root file system directory. */
+  image?: string;
+  rootfs?: string;
+}
+
+/** Fixed places inside every sandbox. */
+export const SANDBOX_WORKSPACE = '/workspace';
+export const SANDBOX_HOME = '/home/hangar';
+export const SANDBOX_USER = 'hangar';
+
+export interface ExecOptions {
+  command: string[];
+  /** Added to the sandbox's environment for this command. */
+  env?: Record<string, string>;
+  /** Directory inside the sandbox; default /workspace. */
+  cwd?: string;
+  /** Open a terminal of this size instead of pipes. */
+  pty?: { cols: number; rows: number };
+}
+
+/** A command line to run on the host, that runs a command inside a sandbox. */
+export interface HostCommand {
+  file: string;
+  args: string[];
+  /** The complete environment of the host process (nothing is inherited). */
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+export type SandboxStatus = 'running' | 'stopped';
+
+/**
+ * What a driver can do. Defaults (see BaseSandboxDriver) describe the weakest
+ * driver, so a driver claims only what it proves in the contract suite.
+ */
+export interface SandboxCapabilities {
+  /** Processes inside cannot see the host, the server or other workspaces. Default false. */
+  readonly isolated: boolean;
+  /** Network policies the driver can enforce. Default ['full']. */
+  readonly networkPolicies: readonly NetworkPolicy[];
+  /** Sandboxes and their processes (tmux, agents) outlive a server restart. Default false. */
+  readonly survivesServerRestart: boolean;
+  /** Limits enforced: each key of SandboxLimits the driver applies. Default none. */
+  readonly enforcedLimits: readonly (keyof SandboxLimits)[];
+}
+
+export interface SandboxDriver {
+  readonly name: string;
+  readonly capabilities: SandboxCapabilities;
+  /** Why this driver cannot run on this machine now, or undefined when it can. */
+  unavailableReason(): Promise<string | undefined>;
+  /** Prepares a new sandbox (directories, ownership); does not start it. */
+  create(spec: SandboxSpec): Promise<void>;
+  /** Starts the sandbox; idempotent. */
+  start(spec: SandboxSpec): Promise<void>;
+  /** Ends every process of the sandbox; files stay. Idempotent. */
+  stop(spec: SandboxSpec): Promise<void>;
+  /** Stops and removes everything the driver made, files included. Idempotent. */
+  destroy(spec: SandboxSpec): Promise<void>;
+  status(spec: SandboxSpec): Promise<SandboxStatus>;
+  /** The host command that runs `options.command` inside the running sandbox. */
+  command(spec: SandboxSpec, options: ExecOptions): Promise<HostCommand>;
+  /** Ids of sandboxes this driver finds alive on the host (to reconcile after a crash). */
+  listRunning(): Promise<string[]>;
+}
+
+/** Defaults for capability flags; drivers override what they support. */
+export abstract class BaseSandboxDriver implements SandboxDriver {
+  abstract readonly name: string;
+  readonly capabilities: SandboxCapabilities = {
+    isolated: false,
+    networkPolicies: ['full'],
+    survivesServerRestart: false,
+    enforcedLimits: [],
+  };
+  async unavailableReason(): Promise<string | undefined> {
+    return undefined;
+  }
+  abstract create(spec: SandboxSpec): Promise<void>;
+  abstract start(spec: SandboxSpec): Promise<void>;
+  abstract stop(spec: SandboxSpec): Promise<void>;
+  abstract destroy(spec: SandboxSpec): Promise<void>;
+  abstract status(spec: SandboxSpec): Promise<SandboxStatus>;
+  abstract command(spec: SandboxSpec, options: ExecOptions): Promise<HostCommand>;
+  abstract listRunning(): Promise<string[]>;
+}
