@@ -42,3 +42,7 @@ export const loginAttempt = z.object({
 });
 export type LoginAttempt = z.infer<typeof loginAttempt>;
 export const loginAttemptList = z.object({ attempts: z.array(loginAttempt) });
+
+/** What any signed-in user may know of the others: enough to add them to a workspace. */
+export const directoryEntry = z.object({ id, username: z.string(), displayName: z.string() });
+export const userDirectory = z.object({ users: z.array(directoryEntry) });
