@@ -89,6 +89,52 @@ export const errors = {
       409,
       'Authentication is off (HANGAR_AUTH=none): there is nothing to log in to.',
     ),
+  unknownTemplate: (name: string, known: string[]) =>
+    new HangarError(
+      'unknown_template',
+      400,
+      `There is no template "${name}": use one of ${known.join(', ')}.`,
+    ),
+  templateUnavailable: (name: string, reason: string) =>
+    new HangarError(
+      'template_unavailable',
+      409,
+      `Template "${name}" cannot be used on this server now: ${reason}`,
+    ),
+  workspaceNameTaken: (name: string) =>
+    new HangarError('workspace_name_taken', 409, `A workspace named "${name}" exists: choose another name.`),
+  pathNotAllowed: (path: string) =>
+    new HangarError(
+      'path_not_allowed',
+      400,
+      `"${path}" is not a git repository under the allowed roots (HANGAR_LOCAL_REPO_ROOTS): pick a repository there.`,
+    ),
+  invalidState: (name: string, state: string, action: string) =>
+    new HangarError('invalid_state', 409, `Workspace "${name}" is ${state}: it cannot ${action} now.`),
+  confirmationMismatch: (name: string) =>
+    new HangarError(
+      'confirmation_mismatch',
+      400,
+      `To delete, send {"confirm": "${name}"}: the workspace's name.`,
+    ),
+  hostDriverRefused: () =>
+    new HangarError(
+      'host_driver_refused',
+      403,
+      'The host driver does not isolate workspaces, and this server has several accounts: an admin must set HANGAR_HOST_DRIVER_MULTI_USER=true to allow it.',
+    ),
+  noFreeUid: () =>
+    new HangarError(
+      'no_free_uid',
+      503,
+      'Every sandbox uid is in use: raise HANGAR_SANDBOX_UID_COUNT or delete workspaces.',
+    ),
+  lastOwner: () =>
+    new HangarError(
+      'last_owner',
+      409,
+      'A workspace needs at least one owner: make someone else owner first.',
+    ),
   internal: () =>
     new HangarError('internal_error', 500, 'Something went wrong on the server; it has been logged.'),
   unavailable: (message: string) => new HangarError('not_ready', 503, message),

@@ -5,8 +5,10 @@ import type { Config } from './config/index.js';
 import { buildApp } from './http/app.js';
 import { loggerOptions } from './http/logger.js';
 import type { App } from './http/types.js';
-import type { Clock } from './services/clock.js';
+import { systemClock, type Clock } from './services/clock.js';
+import { createSandboxDrivers } from './sandbox/registry.js';
 import { createServices, type Services } from './services/index.js';
+import { WorkspaceReconciler } from './services/workspaces/reconciler.js';
 import { openStore, type Store } from './store/database.js';
 
 export interface RunningServer {
@@ -17,6 +19,7 @@ export interface RunningServer {
   app: App;
   services: Services;
   store: Store;
+  reconciler: WorkspaceReconciler;
   close(): Promise<void>;
 }
 
@@ -24,6 +27,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Fastify logger option; defaults to JSON logs on stdout at the configured level. */
   logger?: FastifyServerOptions['logger'];
+  /** Milliseconds between reconciliation passes (default one minute). */
+  reconcileIntervalMs?: number;
 }
 
 /** Opens the store, applies migrations, and listens. */
@@ -32,19 +37,44 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const store = openStore(config.databaseUrl);
   try {
     await store.migrate();
-    const services = createServices(store, options.clock);
+    let port = 0;
+    const drivers = createSandboxDrivers(config);
+    const services = createServices(store, {
+      config,
+      drivers,
+      serverPort: () => port,
+      ...(options.clock && { clock: options.clock }),
+    });
     const app = await buildApp({ config, services, store }, options.logger ?? loggerOptions(config));
     await app.listen({ host: config.host, port: config.port });
     const url = baseUrl(config, app);
+    port = Number(new URL(url).port);
     const setupUrl = await announceSetup(config, services, url);
+    const reconciler = new WorkspaceReconciler(
+      services.workspaces,
+      drivers,
+      config,
+      options.clock ?? systemClock,
+      app.log,
+    );
+    await reconciler.start(options.reconcileIntervalMs);
     let closing: Promise<void> | undefined;
+    // Sandboxes keep running across a server restart; only the server's own parts stop.
+    const close = async () => {
+      await reconciler.stop();
+      await app.close();
+      await services.workspaces.settle();
+      await services.bridge.closeAll();
+      await store.close();
+    };
     return {
       url,
       setupUrl,
       app,
       services,
       store,
-      close: () => (closing ??= app.close().then(() => store.close())),
+      reconciler,
+      close: () => (closing ??= close()),
     };
   } catch (error) {
     await store.close();

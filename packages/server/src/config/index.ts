@@ -3,9 +3,9 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
-import { configSchema, envNames, type Config } from './schema.js';
+import { BUILTIN_TEMPLATES, configSchema, envNames, type Config } from './schema.js';
 
-export { type Config, envNames } from './schema.js';
+export { type Config, type TemplateConfig, envNames, BUILTIN_TEMPLATES } from './schema.js';
 
 /** Raised with one line per bad value, so a person can fix them all at once. */
 export class ConfigError extends Error {
@@ -30,12 +30,24 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
     if (value !== undefined && value !== '') fromEnv[key] = value;
   }
   const merged: Record<string, unknown> = { ...defaults, ...fromFile, ...fromEnv };
+  if (typeof merged.localRepoRoots === 'string')
+    merged.localRepoRoots = merged.localRepoRoots.split(':').filter(Boolean);
+  if (typeof merged.templates === 'string')
+    merged.templates = parseJson(merged.templates, envNames.templates, problems);
   merged.dataDir = resolve(String(merged.dataDir ?? envPaths('hangar', { suffix: '' }).data));
   merged.host ??= '127.0.0.1';
   merged.port ??= 7700;
   merged.auth ??= 'password';
   merged.logLevel ??= 'info';
   merged.databaseUrl ??= `sqlite:${join(String(merged.dataDir), 'hangar.db')}`;
+  merged.sandboxUidBase ??= 200_000;
+  merged.sandboxUidCount ??= 50_000;
+  merged.localRepoRoots ??= [];
+  merged.idleStopMinutes ??= 120;
+  merged.archiveExpiryDays ??= 30;
+  merged.hostDriverMultiUser ??= false;
+  merged.defaultTemplate ??= 'default';
+  merged.templates = { ...BUILTIN_TEMPLATES, ...(merged.templates as object | undefined) };
 
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
@@ -46,6 +58,13 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
       `${envNames.auth}=none is only allowed when Hangar listens on loopback; ${envNames.host} is "${String(merged.host)}". ` +
         `Use ${envNames.host}=127.0.0.1 or ${envNames.auth}=password.`,
     );
+  }
+  if (parsed.success && !(parsed.data.defaultTemplate in parsed.data.templates)) {
+    problems.push(`${envNames.defaultTemplate}: no template named "${parsed.data.defaultTemplate}"`);
+  }
+  for (const root of parsed.data?.localRepoRoots ?? []) {
+    if (!root.startsWith('/'))
+      problems.push(`${envNames.localRepoRoots}: "${root}" must be an absolute path`);
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
@@ -63,6 +82,15 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
   return {};
 }
 
+function parseJson(text: string, name: string, problems: string[]): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    problems.push(`${name}: not valid JSON: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 function describeIssue(
   issue: z.core.$ZodIssue,
   fromEnv: Record<string, string>,
@@ -71,7 +99,7 @@ function describeIssue(
   const key = String(issue.path[0] ?? '');
   if (issue.code === 'unrecognized_keys') return `config file: unknown keys ${issue.keys.join(', ')}`;
   const name = key in envNames ? envNames[key as keyof Config] : key;
-  const where = key in fromEnv ? name : `${name} (config file "${key}")`;
+  const where = key in fromEnv ? name : `${name} (config file "${issue.path.join('.')}")`;
   return `${where}: ${issue.message} (got ${JSON.stringify(merged[key])})`;
 }
 

@@ -1,3 +1,4 @@
+import { networkPolicy } from '@hangar/protocol';
 import { z } from 'zod';
 
 const portNumber = z.coerce
@@ -5,6 +6,40 @@ const portNumber = z.coerce
   .int('must be a whole number')
   .min(0, 'must be between 0 and 65535')
   .max(65535, 'must be between 0 and 65535');
+
+const limitsSchema = z.strictObject({
+  processes: z.number().int().min(16).optional(),
+  openFiles: z.number().int().min(64).optional(),
+  fileSizeBytes: z
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .optional(),
+  memoryBytes: z
+    .number()
+    .int()
+    .min(64 * 1024 * 1024)
+    .optional(),
+  cpus: z.number().positive().optional(),
+});
+
+/** A workspace template: how its sandbox is made. Defined in the config file. */
+export const templateSchema = z.strictObject({
+  driver: z.enum(['bubblewrap', 'podman', 'host'], { message: 'driver must be bubblewrap, podman or host' }),
+  description: z.string().default(''),
+  /** podman: a local image name (nothing is pulled). */
+  image: z.string().optional(),
+  /** podman: a root file system directory. */
+  rootfs: z.string().optional(),
+  /** Shell script run once inside the sandbox after the workspace is created. */
+  setupScript: z.string().optional(),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  network: networkPolicy.default('hangar'),
+  limits: limitsSchema.default({}),
+});
+export type TemplateConfig = z.infer<typeof templateSchema>;
+
+const positiveList = z.array(z.string().min(1));
 
 /** Keys as they appear in the config file (camelCase); env vars map onto them. */
 export const configSchema = z.strictObject({
@@ -22,6 +57,28 @@ export const configSchema = z.strictObject({
   publicUrl: z.url({ message: 'must be a URL such as https://hangar.example.com' }).optional(),
   /** Directory of the built web app; empty when none is served. */
   webDir: z.string().optional(),
+  /** First host uid given to workspace sandboxes; each workspace gets its own. */
+  sandboxUidBase: z.coerce
+    .number()
+    .int()
+    .min(1000, 'must be at least 1000')
+    .max(2 ** 31 - 100_000),
+  sandboxUidCount: z.coerce.number().int().min(1).max(1_000_000),
+  /** Directories under which local repositories may be opened as workspaces (git worktrees). */
+  localRepoRoots: positiveList,
+  /** Minutes without activity before a running workspace stops; 0 never. */
+  idleStopMinutes: z.coerce.number().int().min(0, 'must be 0 (never) or more'),
+  /** Days after which an archived workspace's worktree is removed (its branch stays); 0 never. */
+  archiveExpiryDays: z.coerce.number().int().min(0, 'must be 0 (never) or more'),
+  templates: z.record(
+    z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'template names use a-z, 0-9 and -'),
+    templateSchema,
+  ),
+  defaultTemplate: z.string().min(1),
+  /** Allow host-driver workspaces although several accounts exist (they are not isolated). */
+  hostDriverMultiUser: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+    .transform((v) => v === true || v === 'true' || v === '1'),
 });
 export type Config = z.infer<typeof configSchema>;
 
@@ -35,4 +92,30 @@ export const envNames: Record<keyof Config, string> = {
   logLevel: 'HANGAR_LOG_LEVEL',
   publicUrl: 'HANGAR_PUBLIC_URL',
   webDir: 'HANGAR_WEB_DIR',
+  sandboxUidBase: 'HANGAR_SANDBOX_UID_BASE',
+  sandboxUidCount: 'HANGAR_SANDBOX_UID_COUNT',
+  localRepoRoots: 'HANGAR_LOCAL_REPO_ROOTS',
+  idleStopMinutes: 'HANGAR_IDLE_STOP_MINUTES',
+  archiveExpiryDays: 'HANGAR_ARCHIVE_EXPIRY_DAYS',
+  templates: 'HANGAR_TEMPLATES',
+  defaultTemplate: 'HANGAR_DEFAULT_TEMPLATE',
+  hostDriverMultiUser: 'HANGAR_HOST_DRIVER_MULTI_USER',
+};
+
+/** Templates every server has; the config file may redefine or add to them. */
+export const BUILTIN_TEMPLATES: Record<string, TemplateConfig> = {
+  default: {
+    driver: 'bubblewrap',
+    description: 'Bubblewrap sandbox that reaches only Hangar (its LLM proxy and API)',
+    env: {},
+    network: 'hangar',
+    limits: { processes: 2048, openFiles: 4096, fileSizeBytes: 8 * 1024 ** 3 },
+  },
+  offline: {
+    driver: 'bubblewrap',
+    description: 'Bubblewrap sandbox with no network at all',
+    env: {},
+    network: 'none',
+    limits: { processes: 2048, openFiles: 4096, fileSizeBytes: 8 * 1024 ** 3 },
+  },
 };

@@ -12,6 +12,7 @@ import { invitationRoutes } from './routes/invitations.js';
 import { meRoutes } from './routes/me.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { workspaceRoutes } from './routes/workspaces.js';
 import type { App, AppContext, RouteEntry } from './types.js';
 import { registerWebApp } from './web.js';
 
@@ -49,6 +50,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     userRoutes,
     groupRoutes,
     invitationRoutes,
+    workspaceRoutes,
   ]) {
     await routes(app, ctx);
   }

@@ -1,8 +1,10 @@
-import type { ApiToken, Group, Invitation, User } from '@hangar/protocol';
+import type { ApiToken, Group, Invitation, User, Workspace } from '@hangar/protocol';
 import type { UserRow } from '../services/accounts.js';
 import type { GroupRow } from '../services/groups.js';
 import type { InvitationRow } from '../services/invitations.js';
 import type { TokenRow } from '../services/tokens.js';
+import { sourceOf } from '../services/workspaces/repository.js';
+import type { WorkspaceView } from '../services/workspaces/workspace-service.js';
 
 // Response shapes live here, so no route leaks a column (a hash, say) by accident.
 
@@ -50,5 +52,27 @@ export function presentInvitation(row: InvitationRow): Invitation {
     expiresAt: row.expires_at,
     usedAt: row.used_at,
     revoked: row.revoked_at !== null,
+  };
+}
+
+export function presentWorkspace(view: WorkspaceView): Workspace {
+  const { row } = view;
+  return {
+    id: row.id,
+    name: row.name,
+    state: row.state,
+    error: row.error,
+    template: row.template,
+    driver: row.driver,
+    isolated: view.isolated,
+    network: row.network,
+    source: sourceOf(row),
+    branch: row.branch,
+    members: view.members,
+    myRole: view.myRole,
+    diskBytes: row.disk_bytes === null ? null : Number(row.disk_bytes),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    lastActiveAt: row.last_active_at,
   };
 }

@@ -39,6 +39,11 @@ export interface SandboxSpec {
   hangarSocketDir?: string;
   hangarPort?: number;
   limits: SandboxLimits;
+  /**
+   * More host paths to show inside, e.g. the main repository's .git of a
+   * worktree (at the same path, so the worktree's .git file resolves).
+   */
+  binds?: { hostPath: string; sandboxPath: string; readOnly: boolean }[];
   /** podman: a local image name, or a root file system directory. */
   image?: string;
   rootfs?: string;
@@ -96,6 +101,8 @@ export interface SandboxDriver {
   start(spec: SandboxSpec): Promise<void>;
   /** Ends every process of the sandbox; files stay. Idempotent. */
   stop(spec: SandboxSpec): Promise<void>;
+  /** Frees what a stopped sandbox still holds (a container, say), keeping workDir and homeDir. */
+  release(spec: SandboxSpec): Promise<void>;
   /** Stops and removes everything the driver made, files included. Idempotent. */
   destroy(spec: SandboxSpec): Promise<void>;
   status(spec: SandboxSpec): Promise<SandboxStatus>;
@@ -121,6 +128,10 @@ export abstract class BaseSandboxDriver implements SandboxDriver {
   abstract start(spec: SandboxSpec): Promise<void>;
   abstract stop(spec: SandboxSpec): Promise<void>;
   abstract destroy(spec: SandboxSpec): Promise<void>;
+  /** Default: nothing outlives stop(). */
+  release(spec: SandboxSpec): Promise<void> {
+    return this.stop(spec);
+  }
   abstract status(spec: SandboxSpec): Promise<SandboxStatus>;
   abstract command(spec: SandboxSpec, options: ExecOptions): Promise<HostCommand>;
   abstract listRunning(): Promise<string[]>;

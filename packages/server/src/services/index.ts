@@ -1,3 +1,5 @@
+import type { Config } from '../config/index.js';
+import type { SandboxDriver } from '../sandbox/driver.js';
 import type { Store } from '../store/database.js';
 import { AccountService } from './accounts.js';
 import { AuthService } from './auth.js';
@@ -7,6 +9,10 @@ import { InvitationService } from './invitations.js';
 import { SessionService } from './sessions.js';
 import { LoginThrottle } from './throttle.js';
 import { TokenService } from './tokens.js';
+import { HangarBridge } from './workspaces/bridge.js';
+import { WorkspaceLifecycle } from './workspaces/lifecycle.js';
+import { TemplateCatalog } from './workspaces/templates.js';
+import { WorkspaceService } from './workspaces/workspace-service.js';
 
 export type { Principal } from './auth.js';
 
@@ -19,14 +25,32 @@ export interface Services {
   auth: AuthService;
   groups: GroupService;
   invitations: InvitationService;
+  templates: TemplateCatalog;
+  workspaces: WorkspaceService;
+  bridge: HangarBridge;
 }
 
-export function createServices(store: Store, clock: Clock = systemClock): Services {
+export interface ServiceOptions {
+  config: Config;
+  drivers: ReadonlyMap<string, SandboxDriver>;
+  /** The port the server listens on (known after listen), for the sandbox bridge. */
+  serverPort: () => number;
+  clock?: Clock;
+}
+
+export function createServices(store: Store, options: ServiceOptions): Services {
   const { db } = store;
+  const { config, drivers, clock = systemClock } = options;
   const accounts = new AccountService(db, clock);
   const sessions = new SessionService(db, clock);
   const throttle = new LoginThrottle(db, clock);
+  const templates = new TemplateCatalog(config, drivers);
+  const bridge = new HangarBridge(options.serverPort);
+  const lifecycle = new WorkspaceLifecycle(config, templates, bridge);
   return {
+    templates,
+    bridge,
+    workspaces: new WorkspaceService(db, config, templates, lifecycle, accounts, clock),
     accounts,
     sessions,
     tokens: new TokenService(db, clock),

@@ -80,6 +80,44 @@ export interface LoginAttemptsTable {
   created_at: string;
 }
 
+export type WorkspaceStateColumn = 'creating' | 'running' | 'stopped' | 'archived' | 'error' | 'deleting';
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  state: WorkspaceStateColumn;
+  /** What went wrong, for state `error`. */
+  error: string | null;
+  template: string;
+  driver: string;
+  network: 'none' | 'hangar' | 'full';
+  /** JSON of the protocol's WorkspaceSource. */
+  source: string;
+  /** Branch of a local-repository worktree (hangar/<name>). */
+  branch: string | null;
+  /** Host uid (and gid) the sandbox runs as. */
+  uid: number;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  last_active_at: string;
+  /** When the files were made ready (cloned, checked out); null until then. */
+  prepared_at: string | null;
+  archived_at: string | null;
+  /** When an archived workspace's worktree was removed after the expiry time. */
+  files_expired_at: string | null;
+  /** bigint: PostgreSQL returns it as a string. */
+  disk_bytes: number | string | null;
+  disk_measured_at: string | null;
+}
+
+export interface WorkspaceMembersTable {
+  workspace_id: string;
+  user_id: string;
+  role: 'owner' | 'editor' | 'viewer';
+  added_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -88,4 +126,6 @@ export interface Database {
   group_members: GroupMembersTable;
   invitations: InvitationsTable;
   login_attempts: LoginAttemptsTable;
+  workspaces: WorkspacesTable;
+  workspace_members: WorkspaceMembersTable;
 }

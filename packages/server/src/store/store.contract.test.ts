@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/index.js';
 import { createServices, type Services } from '../services/index.js';
 import { TestClock } from '../test/clock.js';
 import { dialectCases, type TestDatabase } from '../test/databases.js';
@@ -21,7 +22,12 @@ for (const dialect of DIALECTS) {
       store = openStore(database.url);
       expect(await store.isReady()).toBe(false);
       await store.migrate();
-      services = createServices(store, clock);
+      services = createServices(store, {
+        config: loadConfig({ HANGAR_DATA_DIR: '/nonexistent' }),
+        drivers: new Map(),
+        serverPort: () => 0,
+        clock,
+      });
     });
     afterAll(async () => {
       await store?.close();

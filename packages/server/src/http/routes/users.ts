@@ -1,6 +1,7 @@
 import {
   createUserRequest,
   idParams,
+  userDirectory,
   loginAttemptList,
   okResponse,
   updateUserRequest,
@@ -21,6 +22,22 @@ export async function userRoutes(app: App, { services, store }: AppContext) {
     { config: admin, schema: { tags: ['users'], response: { 200: userList } } },
     async () => ({
       users: (await services.accounts.list()).map(presentUser),
+    }),
+  );
+
+  app.get(
+    '/api/users/directory',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Every active user, to add to a workspace',
+        response: { 200: userDirectory },
+      },
+    },
+    async () => ({
+      users: (await services.accounts.list())
+        .filter((u) => !u.disabled_at)
+        .map((u) => ({ id: u.id, username: u.username, displayName: u.display_name })),
     }),
   );
 

@@ -1,0 +1,130 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../../config/index.js';
+import { SANDBOX_HOME, SANDBOX_USER, type SandboxDriver, type SandboxSpec } from '../../sandbox/driver.js';
+import { runInSandbox } from '../../sandbox/exec.js';
+import type { HangarBridge } from './bridge.js';
+import { sourceOf, type WorkspaceRow } from './repository.js';
+import { commonGitDir, prepareSource, removeWorktree } from './sources.js';
+import type { TemplateCatalog } from './templates.js';
+
+/** The port that reaches Hangar inside a sandbox with network policy `hangar`. */
+export const SANDBOX_HANGAR_PORT = 7700;
+const SETUP_TIMEOUT_MS = 15 * 60_000;
+
+/** Where a workspace lives on the host. */
+export function workspacePaths(dataDir: string, id: string) {
+  const root = join(dataDir, 'workspaces', id);
+  return { root, work: join(root, 'work'), home: join(root, 'home'), run: join(root, 'run') };
+}
+
+/**
+ * Turns workspace rows into sandboxes: builds the spec, prepares files, and
+ * drives the sandbox driver. Knows nothing of users or permissions.
+ */
+export class WorkspaceLifecycle {
+  constructor(
+    private readonly config: Pick<Config, 'dataDir' | 'templates'>,
+    private readonly templates: TemplateCatalog,
+    private readonly bridge: HangarBridge,
+  ) {}
+
+  async driverOf(row: WorkspaceRow): Promise<SandboxDriver> {
+    const { driver, unavailable } = await this.templates.resolve(row.template);
+    if (!driver || unavailable)
+      throw new Error(`template "${row.template}" is unavailable: ${unavailable ?? 'no driver'}`);
+    return driver;
+  }
+
+  async spec(row: WorkspaceRow): Promise<SandboxSpec> {
+    const template = this.config.templates[row.template];
+    const paths = workspacePaths(this.config.dataDir, row.id);
+    const gitDir = await commonGitDir(sourceOf(row)).catch(() => undefined);
+    const uid = Number(row.uid);
+    return {
+      id: row.id,
+      workDir: paths.work,
+      homeDir: paths.home,
+      stateDir: join(this.config.dataDir, 'sandbox-state', row.driver, row.id),
+      uid,
+      gid: uid,
+      network: row.network,
+      hangarSocketDir: paths.run,
+      hangarPort: SANDBOX_HANGAR_PORT,
+      limits: template?.limits ?? {},
+      ...(template?.image !== undefined && { image: template.image }),
+      ...(template?.rootfs !== undefined && { rootfs: template.rootfs }),
+      ...(gitDir && { binds: [{ hostPath: gitDir, sandboxPath: gitDir, readOnly: false }] }),
+      env: {
+        PATH: '/usr/local/bin:/usr/bin:/bin',
+        HOME: SANDBOX_HOME,
+        USER: SANDBOX_USER,
+        LOGNAME: SANDBOX_USER,
+        SHELL: '/bin/bash',
+        LANG: 'C.UTF-8',
+        TERM: 'xterm-256color',
+        HANGAR_WORKSPACE_ID: row.id,
+        HANGAR_WORKSPACE_NAME: row.name,
+        ...(row.network === 'hangar' && { HANGAR_URL: `http://127.0.0.1:${SANDBOX_HANGAR_PORT}` }),
+        ...template?.env,
+      },
+    };
+  }
+
+  /** Files from the source (first time only), then the sandbox, then the setup script (first time only). */
+  async provision(row: WorkspaceRow): Promise<{ branch: string | null; prepared: boolean }> {
+    const driver = await this.driverOf(row);
+    const spec = await this.spec(row);
+    let branch = row.branch;
+    if (!row.prepared_at) {
+      await removeWorktree(sourceOf(row), spec.workDir);
+      branch = await prepareSource(sourceOf(row), spec.workDir, row.name);
+      await mkdir(spec.homeDir, { recursive: true });
+    }
+    await driver.create(await this.spec({ ...row, branch }));
+    await this.start(row);
+    const script = this.config.templates[row.template]?.setupScript;
+    if (!row.prepared_at && script) {
+      const result = await runInSandbox(driver, spec, {
+        command: ['/bin/bash', '-lc', script],
+        timeoutMs: SETUP_TIMEOUT_MS,
+        maxOutputBytes: 64 * 1024,
+      });
+      if (result.exitCode !== 0) {
+        const tail = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-5).join('\n');
+        throw new Error(`the setup script exited with ${result.exitCode ?? result.signal}: ${tail}`);
+      }
+    }
+    return { branch, prepared: true };
+  }
+
+  async start(row: WorkspaceRow): Promise<void> {
+    const driver = await this.driverOf(row);
+    const spec = await this.spec(row);
+    if (row.network === 'hangar') await this.bridge.open(row.id, spec.hangarSocketDir!, spec.uid, spec.gid);
+    await driver.start(spec);
+  }
+
+  async stop(row: WorkspaceRow, release = false): Promise<void> {
+    const driver = await this.driverOf(row).catch(() => undefined);
+    const spec = await this.spec(row);
+    if (driver) await (release ? driver.release(spec) : driver.stop(spec));
+    await this.bridge.close(row.id);
+  }
+
+  async isRunning(row: WorkspaceRow): Promise<boolean> {
+    const driver = await this.driverOf(row).catch(() => undefined);
+    return driver ? (await driver.status(await this.spec(row))) === 'running' : false;
+  }
+
+  /** Removes the sandbox and every file of the workspace; a worktree's branch stays in its repository. */
+  async destroy(row: WorkspaceRow): Promise<void> {
+    const spec = await this.spec(row);
+    await this.bridge.close(row.id);
+    await removeWorktree(sourceOf(row), spec.workDir);
+    const driver = await this.driverOf(row).catch(() => undefined);
+    if (driver) await driver.destroy(spec);
+    await rm(workspacePaths(this.config.dataDir, row.id).root, { recursive: true, force: true });
+    await rm(spec.stateDir, { recursive: true, force: true });
+  }
+}

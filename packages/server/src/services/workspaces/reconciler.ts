@@ -1,0 +1,153 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../../config/index.js';
+import { diskUsage } from '../../sandbox/disk.js';
+import type { SandboxDriver } from '../../sandbox/driver.js';
+import { iso, type Clock } from '../clock.js';
+import { workspacePaths } from './lifecycle.js';
+import { sourceOf } from './repository.js';
+import { removeWorktree, worktreeClean } from './sources.js';
+import type { WorkspaceService } from './workspace-service.js';
+
+const DISK_EVERY_MS = 5 * 60_000;
+
+/**
+ * Makes the sandboxes on this host agree with the database: at boot (after a
+ * crash, say) and then periodically. Also stops idle workspaces, expires
+ * archived worktrees and measures disk use.
+ */
+export class WorkspaceReconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly workspaces: WorkspaceService,
+    private readonly drivers: ReadonlyMap<string, SandboxDriver>,
+    private readonly config: Pick<Config, 'dataDir' | 'idleStopMinutes' | 'archiveExpiryDays'>,
+    private readonly clock: Clock,
+    private readonly log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
+  ) {}
+
+  /** Runs once now, then every `intervalMs`. */
+  start(intervalMs = 60_000): Promise<void> {
+    const first = this.runOnce();
+    this.timer = setInterval(() => void this.runOnce(), intervalMs);
+    this.timer.unref();
+    return first;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass; passes never overlap. */
+  runOnce(): Promise<void> {
+    this.running ??= this.pass()
+      .catch((error: unknown) => this.log.error({ err: error }, 'workspace reconciliation failed'))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    await this.reconcileSandboxes();
+    await this.stopIdle();
+    await this.expireArchived();
+    await this.measureDisk();
+  }
+
+  private async reconcileSandboxes(): Promise<void> {
+    const { repo, lifecycle } = this.workspaces;
+    const rows = await repo.listByState(['creating', 'running', 'stopped', 'archived', 'error', 'deleting']);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const row of rows) {
+      if (row.state === 'deleting') this.workspaces.background(row.id, () => this.workspaces.destroy(row.id));
+      else if (row.state === 'creating')
+        this.workspaces.background(row.id, () => this.workspaces.provision(row.id));
+      else if (row.state === 'running' && !(await lifecycle.isRunning(row).catch(() => false))) {
+        // The sandbox died with the server (or the host rebooted): bring it back as it was.
+        try {
+          await lifecycle.start(row);
+          this.log.info({ workspace: row.id }, 'restarted a workspace sandbox that was not running');
+        } catch (error) {
+          await repo.update(row.id, { state: 'stopped', updated_at: iso(this.clock.now()) });
+          this.log.warn({ workspace: row.id, err: error }, 'could not restart a workspace; marked stopped');
+        }
+      } else if (row.state === 'running') {
+        await lifecycle.start(row); // reattaches the bridge; the sandbox itself is left alone
+      }
+    }
+    // Sandboxes the database does not expect to run are orphans: stop them.
+    for (const [name, driver] of this.drivers) {
+      for (const id of await driver.listRunning().catch(() => [])) {
+        const row = byId.get(id);
+        if (row?.state === 'running' || row?.state === 'creating') continue;
+        if (row) await lifecycle.stop(row).catch(() => undefined);
+        else {
+          await driver.stop(orphanSpec(this.config.dataDir, name, id)).catch(() => undefined);
+        }
+        this.log.warn({ workspace: id, driver: name }, 'stopped an orphaned sandbox');
+      }
+    }
+  }
+
+  private async stopIdle(): Promise<void> {
+    if (this.config.idleStopMinutes === 0) return;
+    const cutoff = iso(new Date(this.clock.now().getTime() - this.config.idleStopMinutes * 60_000));
+    for (const row of await this.workspaces.repo.listByState(['running'])) {
+      if (row.last_active_at >= cutoff) continue;
+      await this.workspaces.lifecycle.stop(row);
+      await this.workspaces.repo.update(row.id, { state: 'stopped', updated_at: iso(this.clock.now()) });
+      this.log.info({ workspace: row.id }, 'stopped an idle workspace');
+    }
+  }
+
+  /** Removes archived worktrees past the expiry; their branches keep every commit. Dirty ones are kept. */
+  private async expireArchived(): Promise<void> {
+    if (this.config.archiveExpiryDays === 0) return;
+    const cutoff = iso(new Date(this.clock.now().getTime() - this.config.archiveExpiryDays * 86_400_000));
+    for (const row of await this.workspaces.repo.listByState(['archived'])) {
+      const source = sourceOf(row);
+      if (source.type !== 'local' || row.files_expired_at || !row.archived_at || row.archived_at >= cutoff)
+        continue;
+      const { work } = workspacePaths(this.config.dataDir, row.id);
+      if (!(await worktreeClean(work).catch(() => false))) {
+        this.log.warn(
+          { workspace: row.id },
+          'archived worktree has uncommitted changes; kept past its expiry',
+        );
+        continue;
+      }
+      await removeWorktree(source, work);
+      await this.workspaces.repo.update(row.id, { files_expired_at: iso(this.clock.now()), disk_bytes: 0 });
+    }
+  }
+
+  private async measureDisk(): Promise<void> {
+    const stale = iso(new Date(this.clock.now().getTime() - DISK_EVERY_MS));
+    for (const row of await this.workspaces.repo.listByState(['running', 'stopped', 'archived', 'error'])) {
+      if (row.disk_measured_at && row.disk_measured_at > stale) continue;
+      const paths = workspacePaths(this.config.dataDir, row.id);
+      const bytes = await diskUsage([paths.work, paths.home]);
+      await this.workspaces.repo.update(row.id, {
+        disk_bytes: bytes,
+        disk_measured_at: iso(this.clock.now()),
+      });
+    }
+  }
+}
+
+/** Enough of a spec to stop a sandbox the database no longer knows. */
+function orphanSpec(dataDir: string, driver: string, id: string) {
+  const paths = workspacePaths(dataDir, id);
+  return {
+    id,
+    workDir: paths.work,
+    homeDir: paths.home,
+    stateDir: `${dataDir}/sandbox-state/${driver}/${id}`,
+    uid: 0,
+    gid: 0,
+    env: {},
+    network: 'none' as const,
+    limits: {},
+  };
+}
