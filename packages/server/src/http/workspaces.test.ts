@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialectCases, type TestDatabase } from '../test/databases.js';
-import { createMember, setupAdmin, startTestServer, type TestClient, type TestServer } from '../test/server.js';
+import {
+  createMember,
+  setupAdmin,
+  startTestServer,
+  type TestClient,
+  type TestServer,
+} from '../test/server.js';
 import { createWorkspace, settled } from '../test/workspaces.js';
 
 const DIALECTS = await dialectCases();
@@ -14,7 +20,10 @@ const DIALECTS = await dialectCases();
 const TEMPLATES = JSON.stringify({ plain: { driver: 'host', description: 'no isolation', network: 'full' } });
 
 function git(cwd: string, ...args: string[]) {
-  return execFileSync('git', args, { cwd, env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } }).toString();
+  return execFileSync('git', args, {
+    cwd,
+    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' },
+  }).toString();
 }
 
 function makeRepo(path: string) {
@@ -60,10 +69,19 @@ for (const dialect of DIALECTS) {
 
     it('creates an empty workspace that becomes running, with its owner and a uid', async () => {
       const ws = await createWorkspace(admin, { name: 'alpha' });
-      expect(ws.body).toMatchObject({ name: 'alpha', state: 'running', template: 'plain', driver: 'host', isolated: false, myRole: 'owner' });
+      expect(ws.body).toMatchObject({
+        name: 'alpha',
+        state: 'running',
+        template: 'plain',
+        driver: 'host',
+        isolated: false,
+        myRole: 'owner',
+      });
       expect(ws.body.members).toEqual([expect.objectContaining({ username: 'ada', role: 'owner' })]);
       expect(existsSync(join(server.config.dataDir, 'workspaces', ws.body.id, 'work'))).toBe(true);
-      const run = await admin.post(`/api/workspaces/${ws.body.id}/exec`, { command: ['sh', '-c', 'echo hi > f.txt && cat f.txt && pwd'] });
+      const run = await admin.post(`/api/workspaces/${ws.body.id}/exec`, {
+        command: ['sh', '-c', 'echo hi > f.txt && cat f.txt && pwd'],
+      });
       expect(run.body).toMatchObject({ exitCode: 0, truncated: false });
       expect(run.body.stdout).toContain('hi');
       expect(run.body.stdout.trim().endsWith('/work')).toBe(true);
@@ -72,7 +90,10 @@ for (const dialect of DIALECTS) {
     it('lists with filters by state, owner and text', async () => {
       await createWorkspace(admin, { name: 'beta-service' });
       const all = await admin.get('/api/workspaces');
-      expect(all.body.workspaces.map((w: { name: string }) => w.name).sort()).toEqual(['alpha', 'beta-service']);
+      expect(all.body.workspaces.map((w: { name: string }) => w.name).sort()).toEqual([
+        'alpha',
+        'beta-service',
+      ]);
       expect((await admin.get('/api/workspaces?q=beta')).body.workspaces).toHaveLength(1);
       expect((await admin.get('/api/workspaces?state=stopped')).body.workspaces).toHaveLength(0);
       expect((await admin.get('/api/workspaces?owner=ada')).body.workspaces).toHaveLength(2);
@@ -90,19 +111,27 @@ for (const dialect of DIALECTS) {
 
     it('enforces roles: viewers read, editors operate, owners manage', async () => {
       const alpha = (await admin.get('/api/workspaces?q=alpha')).body.workspaces[0];
-      const added = await admin.request('PUT', `/api/workspaces/${alpha.id}/members/${bobId}`, { role: 'viewer' });
+      const added = await admin.request('PUT', `/api/workspaces/${alpha.id}/members/${bobId}`, {
+        role: 'viewer',
+      });
       expect(added.body.members).toHaveLength(2);
       expect((await bob.get(`/api/workspaces/${alpha.id}`)).body.myRole).toBe('viewer');
       const exec = await bob.post(`/api/workspaces/${alpha.id}/exec`, { command: ['true'] });
       expect(exec.status).toBe(403);
       expect(exec.body.error.id).toBe('forbidden');
       await admin.request('PUT', `/api/workspaces/${alpha.id}/members/${bobId}`, { role: 'editor' });
-      expect((await bob.post(`/api/workspaces/${alpha.id}/exec`, { command: ['true'] })).body.exitCode).toBe(0);
+      expect((await bob.post(`/api/workspaces/${alpha.id}/exec`, { command: ['true'] })).body.exitCode).toBe(
+        0,
+      );
       expect((await bob.patch(`/api/workspaces/${alpha.id}`, { name: 'bobs' })).status).toBe(403);
-      expect((await bob.request('DELETE', `/api/workspaces/${alpha.id}`, { confirm: 'alpha' })).status).toBe(403);
+      expect((await bob.request('DELETE', `/api/workspaces/${alpha.id}`, { confirm: 'alpha' })).status).toBe(
+        403,
+      );
       // The last owner cannot be demoted.
       const me = (await admin.get('/api/me')).body.user.id;
-      const demote = await admin.request('PUT', `/api/workspaces/${alpha.id}/members/${me}`, { role: 'viewer' });
+      const demote = await admin.request('PUT', `/api/workspaces/${alpha.id}/members/${me}`, {
+        role: 'viewer',
+      });
       expect(demote.body.error.id).toBe('last_owner');
     });
 
@@ -112,7 +141,9 @@ for (const dialect of DIALECTS) {
       const again = await admin.post(`/api/workspaces/${alpha.id}/stop`);
       expect(again.status).toBe(409);
       expect(again.body.error.id).toBe('invalid_state');
-      expect((await admin.post(`/api/workspaces/${alpha.id}/exec`, { command: ['true'] })).body.error.id).toBe('invalid_state');
+      expect(
+        (await admin.post(`/api/workspaces/${alpha.id}/exec`, { command: ['true'] })).body.error.id,
+      ).toBe('invalid_state');
       expect((await admin.post(`/api/workspaces/${alpha.id}/start`)).body.state).toBe('running');
       const run = await admin.post(`/api/workspaces/${alpha.id}/exec`, { command: ['cat', 'f.txt'] });
       expect(run.body.stdout).toBe('hi\n'); // files persist across stop and start
@@ -124,13 +155,19 @@ for (const dialect of DIALECTS) {
       expect((await admin.post(`/api/workspaces/${beta.id}/archive`)).body.state).toBe('archived');
       expect((await admin.post(`/api/workspaces/${beta.id}/start`)).body.error.id).toBe('invalid_state');
       expect((await admin.post(`/api/workspaces/${beta.id}/restore`)).body.state).toBe('running');
-      expect((await admin.post(`/api/workspaces/${beta.id}/exec`, { command: ['cat', 'k.txt'] })).body.stdout).toBe('kept\n');
+      expect(
+        (await admin.post(`/api/workspaces/${beta.id}/exec`, { command: ['cat', 'k.txt'] })).body.stdout,
+      ).toBe('kept\n');
     });
 
     it('renames, refusing a taken or invalid name', async () => {
       const beta = (await admin.get('/api/workspaces?q=beta')).body.workspaces[0];
-      expect((await admin.patch(`/api/workspaces/${beta.id}`, { name: 'alpha' })).body.error.id).toBe('workspace_name_taken');
-      expect((await admin.patch(`/api/workspaces/${beta.id}`, { name: 'Not Valid' })).body.error.id).toBe('validation_failed');
+      expect((await admin.patch(`/api/workspaces/${beta.id}`, { name: 'alpha' })).body.error.id).toBe(
+        'workspace_name_taken',
+      );
+      expect((await admin.patch(`/api/workspaces/${beta.id}`, { name: 'Not Valid' })).body.error.id).toBe(
+        'validation_failed',
+      );
       expect((await admin.patch(`/api/workspaces/${beta.id}`, { name: 'gamma' })).body.name).toBe('gamma');
     });
 
@@ -143,7 +180,10 @@ for (const dialect of DIALECTS) {
         [{ name: 'delta', template: 'nope' }, 'unknown_template'],
         [{ name: 'delta', source: { type: 'git', url: 'not a url' } }, 'validation_failed'],
         [{ name: 'delta', source: { type: 'local', path: join(roots, 'elsewhere') } }, 'path_not_allowed'],
-        [{ name: 'delta', source: { type: 'local', path: join(roots, 'allowed', '..', 'elsewhere') } }, 'path_not_allowed'],
+        [
+          { name: 'delta', source: { type: 'local', path: join(roots, 'allowed', '..', 'elsewhere') } },
+          'path_not_allowed',
+        ],
         [{ name: 'delta', source: { type: 'local', path: 'relative/path' } }, 'path_not_allowed'],
         [{ name: 'delta', source: { type: 'local', path: join(roots, 'allowed') } }, 'path_not_allowed'],
         [{ name: 'delta', source: { type: 'svn' } }, 'validation_failed'],
@@ -157,16 +197,23 @@ for (const dialect of DIALECTS) {
 
     it('puts an unreachable git URL into error with git’s message; retry works once it is reachable', async () => {
       const remote = join(roots, 'later.git');
-      const ws = await createWorkspace(admin, { name: 'from-git', source: { type: 'git', url: `file://${remote}` } });
+      const ws = await createWorkspace(admin, {
+        name: 'from-git',
+        source: { type: 'git', url: `file://${remote}` },
+      });
       expect(ws.body.state).toBe('error');
-      expect(ws.body.error).toMatch(/git clone failed: .*(does not appear to be a git repository|does not exist)/);
+      expect(ws.body.error).toMatch(
+        /git clone failed: .*(does not appear to be a git repository|does not exist)/,
+      );
       makeRepo(join(roots, 'later-src'));
       git(roots, 'clone', '-q', '--bare', join(roots, 'later-src'), remote);
       const retried = await admin.post(`/api/workspaces/${ws.body.id}/retry`);
       expect(retried.body.state).toBe('creating');
       const done = await settled(admin, ws.body.id);
       expect(done.body).toMatchObject({ state: 'running', error: null });
-      const readme = await admin.post(`/api/workspaces/${ws.body.id}/exec`, { command: ['cat', 'README.md'] });
+      const readme = await admin.post(`/api/workspaces/${ws.body.id}/exec`, {
+        command: ['cat', 'README.md'],
+      });
       expect(readme.body.stdout).toBe('# demo\n');
     });
 
@@ -188,8 +235,12 @@ for (const dialect of DIALECTS) {
       const gamma = (await admin.get('/api/workspaces?q=gamma')).body.workspaces[0];
       const wrong = await admin.request('DELETE', `/api/workspaces/${gamma.id}`, { confirm: 'yes' });
       expect(wrong.body.error.id).toBe('confirmation_mismatch');
-      expect((await admin.request('DELETE', `/api/workspaces/${gamma.id}`, {})).body.error.id).toBe('validation_failed');
-      expect((await admin.request('DELETE', `/api/workspaces/${gamma.id}`, { confirm: 'gamma' })).status).toBe(200);
+      expect((await admin.request('DELETE', `/api/workspaces/${gamma.id}`, {})).body.error.id).toBe(
+        'validation_failed',
+      );
+      expect(
+        (await admin.request('DELETE', `/api/workspaces/${gamma.id}`, { confirm: 'gamma' })).status,
+      ).toBe(200);
       expect((await settled(admin, gamma.id)).status).toBe(404);
       expect(existsSync(join(server.config.dataDir, 'workspaces', gamma.id))).toBe(false);
     });
@@ -199,7 +250,9 @@ for (const dialect of DIALECTS) {
 describe('host driver with several accounts', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ env: { HANGAR_TEMPLATES: TEMPLATES, HANGAR_DEFAULT_TEMPLATE: 'plain' } });
+    server = await startTestServer({
+      env: { HANGAR_TEMPLATES: TEMPLATES, HANGAR_DEFAULT_TEMPLATE: 'plain' },
+    });
   });
   afterAll(() => server?.stop());
 

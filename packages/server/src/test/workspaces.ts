@@ -17,6 +17,7 @@ export async function settled(client: TestClient, id: string, timeoutMs = 20_000
 /** Creates a workspace and waits until it is ready (or failed). */
 export async function createWorkspace(client: TestClient, body: Record<string, unknown>) {
   const created = await client.post('/api/workspaces', body);
-  if (created.status !== 201) throw new Error(`create failed: ${created.status} ${JSON.stringify(created.body)}`);
+  if (created.status !== 201)
+    throw new Error(`create failed: ${created.status} ${JSON.stringify(created.body)}`);
   return settled(client, created.body.id);
 }
