@@ -34,7 +34,10 @@ export const workspaceSource = z.discriminatedUnion('type', [
       .string()
       .min(1)
       .max(2000)
-      .regex(/^(https?:\/\/|ssh:\/\/|git:\/\/|file:\/\/|[\w.-]+@[\w.-]+:)/, 'must be a git URL (https://, ssh://, git@host:…)'),
+      .regex(
+        /^(https?:\/\/|ssh:\/\/|git:\/\/|file:\/\/|[\w.-]+@[\w.-]+:)/,
+        'must be a git URL (https://, ssh://, git@host:…)',
+      ),
     branch: gitRef.optional(),
   }),
   z.strictObject({
@@ -139,4 +142,5 @@ export const template = z.object({
   /** Why the template cannot be used on this server now, if it cannot. */
   unavailable: z.string().nullable(),
 });
+export type Template = z.infer<typeof template>;
 export const templateList = z.object({ templates: z.array(template), defaultTemplate: z.string() });

@@ -14,6 +14,11 @@ export class HangarError extends Error {
   }
 }
 
+/** Ties an error to one request field, so a form can show it at that field. */
+function field(path: string, message: string) {
+  return { details: [{ where: 'body', path, message }] };
+}
+
 export const errors = {
   unauthenticated: () =>
     new HangarError(

@@ -8,6 +8,7 @@ import { RequireAdmin, RequireAuth } from './features/auth/require-auth';
 import { SetupPage } from './features/auth/setup-page';
 import { AppFrame } from './features/frame/app-frame';
 import { PeoplePage } from './features/people/people-page';
+import { WorkspacePage } from './features/workspaces/workspace-page';
 import { WorkspacesPage } from './features/workspaces/workspaces-page';
 
 export function App() {
@@ -25,6 +26,7 @@ export function App() {
           }
         >
           <Route index element={<WorkspacesPage />} />
+          <Route path="workspaces/:id" element={<WorkspacePage />} />
           <Route path="account" element={<AccountPage />} />
           <Route
             path="admin/people"

@@ -49,8 +49,9 @@ export async function apiRequest<T>(
   let body: string | undefined;
   // Mutations always carry a JSON body (an empty object when there is
   // nothing to send) so the server can insist on application/json; DELETE
-  // carries none because an empty JSON body is a parse error in Fastify.
-  if (method !== 'GET' && method !== 'DELETE') {
+  // carries one only when given (a workspace's typed confirmation), because
+  // an empty JSON body is a parse error in Fastify.
+  if (method !== 'GET' && (method !== 'DELETE' || options.body !== undefined)) {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(options.body ?? {});
   }

@@ -8,6 +8,20 @@ export const authKeys = {
 export const resourceKeys = {
   tokens: ['tokens'] as const,
   users: ['users'] as const,
+  directory: ['user-directory'] as const,
   groups: ['groups'] as const,
   invitations: ['invitations'] as const,
+  templates: ['templates'] as const,
+};
+
+export interface WorkspaceFilters {
+  state?: string;
+  q?: string;
+}
+
+export const workspaceKeys = {
+  all: ['workspaces'] as const,
+  lists: ['workspaces', 'list'] as const,
+  list: (filters: WorkspaceFilters) => ['workspaces', 'list', filters] as const,
+  detail: (id: string) => ['workspaces', 'detail', id] as const,
 };

@@ -1,4 +1,4 @@
-import { user, userList, type UpdateUserRequest } from '@hangar/protocol';
+import { user, userDirectory, userList, type UpdateUserRequest } from '@hangar/protocol';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiRequest } from './client';
 import { authKeys, resourceKeys } from './keys';
@@ -35,5 +35,15 @@ export function useUnlockUser() {
   return useMutation({
     mutationFn: (id: string) => apiRequest(`${userPath(id)}/unlock`, user, { method: 'POST' }),
     onSuccess: () => client.invalidateQueries({ queryKey: resourceKeys.users }),
+  });
+}
+
+/** Everyone a signed-in user may add to a workspace. */
+export function useUserDirectory(enabled = true) {
+  return useQuery({
+    queryKey: resourceKeys.directory,
+    queryFn: ({ signal }) => apiRequest('/api/users/directory', userDirectory, { signal }),
+    select: (data) => data.users,
+    enabled,
   });
 }

@@ -21,3 +21,13 @@ export function useCountdown(deadline: number | null): number {
   if (deadline === null) return 0;
   return Math.max(0, Math.ceil((deadline - now) / 1000));
 }
+
+/** `value`, once it has stopped changing for `delayMs` milliseconds (for search boxes). */
+export function useDebouncedValue<T>(value: T, delayMs: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), delayMs);
+    return () => clearTimeout(timer);
+  }, [value, delayMs]);
+  return settled;
+}

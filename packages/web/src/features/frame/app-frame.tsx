@@ -1,4 +1,4 @@
-import { Link, NavLink, Outlet } from 'react-router-dom';
+import { Link, NavLink, Outlet, useMatch } from 'react-router-dom';
 import { useAuthStatus } from '../../api/auth';
 import { useIsAdmin } from '../auth/session';
 import { UserMenu } from './user-menu';
@@ -11,6 +11,8 @@ function navClass({ isActive }: { isActive: boolean }): string {
 export function AppFrame() {
   const isAdmin = useIsAdmin();
   const version = useAuthStatus().data?.version;
+  // A workspace's page belongs under "Workspaces" too, though its path is not "/".
+  const inWorkspace = useMatch('/workspaces/*') !== null;
   return (
     <div className="app">
       <a className="skip-link" href="#main">
@@ -21,7 +23,7 @@ export function AppFrame() {
           Hangar
         </Link>
         <nav aria-label="Main" className="nav">
-          <NavLink to="/" end className={navClass}>
+          <NavLink to="/" end className={({ isActive }) => navClass({ isActive: isActive || inWorkspace })}>
             Workspaces
           </NavLink>
           <NavLink to="/account" className={navClass}>
