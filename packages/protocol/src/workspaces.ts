@@ -144,3 +144,11 @@ export const template = z.object({
 });
 export type Template = z.infer<typeof template>;
 export const templateList = z.object({ templates: z.array(template), defaultTemplate: z.string() });
+
+export const createWorkspaceQuery = z.strictObject({
+  /** Answer once the workspace is running or failed, instead of at once. */
+  wait: z
+    .enum(['true', 'false', '1', '0'])
+    .transform((v) => v === 'true' || v === '1')
+    .optional(),
+});

@@ -87,6 +87,14 @@ for (const dialect of DIALECTS) {
       expect(run.body.stdout.trim().endsWith('/work')).toBe(true);
     });
 
+    it('answers a create with ?wait=true once the workspace is ready', async () => {
+      const res = await admin.post('/api/workspaces?wait=true', { name: 'waited' });
+      expect(res.status).toBe(201);
+      expect(res.body.state).toBe('running');
+      await admin.request('DELETE', `/api/workspaces/${res.body.id}`, { confirm: 'waited' });
+      expect((await settled(admin, res.body.id)).status).toBe(404);
+    });
+
     it('lists with filters by state, owner and text', async () => {
       await createWorkspace(admin, { name: 'beta-service' });
       const all = await admin.get('/api/workspaces');

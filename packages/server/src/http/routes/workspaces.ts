@@ -1,4 +1,5 @@
 import {
+  createWorkspaceQuery,
   createWorkspaceRequest,
   deleteWorkspaceRequest,
   execRequest,
@@ -18,6 +19,8 @@ import { presentWorkspace } from '../presenters.js';
 import type { App, AppContext } from '../types.js';
 
 const tags = ['workspaces'];
+/** Longest a create with `?wait=true` holds the request, in ms; a clone may take longer. */
+const WAIT_LIMIT_MS = 60_000;
 
 export async function workspaceRoutes(app: App, { services }: AppContext) {
   const { workspaces, templates } = services;
@@ -56,13 +59,21 @@ export async function workspaceRoutes(app: App, { services }: AppContext) {
     {
       schema: {
         tags,
-        summary: 'Create a workspace; it is `creating` until its files and sandbox are ready',
+        summary: 'Create a workspace; it is `creating` until its files and sandbox are ready (`?wait=true` waits)',
+        querystring: createWorkspaceQuery,
         body: createWorkspaceRequest,
         response: { 201: workspace },
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(presentWorkspace(await workspaces.create(principalOf(request), request.body))),
+    async (request, reply) => {
+      const principal = principalOf(request);
+      let view = await workspaces.create(principal, request.body);
+      if (request.query.wait) {
+        await Promise.race([workspaces.settle(view.row.id), new Promise((r) => setTimeout(r, WAIT_LIMIT_MS))]);
+        view = await workspaces.get(principal, view.row.id);
+      }
+      return reply.status(201).send(presentWorkspace(view));
+    },
   );
 
   app.get(

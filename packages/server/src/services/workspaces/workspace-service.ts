@@ -29,8 +29,8 @@ const MAX_EXEC_OUTPUT = 1024 * 1024;
 export class WorkspaceService {
   readonly repo: WorkspaceRepository;
   private readonly lock = new KeyedLock();
-  /** Provisioning runs in the background; tests and shutdown wait for it. */
-  private readonly pending = new Set<Promise<void>>();
+  /** Provisioning and deletion run in the background; tests, shutdown and `?wait` wait for them. */
+  private readonly pending = new Map<Promise<void>, string>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -270,8 +270,9 @@ export class WorkspaceService {
   }
 
   /** Waits for background provisioning and deletion (tests, shutdown). */
-  async settle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  async settle(id?: string): Promise<void> {
+    const matching = () => [...this.pending].filter(([, of]) => id === undefined || of === id).map(([p]) => p);
+    for (let tasks = matching(); tasks.length > 0; tasks = matching()) await Promise.allSettled(tasks);
   }
 
   /** Creating (first time or retry): files, sandbox, setup script. */
@@ -307,7 +308,7 @@ export class WorkspaceService {
 
   background(id: string, task: () => Promise<void>): void {
     const run = task().finally(() => this.pending.delete(run));
-    this.pending.add(run);
+    this.pending.set(run, id);
   }
 
   private async transition(
