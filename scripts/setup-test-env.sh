@@ -22,6 +22,9 @@ TOOLS=(
   "chromium chromium"
   "podman podman"
   "runc runc"
+  "socat socat"
+  "debootstrap debootstrap"
+  "setpriv util-linux"
   "pg_isready postgresql-client"
   "pg_ctlcluster postgresql-common"
 )
@@ -95,6 +98,19 @@ for pair in "${TOOLS[@]}"; do
     problems+=("$cmd is missing")
   fi
 done
+
+# The podman driver's tests run containers from a Debian rootfs built once (cached).
+if is_root || [[ -d "${HANGAR_PODMAN_ROOTFS:-/var/cache/hangar/rootfs-bookworm}" ]]; then
+  if rootfs=$(bash scripts/provision-podman-rootfs.sh); then
+    report podman-rootfs ok "$rootfs"
+  else
+    report podman-rootfs missing "run: sudo bash scripts/provision-podman-rootfs.sh"
+    problems+=("the podman driver's rootfs is missing (scripts/provision-podman-rootfs.sh)")
+  fi
+else
+  report podman-rootfs missing "run: sudo bash scripts/provision-podman-rootfs.sh"
+  problems+=("the podman driver's rootfs is missing (scripts/provision-podman-rootfs.sh)")
+fi
 
 # PostgreSQL: the server must answer on 127.0.0.1:5432, where the store tests connect.
 pg_state=""

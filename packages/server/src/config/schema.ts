@@ -111,6 +111,14 @@ export const BUILTIN_TEMPLATES: Record<string, TemplateConfig> = {
     network: 'hangar',
     limits: { processes: 2048, openFiles: 4096, fileSizeBytes: 8 * 1024 ** 3 },
   },
+  container: {
+    driver: 'podman',
+    description: 'Podman container from the Debian rootfs that scripts/provision-podman-rootfs.sh builds',
+    rootfs: '/var/cache/hangar/rootfs-bookworm',
+    env: {},
+    network: 'hangar',
+    limits: { processes: 2048, openFiles: 4096, fileSizeBytes: 8 * 1024 ** 3, memoryBytes: 4 * 1024 ** 3 },
+  },
   offline: {
     driver: 'bubblewrap',
     description: 'Bubblewrap sandbox with no network at all',

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Config, TemplateConfig } from '../../config/index.js';
 import { errors } from '../../errors.js';
 import type { SandboxDriver } from '../../sandbox/driver.js';
@@ -47,6 +48,9 @@ export class TemplateCatalog {
     }
     if (!unavailable && config.driver === 'podman' && !config.image && !config.rootfs) {
       unavailable = 'set the template’s "image" or "rootfs" (nothing can be pulled)';
+    }
+    if (!unavailable && config.rootfs && !existsSync(config.rootfs)) {
+      unavailable = `its rootfs ${config.rootfs} is missing: build it with scripts/provision-podman-rootfs.sh`;
     }
     return { name, config, driver, unavailable };
   }
