@@ -17,6 +17,7 @@ PG_WAIT_SECONDS=20
 # "command  package" pairs: the binary the tests run and the Debian package that ships it.
 TOOLS=(
   "bwrap bubblewrap"
+  "socat socat"
   "tmux tmux"
   "git git"
   "chromium chromium"

@@ -107,3 +107,15 @@ export async function stopServer(child, graceMs = 5000) {
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * The environment for a benchmarked Hangar server: this process's, without
+ * any HANGAR_* variable (a developer's HANGAR_CONFIG or HANGAR_DATABASE_URL
+ * must not point the benchmark at real data), plus `settings`.
+ * @param {Record<string, string>} settings
+ * @returns {NodeJS.ProcessEnv}
+ */
+export function hangarEnv(settings) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('HANGAR_')));
+  return { ...env, ...settings };
+}

@@ -26,6 +26,20 @@ export function summarize(values) {
   };
 }
 
+/**
+ * The figures a latency table shows.
+ * @param {readonly number[]} values
+ * @returns {{ n: number, p50: number, p99: number, mean: number }} NaN figures when there are no values
+ */
+export function latency(values) {
+  return {
+    n: values.length,
+    p50: percentile(values, 50),
+    p99: percentile(values, 99),
+    mean: values.length ? values.reduce((sum, v) => sum + v, 0) / values.length : Number.NaN,
+  };
+}
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**

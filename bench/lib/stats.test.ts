@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseListenUrl, percentile, summarize } from './stats.js';
+import { latency, parseListenUrl, percentile, summarize } from './stats.js';
 
 describe('percentile', () => {
   it('uses the nearest rank', () => {
@@ -13,6 +13,19 @@ describe('percentile', () => {
   it('is NaN without values', () => {
     expect(percentile([], 50)).toBeNaN();
     expect(summarize([]).min).toBeNaN();
+  });
+});
+
+describe('latency', () => {
+  it('gives the count, nearest-rank p50 and p99, and the mean', () => {
+    expect(latency([4, 1, 3, 2])).toEqual({ n: 4, p50: 2, p99: 4, mean: 2.5 });
+  });
+
+  it('is NaN without values', () => {
+    const none = latency([]);
+    expect(none.n).toBe(0);
+    expect(none.p50).toBeNaN();
+    expect(none.mean).toBeNaN();
   });
 });
 

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const bwrapMissing = !['/usr/bin/bwrap', '/usr/local/bin/bwrap'].some((p) => existsSync(p));
-if (bwrapMissing && process.env.CI === 'true') throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
+if (bwrapMissing && process.env.CI === 'true')
+  throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
 
 /** Host processes whose real uid falls in [base, base + count). */
 function sandboxProcesses(base: number, count: number): { pid: number; uid: number; cmd: string }[] {
@@ -100,7 +101,9 @@ describe.skipIf(bwrapMissing)('a server killed with SIGKILL, restarted', () => {
       ids.push(created.body.id);
     }
     for (const id of ids) {
-      await until(`${id} running`, async () => ((await api(base, 'GET', `/api/workspaces/${id}`)).body.state === 'running' ? true : undefined));
+      await until(`${id} running`, async () =>
+        (await api(base, 'GET', `/api/workspaces/${id}`)).body.state === 'running' ? true : undefined,
+      );
       const bg = await api(base, 'POST', `/api/workspaces/${id}/exec`, {
         command: ['sh', '-c', 'setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo started > marker'],
       });
@@ -122,7 +125,9 @@ describe.skipIf(bwrapMissing)('a server killed with SIGKILL, restarted', () => {
       expect(['running', 'stopped']).toContain(ws.state);
       if (ws.state !== 'running') continue;
       // The sandbox is the one from before: its background process is still there, and it works.
-      const ps = await api(base2, 'POST', `/api/workspaces/${ws.id}/exec`, { command: ['sh', '-c', 'cat marker; ps -eo args || ls /proc'] });
+      const ps = await api(base2, 'POST', `/api/workspaces/${ws.id}/exec`, {
+        command: ['sh', '-c', 'cat marker; ps -eo args || ls /proc'],
+      });
       expect(ps.body.stdout).toContain('started');
     }
     const after = sandboxProcesses(uidBase, 100).filter((p) => p.cmd.startsWith('sleep 1000'));
@@ -141,9 +146,15 @@ describe.skipIf(bwrapMissing)('a server killed with SIGKILL, restarted', () => {
       expect((await api(base2, 'DELETE', `/api/workspaces/${ws.id}`, { confirm: name })).status).toBe(200);
     }
     await until('workspaces deleted', async () =>
-      ((await api(base2, 'GET', '/api/workspaces')).body.workspaces as unknown[]).length === 0 ? true : undefined,
+      ((await api(base2, 'GET', '/api/workspaces')).body.workspaces as unknown[]).length === 0
+        ? true
+        : undefined,
     );
-    await until('no sandbox processes', async () => (sandboxProcesses(uidBase, 100).length === 0 ? true : undefined), 10_000);
+    await until(
+      'no sandbox processes',
+      async () => (sandboxProcesses(uidBase, 100).length === 0 ? true : undefined),
+      10_000,
+    );
     second.child.kill('SIGTERM');
     expect(await new Promise((r) => second.child.once('exit', r))).toBe(0);
   });

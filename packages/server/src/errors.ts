@@ -94,26 +94,22 @@ export const errors = {
       409,
       'Authentication is off (HANGAR_AUTH=none): there is nothing to log in to.',
     ),
-  unknownTemplate: (name: string, known: string[]) =>
-    new HangarError(
-      'unknown_template',
-      400,
-      `There is no template "${name}": use one of ${known.join(', ')}.`,
-    ),
-  templateUnavailable: (name: string, reason: string) =>
-    new HangarError(
-      'template_unavailable',
-      409,
-      `Template "${name}" cannot be used on this server now: ${reason}`,
-    ),
-  workspaceNameTaken: (name: string) =>
-    new HangarError('workspace_name_taken', 409, `A workspace named "${name}" exists: choose another name.`),
-  pathNotAllowed: (path: string) =>
-    new HangarError(
-      'path_not_allowed',
-      400,
-      `"${path}" is not a git repository under the allowed roots (HANGAR_LOCAL_REPO_ROOTS): pick a repository there.`,
-    ),
+  unknownTemplate: (name: string, known: string[]) => {
+    const message = `There is no template "${name}": use one of ${known.join(', ')}.`;
+    return new HangarError('unknown_template', 400, message, field('template', message));
+  },
+  templateUnavailable: (name: string, reason: string) => {
+    const message = `Template "${name}" cannot be used on this server now: ${reason}`;
+    return new HangarError('template_unavailable', 409, message, field('template', message));
+  },
+  workspaceNameTaken: (name: string) => {
+    const message = `A workspace named "${name}" exists: choose another name.`;
+    return new HangarError('workspace_name_taken', 409, message, field('name', message));
+  },
+  pathNotAllowed: (path: string) => {
+    const message = `"${path}" is not a git repository under the allowed roots (HANGAR_LOCAL_REPO_ROOTS): pick a repository there.`;
+    return new HangarError('path_not_allowed', 400, message, field('source.path', message));
+  },
   invalidState: (name: string, state: string, action: string) =>
     new HangarError('invalid_state', 409, `Workspace "${name}" is ${state}: it cannot ${action} now.`),
   confirmationMismatch: (name: string) =>

@@ -12,7 +12,8 @@ describe('safeGit', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   function hostileRepo() {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
     mkdirSync(repo);
     git('init', '-q', '-b', 'main');
     git('config', 'user.email', 'a@example.com');
@@ -37,12 +38,13 @@ describe('safeGit', () => {
     expect(readFileSync(join(tree, 'a.txt'), 'utf8')).toBe('hello\n');
     await safeGit(['status', '--short'], { cwd: tree });
     await safeGit(['log', '-1'], { cwd: tree });
-    for (const name of ['smudge', 'process', 'fsmonitor', 'pager', 'hook']) expect(existsSync(marker(name)), name).toBe(false);
+    for (const name of ['smudge', 'process', 'fsmonitor', 'pager', 'hook'])
+      expect(existsSync(marker(name)), name).toBe(false);
   });
 
   it('reports git failures with git’s own message', async () => {
-    await expect(safeGit(['clone', 'file:///nonexistent/repo.git', join(root, 'x')], { cwd: root })).rejects.toThrow(
-      /does not appear to be a git repository|does not exist/i,
-    );
+    await expect(
+      safeGit(['clone', 'file:///nonexistent/repo.git', join(root, 'x')], { cwd: root }),
+    ).rejects.toThrow(/does not appear to be a git repository|does not exist/i);
   });
 });

@@ -85,6 +85,16 @@ async function filterOverrides(cwd: string): Promise<string[]> {
   } catch {
     return []; // not a repository, or no filters
   }
-  const drivers = new Set(names.split('\n').map((n) => /^filter\.(.+)\.[^.]+$/.exec(n.trim())?.[1]).filter(Boolean));
-  return [...drivers].flatMap((d) => [`filter.${d}.smudge=`, `filter.${d}.clean=`, `filter.${d}.process=`, `filter.${d}.required=false`]);
+  const drivers = new Set(
+    names
+      .split('\n')
+      .map((n) => /^filter\.(.+)\.[^.]+$/.exec(n.trim())?.[1])
+      .filter(Boolean),
+  );
+  return [...drivers].flatMap((d) => [
+    `filter.${d}.smudge=`,
+    `filter.${d}.clean=`,
+    `filter.${d}.process=`,
+    `filter.${d}.required=false`,
+  ]);
 }

@@ -203,6 +203,13 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('ties workspace errors to the field a form should mark', async () => {
+      const taken = await admin.post('/api/workspaces', { name: 'alpha' });
+      expect(taken.body.error.details).toEqual([expect.objectContaining({ where: 'body', path: 'name' })]);
+      const template = await admin.post('/api/workspaces', { name: 'epsilon', template: 'nope' });
+      expect(template.body.error.details[0].path).toBe('template');
+    });
+
     it('puts an unreachable git URL into error with git’s message; retry works once it is reachable', async () => {
       const remote = join(roots, 'later.git');
       const ws = await createWorkspace(admin, {

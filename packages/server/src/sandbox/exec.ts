@@ -24,13 +24,21 @@ export interface RunResult {
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 
 /** Starts a command inside the sandbox with pipes, in its own process group. */
-export async function spawnInSandbox(driver: SandboxDriver, spec: SandboxSpec, options: ExecOptions): Promise<ChildProcess> {
+export async function spawnInSandbox(
+  driver: SandboxDriver,
+  spec: SandboxSpec,
+  options: ExecOptions,
+): Promise<ChildProcess> {
   const host = await driver.command(spec, options);
   return spawn(host.file, host.args, { env: host.env, cwd: host.cwd, stdio: 'pipe', detached: true });
 }
 
 /** Runs a command inside the sandbox to completion and collects its output. */
-export async function runInSandbox(driver: SandboxDriver, spec: SandboxSpec, options: RunOptions): Promise<RunResult> {
+export async function runInSandbox(
+  driver: SandboxDriver,
+  spec: SandboxSpec,
+  options: RunOptions,
+): Promise<RunResult> {
   const started = performance.now();
   const child = await spawnInSandbox(driver, spec, options);
   const limit = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
@@ -57,11 +65,20 @@ export async function runInSandbox(driver: SandboxDriver, spec: SandboxSpec, opt
   child.stdin?.on('error', () => undefined); // the command may exit without reading its input
   child.stdin?.end(options.stdin ?? '');
   try {
-    const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code, sig) => resolve([code, sig]));
-    });
-    return { exitCode, signal, stdout: stdout(), stderr: stderr(), truncated, durationMs: performance.now() - started };
+    const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
+      (resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code, sig) => resolve([code, sig]));
+      },
+    );
+    return {
+      exitCode,
+      signal,
+      stdout: stdout(),
+      stderr: stderr(),
+      truncated,
+      durationMs: performance.now() - started,
+    };
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', kill);

@@ -59,7 +59,8 @@ export async function workspaceRoutes(app: App, { services }: AppContext) {
     {
       schema: {
         tags,
-        summary: 'Create a workspace; it is `creating` until its files and sandbox are ready (`?wait=true` waits)',
+        summary:
+          'Create a workspace; it is `creating` until its files and sandbox are ready (`?wait=true` waits)',
         querystring: createWorkspaceQuery,
         body: createWorkspaceRequest,
         response: { 201: workspace },
@@ -69,7 +70,10 @@ export async function workspaceRoutes(app: App, { services }: AppContext) {
       const principal = principalOf(request);
       let view = await workspaces.create(principal, request.body);
       if (request.query.wait) {
-        await Promise.race([workspaces.settle(view.row.id), new Promise((r) => setTimeout(r, WAIT_LIMIT_MS))]);
+        await Promise.race([
+          workspaces.settle(view.row.id),
+          new Promise((r) => setTimeout(r, WAIT_LIMIT_MS)),
+        ]);
         view = await workspaces.get(principal, view.row.id);
       }
       return reply.status(201).send(presentWorkspace(view));

@@ -271,7 +271,8 @@ export class WorkspaceService {
 
   /** Waits for background provisioning and deletion (tests, shutdown). */
   async settle(id?: string): Promise<void> {
-    const matching = () => [...this.pending].filter(([, of]) => id === undefined || of === id).map(([p]) => p);
+    const matching = () =>
+      [...this.pending].filter(([, of]) => id === undefined || of === id).map(([p]) => p);
     for (let tasks = matching(); tasks.length > 0; tasks = matching()) await Promise.allSettled(tasks);
   }
 

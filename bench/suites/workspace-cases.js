@@ -1,0 +1,141 @@
+// The cases of the workspace suite: the baselines (commands spawned on the
+// host) and one Hangar case per sandbox driver, whose samples go through the
+// server's HTTP API.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findOnPath, timeCommand } from '../lib/samples.js';
+
+/** Longest wait for deleted workspaces to be gone, in ms. */
+const DELETE_TIMEOUT_MS = 60_000;
+/** Longest a baseline command may run, in ms. */
+const COMMAND_TIMEOUT_MS = 10_000;
+
+/**
+ * @typedef {object} Timing  of one sample, in ms
+ * @property {number} totalMs
+ * @property {number} [createMs]  POST /api/workspaces?wait=true until its answer
+ * @property {number} [execMs]    POST …/exec until its answer
+ */
+
+/**
+ * @typedef {object} Case  one thing measured
+ * @property {string} key
+ * @property {string} label
+ * @property {boolean} baseline
+ * @property {string} [skipped]                          why it is not measured
+ * @property {(name: string) => Promise<Timing>} [sample]
+ * @property {() => Promise<void>} [cleanup]             after each sample one at a time, after each batch
+ */
+
+/** @returns {Case[]} */
+export function baselineCases() {
+  const bwrap = findOnPath('bwrap');
+  const time = (/** @type {string} */ command, /** @type {string[]} */ args) => async () => ({
+    totalMs: await timeCommand(command, args, COMMAND_TIMEOUT_MS),
+  });
+  return [
+    { key: 'spawn-true', label: 'spawn `true` on the host', baseline: true, sample: time('true', []) },
+    {
+      key: 'raw-bwrap',
+      label: 'bwrap --ro-bind / / --unshare-all true',
+      baseline: true,
+      ...(bwrap
+        ? { sample: time(bwrap, ['--ro-bind', '/', '/', '--unshare-all', 'true']) }
+        : { skipped: 'bwrap is not on the PATH' }),
+    },
+  ];
+}
+
+/**
+ * The server's templates, one per driver asked for; a driver this host cannot
+ * run gets no template and a reason instead.
+ * @param {{ drivers: readonly string[], podmanRootfs: string }} options
+ */
+export function benchTemplates(options) {
+  /** @type {Record<string, Record<string, unknown>>} */
+  const config = {};
+  /** @type {Map<string, string>} */
+  const skipped = new Map();
+  for (const driver of options.drivers) {
+    const name = `bench-${driver}`;
+    if (driver === 'bubblewrap') config[name] = { driver, network: 'none' };
+    else if (driver === 'host') config[name] = { driver, network: 'full' };
+    else if (!findOnPath('podman')) skipped.set(driver, 'podman is not on the PATH');
+    else if (!existsSync(path.join(options.podmanRootfs, 'usr/bin/true'))) {
+      skipped.set(
+        driver,
+        `no root file system at ${options.podmanRootfs} (build it: sudo scripts/provision-podman-rootfs.sh)`,
+      );
+    } else config[name] = { driver, rootfs: options.podmanRootfs, network: 'none' };
+  }
+  return { config, skipped, drivers: options.drivers };
+}
+
+/**
+ * @param {import('../lib/hangar-api.js').HangarApi} api
+ * @param {ReturnType<typeof benchTemplates>} templates
+ * @returns {Promise<Case[]>}
+ */
+export async function driverCases(api, templates) {
+  const offered = new Map((await api.templates()).map((t) => [t.name, t]));
+  return templates.drivers.map((driver) => {
+    const template = `bench-${driver}`;
+    const label = driver === 'host' ? 'hangar, host driver (no sandbox)' : `hangar, ${driver}`;
+    const skipped =
+      templates.skipped.get(driver) ??
+      offered.get(template)?.unavailable ??
+      (offered.has(template) ? undefined : `the server does not list template ${template}`);
+    if (skipped) return { key: driver, label, baseline: false, skipped };
+    return {
+      key: driver,
+      label,
+      baseline: false,
+      sample: (name) => createAndRun(api, template, name),
+      cleanup: () => deleteAll(api),
+    };
+  });
+}
+
+/**
+ * One sample: create an empty workspace, wait until it runs, run `true` in it.
+ * @param {import('../lib/hangar-api.js').HangarApi} api
+ * @param {string} template
+ * @param {string} name
+ * @returns {Promise<Timing>}
+ */
+async function createAndRun(api, template, name) {
+  const t0 = performance.now();
+  const workspace = await api.createWorkspace(name, template);
+  const t1 = performance.now();
+  if (workspace.state !== 'running') {
+    throw new Error(`${name} is ${workspace.state}${workspace.error ? `: ${workspace.error}` : ''}`);
+  }
+  const result = await api.exec(workspace.id, ['true']);
+  const t2 = performance.now();
+  if (result.exitCode !== 0)
+    throw new Error(`${name}: true exited with ${result.exitCode}: ${result.stderr}`);
+  return { totalMs: t2 - t0, createMs: t1 - t0, execMs: t2 - t1 };
+}
+
+/**
+ * Deletes every workspace of the server (it is this run's own) and waits
+ * until they are gone; one that failed to create is caught here too.
+ * @param {import('../lib/hangar-api.js').HangarApi} api
+ */
+export async function deleteAll(api) {
+  const deadline = performance.now() + DELETE_TIMEOUT_MS;
+  for (;;) {
+    const left = await api.listWorkspaces();
+    if (left.length === 0) return;
+    if (performance.now() > deadline) {
+      throw new Error(
+        `still there ${DELETE_TIMEOUT_MS} ms after delete: ${left.map((w) => w.name).join(', ')}`,
+      );
+    }
+    const toDelete = left.filter((w) => w.state !== 'deleting');
+    await Promise.all(toDelete.map((w) => api.deleteWorkspace(w.id, w.name)));
+    await sleep(20);
+  }
+}

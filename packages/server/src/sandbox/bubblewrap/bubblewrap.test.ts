@@ -1,0 +1,184 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSandboxContract, type SandboxContractHarness } from '../contract.js';
+import type { SandboxSpec } from '../driver.js';
+import { runInSandbox } from '../exec.js';
+import { BubblewrapDriver } from './bubblewrap-driver.js';
+import { isAlive, processRef } from './proc.js';
+import { readRecord, writeLaunch } from './state.js';
+import { installHint } from './tools.js';
+
+const skipReason = await new BubblewrapDriver({ stateRoot: tmpdir() }).unavailableReason();
+if (skipReason && process.env.CI === 'true')
+  throw new Error(`CI requires the bubblewrap driver: ${skipReason}`);
+
+/**
+ * A driver whose data dir and state root are a fresh temporary directory,
+ * and specs of new workspaces, each with its own uid from a test range
+ * (rlimits such as RLIMIT_NPROC count per uid).
+ */
+async function createHarness(): Promise<
+  SandboxContractHarness & { driver: BubblewrapDriver; stateRoot: string }
+> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'hangar-bwrap-'));
+  const stateRoot = join(dataDir, 'sandbox-state', 'bubblewrap');
+  const driver = new BubblewrapDriver({ stateRoot });
+  const uidBase = 61_000 + (process.pid % 200) * 16;
+  const tag = Math.random().toString(36).slice(2, 8);
+  let count = 0;
+  return {
+    driver,
+    dataDir,
+    stateRoot,
+    makeSpec: (overrides = {}) => {
+      const n = count++;
+      const id = `bw${n}-${tag}`;
+      const spec: SandboxSpec = {
+        id,
+        workDir: join(dataDir, 'workspaces', id, 'work'),
+        homeDir: join(dataDir, 'workspaces', id, 'home'),
+        stateDir: join(stateRoot, id),
+        uid: uidBase + n,
+        gid: uidBase + n,
+        env: { LANG: 'C.UTF-8' },
+        network: 'none',
+        limits: {},
+        ...overrides,
+      };
+      return spec;
+    },
+    hostUid: (spec) => (process.getuid?.() === 0 ? spec.uid : undefined),
+    driverModule: {
+      path: fileURLToPath(new URL('./bubblewrap-driver.ts', import.meta.url)),
+      exportName: 'BubblewrapDriver',
+      options: { stateRoot },
+    },
+    cleanup: () => rm(dataDir, { recursive: true, force: true }),
+  };
+}
+
+runSandboxContract({
+  name: 'bubblewrap',
+  ...(skipReason && { skipReason }),
+  createDriver: createHarness,
+});
+
+describe.skipIf(skipReason !== undefined)(
+  `bubblewrap driver${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  () => {
+    let harness: Awaited<ReturnType<typeof createHarness>>;
+    let spec: SandboxSpec;
+    beforeAll(async () => {
+      harness = await createHarness();
+      spec = await harness.makeSpec({ limits: { memoryBytes: 256 * 1024 ** 2, cpus: 1, processes: 128 } });
+      await harness.driver.create(spec);
+      await harness.driver.start(spec);
+    });
+    afterAll(async () => {
+      if (spec) await harness.driver.destroy(spec);
+      await harness?.cleanup();
+    });
+
+    it('gives an offline sandbox a resolv.conf that fails fast', async () => {
+      const result = await runInSandbox(harness.driver, spec, {
+        command: ['/bin/sh', '-c', 'cat /etc/resolv.conf; getent hosts example.com; echo "exit $?"'],
+      });
+      expect(result.stdout).toContain('options timeout:1 attempts:1');
+      expect(result.stdout).toContain('exit 2');
+      expect(result.durationMs).toBeLessThan(3000);
+    });
+
+    it('names the sandbox user hangar, with the spec ids, for whoami and git', async () => {
+      const result = await runInSandbox(harness.driver, spec, {
+        command: ['/bin/sh', '-c', 'whoami; id -u; id -g; echo ~'],
+      });
+      expect(result.stdout).toBe(`hangar\n${spec.uid}\n${spec.gid}\n/home/hangar\n`);
+    });
+
+    it('keeps the environment out of host command lines', async () => {
+      const command = await harness.driver.command(spec, {
+        command: ['true'],
+        env: { TOKEN: 'secret-token' },
+      });
+      expect(command.args.join(' ')).not.toContain('secret-token');
+      expect(Object.keys(command.env)).toEqual(['HANGAR_SANDBOX_ENV']);
+      await expect(harness.driver.command(spec, { command: ['true'], env: { 'A-B': 'x' } })).rejects.toThrow(
+        /A-B/,
+      );
+    });
+
+    it('refuses privileged ids and a state dir outside its root', async () => {
+      await expect(harness.driver.create({ ...spec, uid: 0 })).rejects.toThrow(/unprivileged/);
+      await expect(harness.driver.create({ ...spec, gid: 65534 })).rejects.toThrow(/unprivileged/);
+      await expect(
+        harness.driver.start({ ...spec, stateDir: join(harness.dataDir, 'elsewhere') }),
+      ).rejects.toThrow(/state root/);
+    });
+
+    it('is found by a new driver on the same state root, as after a server restart', async () => {
+      const restarted = new BubblewrapDriver({ stateRoot: harness.stateRoot });
+      expect(await restarted.listRunning()).toContain(spec.id);
+      expect(
+        await new BubblewrapDriver({ stateRoot: join(harness.dataDir, 'other-root') }).listRunning(),
+      ).toEqual([]);
+      expect((await runInSandbox(restarted, spec, { command: ['echo', 'found'] })).stdout).toBe('found\n');
+    });
+
+    it('keeps a tmux session running after the command that started it, for a new driver too', async (ctx) => {
+      if (harness.driver.idMode === 'single-id') {
+        ctx.skip('a non-root server without subordinate ids (/etc/subuid) gives sandboxes no terminals');
+      }
+      const started = await runInSandbox(harness.driver, spec, {
+        command: ['tmux', 'new-session', '-d', '-s', 'kept', 'sleep 300'],
+      });
+      expect(started.exitCode).toBe(0);
+      const restarted = new BubblewrapDriver({ stateRoot: harness.stateRoot });
+      const listed = await runInSandbox(restarted, spec, { command: ['tmux', 'list-sessions', '-F', '#S'] });
+      expect(listed.stdout).toBe('kept\n');
+    });
+
+    it('kills what a start the server did not finish left running', async () => {
+      const unfinished = await harness.makeSpec();
+      await harness.driver.create(unfinished);
+      const orphan = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+      const ref = await processRef(orphan.pid!);
+      await writeLaunch(unfinished.stateDir, ref!);
+      try {
+        await harness.driver.start(unfinished);
+        expect(await isAlive(ref!)).toBe(false);
+        expect(await harness.driver.status(unfinished)).toBe('running');
+      } finally {
+        orphan.kill('SIGKILL');
+        await harness.driver.destroy(unfinished);
+      }
+    });
+
+    it('puts the sandbox and every joining command in its cgroups, which stop removes', async (ctx) => {
+      if (process.getuid?.() !== 0) ctx.skip('cgroups are used only when the server runs as root');
+      if (!harness.driver.capabilities.enforcedLimits.includes('memoryBytes')) {
+        ctx.skip('no cgroup v1 memory controller is mounted here');
+      }
+      const record = await readRecord(spec.stateDir);
+      const memory = record!.cgroups.find((dir) => existsSync(join(dir, 'memory.limit_in_bytes')))!;
+      expect(await readFile(join(memory, 'memory.limit_in_bytes'), 'utf8')).toBe(`${256 * 1024 ** 2}\n`);
+      // In the sandbox's cgroup namespace, whose root is the sandbox's cgroup: "/" means inside it.
+      const inside = await runInSandbox(harness.driver, spec, {
+        command: ['grep', ':memory:', '/proc/self/cgroup'],
+      });
+      expect(inside.stdout).toMatch(/:memory:\/$/m);
+      await harness.driver.stop(spec);
+      for (const dir of record!.cgroups) expect(existsSync(dir), dir).toBe(false);
+      await harness.driver.start(spec);
+    });
+
+    it('says what to install when a program is missing', () => {
+      expect(installHint(['bwrap'])).toBe('install bubblewrap (apt-get install bubblewrap)');
+      expect(installHint(['nsenter', 'setpriv'])).toBe('install util-linux (apt-get install util-linux)');
+    });
+  },
+);

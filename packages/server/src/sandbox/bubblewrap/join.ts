@@ -1,0 +1,115 @@
+import { posix } from 'node:path';
+import {
+  SANDBOX_HOME,
+  SANDBOX_USER,
+  SANDBOX_WORKSPACE,
+  type ExecOptions,
+  type HostCommand,
+  type SandboxSpec,
+} from '../driver.js';
+import { cgroupProcsFiles } from './cgroup.js';
+import { SANDBOX_PATH, ulimitCommands } from './layout.js';
+import type { SandboxRecord } from './state.js';
+import type { Tools } from './tools.js';
+
+/**
+ * The one environment variable the host side of a join carries: the
+ * sandbox's environment, as shell `export` lines that the last step (already
+ * unprivileged and inside) evaluates. The host programs of the chain (run as
+ * root or as the sandbox's uid on the host) thus never see variables such as
+ * LD_PRELOAD from a spec, and the values stay out of command lines (`ps`).
+ */
+const ENV_VARIABLE = 'HANGAR_SANDBOX_ENV';
+
+/** Enters the cgroups given before `--`, then runs the rest (root, on the host). */
+const ATTACH_SCRIPT = `while [ "$1" != -- ]; do echo $$ >"$1" || exit 125; shift; done
+shift
+exec "$@"`;
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The host command that runs `options.command` inside a running sandbox:
+ *
+ * 1. (root, with memory/CPU limits) enter the sandbox's cgroups;
+ * 2. (root) become the sandbox's uid on the host, without supplementary groups;
+ * 3. nsenter: join the sandbox's user namespace (owned by the uid we now run
+ *    as, so it may, and it can join no other sandbox), then its other
+ *    namespaces and root directory, as uid 0 inside where it is mapped;
+ * 4. setpriv: drop the bounding set (only uid 0 inside may) and become the
+ *    sandbox user, without capabilities or supplementary groups, with
+ *    no_new_privs;
+ * 5. sh: set the sandbox's rlimits, working directory and environment; exec.
+ */
+export function joinCommand(
+  tools: Tools,
+  record: SandboxRecord,
+  spec: SandboxSpec,
+  options: ExecOptions,
+): HostCommand {
+  if (options.command.length === 0) throw new Error('empty command');
+  const cwd = posix.resolve(SANDBOX_WORKSPACE, options.cwd ?? SANDBOX_WORKSPACE);
+  const rootInside = record.idMode !== 'single-id';
+  const nsenter = [
+    tools.nsenter,
+    '--target',
+    String(record.init.pid),
+    ...record.namespaces.map((ns) => `--${ns}`),
+    '--root',
+    '--wd',
+    ...(rootInside ? ['--setuid', '0', '--setgid', '0'] : ['--preserve-credentials']),
+    '--',
+  ];
+  const drop = rootInside
+    ? [
+        tools.setpriv,
+        ...['--reuid', String(record.uid), '--regid', String(record.gid), '--clear-groups'],
+        ...['--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'],
+      ]
+    : [tools.setpriv, '--inh-caps=-all', '--no-new-privs', '--'];
+  const script = `${ulimitCommands(spec.limits)} || exit 126
+cd -- "$1" || exit 126
+shift
+unset OLDPWD
+eval "$${ENV_VARIABLE}"
+unset ${ENV_VARIABLE}
+exec "$@"`;
+  const inside = [...drop, tools.sh, '-c', script, 'hangar-exec', cwd, ...options.command];
+  // prettier-ignore
+  const chain = record.idMode === 'root'
+    ? [
+        ...(record.cgroups.length > 0
+          ? [tools.sh, '-c', ATTACH_SCRIPT, 'hangar-attach', ...cgroupProcsFiles(record.cgroups), '--']
+          : []),
+        tools.setpriv, '--reuid', String(record.uid), '--regid', String(record.gid), '--clear-groups', '--',
+        ...nsenter,
+        ...inside,
+      ]
+    : [...nsenter, ...inside];
+  const [file, ...args] = chain;
+  return { file: file!, args, env: { [ENV_VARIABLE]: exportLines(sandboxEnv(spec, options)) }, cwd: '/' };
+}
+
+/** The environment of a command: defaults for the sandbox user, then the spec's, then the command's. */
+function sandboxEnv(spec: SandboxSpec, options: ExecOptions): Record<string, string> {
+  return {
+    PATH: SANDBOX_PATH,
+    HOME: SANDBOX_HOME,
+    USER: SANDBOX_USER,
+    LOGNAME: SANDBOX_USER,
+    SHELL: '/bin/bash',
+    ...(options.pty && { TERM: 'xterm-256color' }),
+    ...spec.env,
+    ...options.env,
+  };
+}
+
+function exportLines(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([name, value]) => {
+      if (!ENV_NAME.test(name)) throw new Error(`invalid environment variable name: ${JSON.stringify(name)}`);
+      if (value.includes('\0')) throw new Error(`environment variable ${name} holds a NUL byte`);
+      return `export ${name}='${value.replaceAll("'", `'\\''`)}'`;
+    })
+    .join('\n');
+}

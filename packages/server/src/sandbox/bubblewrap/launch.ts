@@ -1,0 +1,239 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Duplex } from 'node:stream';
+import { z } from 'zod';
+import type { SandboxSpec } from '../driver.js';
+import type { IdMapper } from './idmap.js';
+import { bwrapArgs, FD, identityFiles, OFFLINE_RESOLV_CONF } from './layout.js';
+import { processRef, signal, type ProcessRef } from './proc.js';
+import { HOST_PATH, type Tools } from './tools.js';
+
+export interface LaunchOptions {
+  tools: Tools;
+  spec: SandboxSpec;
+  /** How the user namespace gets its id maps; in mode `root`, bwrap also runs as the spec's uid, on staged directories. */
+  ids: IdMapper;
+  systemDirs: readonly string[];
+  /** `cgroup.procs` files the sandbox's first process enters before bwrap runs. */
+  cgroupProcs: readonly string[];
+  /** The kernel's overflow uid and gid (nobody). */
+  overflowId: number;
+  timeoutMs: number;
+  /** Called as soon as the host bwrap runs, before the sandbox is ready. */
+  onSpawn(monitor: ProcessRef): Promise<void>;
+}
+
+export interface Launched {
+  /** bwrap's pid 1 of the sandbox: its namespaces are the sandbox's; killing it ends every process inside. */
+  init: ProcessRef;
+  /** The outer bwrap process on the host that waits for it. */
+  monitor: ProcessRef;
+}
+
+/**
+ * As root, bwrap runs as the sandbox's unprivileged uid and could not
+ * reach the workspace's directories through a data dir closed to other users.
+ * So root first binds them, in a private mount namespace, onto a tmpfs
+ * mounted inside the state dir, and moves that tmpfs to /tmp, which anyone
+ * may traverse (bwrap mounts its own root over /tmp next, and reads its
+ * sources from beneath). These mounts exist only in that namespace and end
+ * with the sandbox; none appears on the host.
+ */
+const STAGE_DIR = '/tmp';
+const STAGE_SCRIPT = `set -eu
+stage=$1 work=$2 home=$3 sock=$4 procs=$5
+shift 5
+mount -t tmpfs -o mode=0755,size=64k,nosuid,nodev,noexec hangar-stage "$stage"
+mount --mkdir=0755 --bind -- "$work" "$stage/work"
+mount --mkdir=0755 --bind -- "$home" "$stage/home"
+if [ -n "$sock" ]; then mount --mkdir=0755 --bind -- "$sock" "$stage/hangar"; fi
+mount --move -- "$stage" ${STAGE_DIR}
+IFS='
+'
+for file in $procs; do echo $$ >"$file"; done
+exec "$@"`;
+
+const infoSchema = z.object({ 'child-pid': z.number().int().positive() });
+
+/**
+ * Starts the sandbox's processes, detached from the server (own session, no
+ * pipe the sandbox needs, output to a log file in the state dir) so they
+ * outlive it, and resolves once the init script reports it is ready.
+ */
+export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
+  const { spec, tools, ids } = options;
+  const staged = ids.mode === 'root';
+  const files = identityFiles(spec, options.overflowId);
+  const resolv =
+    spec.network === 'full'
+      ? await readFile('/etc/resolv.conf', 'utf8').catch(() => '')
+      : OFFLINE_RESOLV_CONF;
+  await writeFile(join(spec.stateDir, 'passwd'), files.passwd);
+  await writeFile(join(spec.stateDir, 'group'), files.group);
+  await writeFile(join(spec.stateDir, 'resolv.conf'), resolv);
+  const logFile = join(spec.stateDir, 'bwrap.log');
+  const stageDir = join(spec.stateDir, 'stage');
+  if (staged) await mkdir(stageDir, { recursive: true, mode: 0o700 });
+
+  const hangarSocketDir = spec.network === 'hangar' ? spec.hangarSocketDir : undefined;
+  const port = spec.network === 'hangar' ? spec.hangarPort : undefined;
+  if (spec.network === 'hangar' && (!hangarSocketDir || port === undefined)) {
+    throw new Error('network "hangar" needs hangarSocketDir and hangarPort in the sandbox spec');
+  }
+  for (const dir of [spec.workDir, spec.homeDir, ...(hangarSocketDir ? [hangarSocketDir] : [])]) {
+    const isDir = await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isDir) throw new Error(`bubblewrap sandbox ${spec.id}: ${dir} is not a directory`);
+  }
+  const bwrap = [
+    tools.bwrap,
+    ...bwrapArgs({
+      spec,
+      mapsIds: ids.write !== undefined,
+      systemDirs: options.systemDirs,
+      sources: staged
+        ? {
+            work: `${STAGE_DIR}/work`,
+            home: `${STAGE_DIR}/home`,
+            ...(hangarSocketDir && { hangarSocketDir: `${STAGE_DIR}/hangar` }),
+          }
+        : { work: spec.workDir, home: spec.homeDir, ...(hangarSocketDir && { hangarSocketDir }) },
+      initArgs:
+        port === undefined ? ['', ''] : [String(port), port.toString(16).toUpperCase().padStart(4, '0')],
+    }),
+  ];
+  // prettier-ignore
+  const [file, ...args] = staged
+    ? [
+        tools.unshare, '--mount', '--propagation', 'private', '--',
+        tools.sh, '-c', STAGE_SCRIPT, 'hangar-stage',
+        stageDir, spec.workDir, spec.homeDir, hangarSocketDir ?? '', options.cgroupProcs.join('\n'),
+        tools.setpriv, '--reuid', String(spec.uid), '--regid', String(spec.gid), '--clear-groups', '--',
+        ...bwrap,
+      ]
+    : bwrap;
+
+  const inherited = [
+    openSync(logFile, 'w', 0o600),
+    openSync(join(spec.stateDir, 'passwd'), 'r'),
+    openSync(join(spec.stateDir, 'group'), 'r'),
+    openSync(join(spec.stateDir, 'resolv.conf'), 'r'),
+  ] as const;
+  let child: ChildProcess;
+  try {
+    child = spawn(file!, args, {
+      cwd: '/',
+      env: { PATH: HOST_PATH },
+      detached: true,
+      stdio: [
+        'ignore',
+        inherited[0],
+        inherited[0],
+        'pipe', // FD.info
+        'pipe', // FD.ready
+        ids.write ? 'pipe' : 'ignore', // FD.usernsBlock
+        inherited[1], // FD.passwd
+        inherited[2], // FD.group
+        inherited[3], // FD.resolv
+      ],
+    });
+  } finally {
+    for (const fd of inherited) closeSync(fd);
+  }
+  const pipes = [FD.info, FD.ready, FD.usernsBlock].map((fd) => stdioAt(child, fd)).filter(isDuplex);
+  for (const pipe of pipes) pipe.on('error', () => undefined); // bwrap may exit early; its exit says why
+  try {
+    const initPid = await withTimeout(
+      handshake(child, options),
+      options.timeoutMs,
+      'the sandbox did not start',
+    );
+    const init = await processRef(initPid);
+    const monitor = child.pid === undefined ? undefined : await processRef(child.pid);
+    if (!init || !monitor) throw new Error('the sandbox ended right after it started');
+    return { init, monitor };
+  } catch (error) {
+    if (child.pid !== undefined) signal(-child.pid, 'SIGKILL');
+    await whenExited(child);
+    const log = (await readFile(logFile, 'utf8').catch(() => '')).trim().slice(-2000);
+    throw new Error(
+      `bubblewrap sandbox ${spec.id} failed to start: ${(error as Error).message}${log ? `\n${log}` : ''}`,
+      { cause: error },
+    );
+  } finally {
+    for (const pipe of pipes) pipe.destroy();
+    child.unref();
+  }
+}
+
+/** Reads bwrap's child pid, writes the id maps (root mode), lets bwrap go on, and waits for the init's byte. */
+async function handshake(child: ChildProcess, options: LaunchOptions): Promise<number> {
+  const info = stdioAt(child, FD.info);
+  const ready = stdioAt(child, FD.ready);
+  if (!isDuplex(info) || !isDuplex(ready)) throw new Error('bwrap pipes missing');
+  const exited = new Promise<never>((_resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, sig) => reject(new Error(`bwrap exited (${sig ?? code})`)));
+  });
+  exited.catch(() => undefined); // also rejects when the sandbox ends, long after a successful start
+  const readyByte = new Promise<void>((resolve, reject) => {
+    ready.once('data', () => resolve());
+    ready.once('end', () => reject(new Error('the sandbox ended before it was ready')));
+  });
+  readyByte.catch(() => undefined); // awaited below, unless the handshake fails before
+  const text = await Promise.race([readAll(info), exited]);
+  if (!text) throw new Error('bwrap ended before it created the sandbox');
+  const pid = infoSchema.parse(JSON.parse(text))['child-pid'];
+  if (options.ids.write) {
+    await options.ids.write(pid, options.spec);
+    const block = stdioAt(child, FD.usernsBlock);
+    if (!isDuplex(block)) throw new Error('bwrap pipes missing');
+    block.end('x');
+  }
+  await Promise.race([readyByte, exited]);
+  return pid;
+}
+
+function whenExited(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+function readAll(stream: Duplex): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => (text += chunk));
+    stream.once('end', () => resolve(text));
+    stream.once('error', reject);
+  });
+}
+
+/** The parent's end of the child's fd (node types only the first five). */
+function stdioAt(child: ChildProcess, fd: number): unknown {
+  const stdio: readonly unknown[] = child.stdio;
+  return stdio[fd];
+}
+
+function isDuplex(stream: unknown): stream is Duplex {
+  return stream instanceof Duplex;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,516 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import {
+  SANDBOX_HOME,
+  SANDBOX_WORKSPACE,
+  type SandboxDriver,
+  type SandboxLimits,
+  type SandboxSpec,
+} from './driver.js';
+import { openPtyInSandbox, runInSandbox, type RunOptions } from './exec.js';
+
+/** What a driver's test file gives the shared suite. */
+export interface SandboxContractHarness {
+  driver: SandboxDriver;
+  /** A spec for a new workspace with its own uid, directories under `dataDir`, network `none`; overrides win. */
+  makeSpec(overrides?: Partial<SandboxSpec>): SandboxSpec | Promise<SandboxSpec>;
+  /** Plays the server's data dir (the suite puts a secret file and a database there); a temporary directory. */
+  dataDir: string;
+  /** The host uid the sandbox's processes run as, when the driver knows it (to look for leftover processes). */
+  hostUid?(spec: SandboxSpec): number | undefined;
+  /** How another process builds the same driver: `new (await import(path))[exportName](options)`. */
+  driverModule?: { path: string; exportName: string; options: unknown };
+  cleanup(): Promise<void>;
+}
+
+export interface SandboxContractOptions {
+  name: string;
+  /** Why the whole suite cannot run here; it is then registered as skipped, with this reason. */
+  skipReason?: string;
+  createDriver(): Promise<SandboxContractHarness>;
+}
+
+const MiB = 1024 ** 2;
+/** The limits of the sandbox the limit tests use. */
+const LIMITS: Required<SandboxLimits> = {
+  processes: 64,
+  openFiles: 256,
+  fileSizeBytes: MiB,
+  memoryBytes: 128 * MiB,
+  cpus: 0.25,
+};
+const HANGAR_PORT = 7788;
+
+/**
+ * The behaviour every sandbox driver must show, run against real sandboxes.
+ * Tests of a capability the driver does not claim skip with the reason.
+ */
+export function runSandboxContract(options: SandboxContractOptions): void {
+  const title = `sandbox contract: ${options.name}${options.skipReason ? ` (skipped: ${options.skipReason})` : ''}`;
+  describe.skipIf(options.skipReason !== undefined)(title, () => {
+    let h: SandboxContractHarness;
+    const specs: SandboxSpec[] = [];
+    const closers: (() => Promise<unknown>)[] = [];
+    let main: SandboxSpec; // reused by the read-only checks
+    let other: SandboxSpec; // another workspace
+    const tag = String(Math.floor(Math.random() * 1e6)); // digits: also a valid fraction for `sleep 901.${tag}`
+    const caps = () => h.driver.capabilities;
+    const isolated = () => caps().isolated;
+
+    const started = async (overrides: Partial<SandboxSpec> = {}) => {
+      const spec = await h.makeSpec(overrides);
+      specs.push(spec);
+      await h.driver.create(spec);
+      await h.driver.start(spec);
+      return spec;
+    };
+    const sh = (spec: SandboxSpec, script: string, extra: Partial<RunOptions> = {}) =>
+      runInSandbox(h.driver, spec, { command: ['/bin/sh', '-c', script], timeoutMs: 20_000, ...extra });
+    const interfaces = async (spec: SandboxSpec) =>
+      (await sh(spec, 'tail -n +3 /proc/net/dev | cut -d: -f1')).stdout
+        .split('\n')
+        .map((name) => name.trim())
+        .filter(Boolean);
+    const requires = (ctx: TestContext, claimed: boolean, reason: string) => {
+      if (!claimed) ctx.skip(`${options.name} ${reason}`);
+    };
+
+    beforeAll(async () => {
+      h = await options.createDriver();
+      const network = caps().networkPolicies.includes('none') ? 'none' : 'full';
+      main = await started({ network });
+      other = await started({ network });
+    }, 60_000);
+
+    afterAll(async () => {
+      if (!h) return;
+      for (const close of closers) await close().catch(() => undefined);
+      for (const spec of specs) await h.driver.destroy(spec);
+      const left = (await h.driver.listRunning()).filter((id) => specs.some((spec) => spec.id === id));
+      await h.cleanup();
+      expect(left, 'sandboxes left running').toEqual([]);
+    }, 60_000);
+
+    it('runs a command with pipes: exit code, output, environment, working directory, unprivileged', async () => {
+      const value = `it's "quoted" $HOME \\ ${tag}`;
+      process.env.HANGAR_CONTRACT_LEAK = tag; // the server's environment must not reach the sandbox
+      const result = await runInSandbox(h.driver, main, {
+        command: [
+          '/bin/sh',
+          '-c',
+          'echo out; echo err >&2; printf "%s\\n" "$GREETING"; pwd; id -u; env; exit 3',
+        ],
+        env: { GREETING: value },
+      });
+      delete process.env.HANGAR_CONTRACT_LEAK;
+      const [out, greeting, cwd, uid] = result.stdout.split('\n');
+      expect(result.exitCode).toBe(3);
+      expect(result.stderr).toContain('err');
+      expect([out, greeting, cwd]).toEqual(['out', value, isolated() ? SANDBOX_WORKSPACE : main.workDir]);
+      expect(result.stdout).not.toContain('HANGAR_CONTRACT_LEAK');
+      if (isolated()) expect(Number(uid)).not.toBe(0);
+      const inTmp = await runInSandbox(h.driver, main, { command: ['pwd'], cwd: '/tmp' });
+      expect(inTmp.stdout).toBe('/tmp\n');
+    });
+
+    it('runs a command in a terminal', async () => {
+      const term = await openPtyInSandbox(h.driver, main, {
+        command: ['/bin/sh', '-c', 'if [ -t 0 ] && [ -t 1 ]; then echo is-a-tty; fi; stty size'],
+        pty: { cols: 91, rows: 27 },
+      });
+      let output = '';
+      term.onData((data) => (output += data));
+      const timer = setTimeout(() => term.kill('SIGKILL'), 10_000);
+      const code = await new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+      clearTimeout(timer);
+      expect(code).toBe(0);
+      expect(output).toContain('is-a-tty');
+      expect(output).toContain('27 91');
+    });
+
+    it('ends a command, and what it started, on a stop signal or a timeout', async () => {
+      const marker = `sleep 901.${tag}`;
+      const controller = new AbortController();
+      const running = sh(main, `${marker}; echo never`, { signal: controller.signal });
+      await waitFor(async () => (await hostProcesses(marker)).length > 0);
+      controller.abort();
+      const aborted = await running;
+      expect(aborted.stdout).not.toContain('never');
+      await waitFor(async () => (await hostProcesses(marker)).length === 0);
+      const timedOut = await sh(main, `sleep 902.${tag}; echo never`, { timeoutMs: 300 });
+      expect(timedOut.exitCode).not.toBe(0);
+      expect(timedOut.durationMs).toBeLessThan(10_000);
+      await waitFor(async () => (await hostProcesses(`sleep 902.${tag}`)).length === 0);
+    });
+
+    it('cannot read the data dir, its database, another workspace, /root or the server environment', async (ctx) => {
+      requires(ctx, isolated(), 'does not isolate (capabilities.isolated is false)');
+      // Readable by anyone on the host: only the sandbox's isolation may keep them out of reach.
+      await chmod(h.dataDir, 0o755);
+      await chmod(other.workDir, 0o755);
+      await writeFile(join(h.dataDir, 'secret.txt'), `secret-${tag}\n`, { mode: 0o644 });
+      await writeFile(join(h.dataDir, 'hangar.db'), `SQLite format 3\0secret-${tag}`, { mode: 0o644 });
+      await writeFile(join(other.workDir, 'secret.txt'), `secret-${tag}\n`, { mode: 0o644 });
+      // A host process with a secret in its environment, like the server's provider keys.
+      const holder = spawn('sleep', ['30'], {
+        env: { PATH: process.env.PATH ?? '', HANGAR_SECRET: `secret-${tag}` },
+      });
+      closers.push(async () => holder.kill('SIGKILL'));
+      const paths = [
+        join(h.dataDir, 'secret.txt'),
+        join(h.dataDir, 'hangar.db'),
+        join(other.workDir, 'secret.txt'),
+        `/proc/1/root${join(h.dataDir, 'secret.txt')}`,
+        `/proc/${holder.pid}/environ`,
+        `/proc/${process.pid}/environ`,
+      ];
+      const dirs = [h.dataDir, other.workDir, '/root', ...(await hostOnlyDirs())];
+      const script = [
+        ...paths.map((p) => `cat '${p}' 2>/dev/null && printf '\\nREAD %s\\n' '${p}'`),
+        ...dirs.map((d) => `ls -A '${d}' >/dev/null 2>&1 && echo 'LISTED ${d}'`),
+        'true',
+      ].join('\n');
+      const result = await sh(main, script);
+      expect(result.stdout.split('\n').filter((line) => /^(READ|LISTED) /.test(line))).toEqual([]);
+      expect(result.stdout).not.toContain(`secret-${tag}`);
+    });
+
+    it('cannot write /usr or /etc, and has a /tmp of its own', async (ctx) => {
+      requires(ctx, isolated(), 'does not isolate (capabilities.isolated is false)');
+      const passwd = await readFile('/etc/passwd', 'utf8');
+      const probe = `hangar-probe-${tag}`;
+      const result = await sh(
+        main,
+        `for f in /usr/${probe} /usr/local/${probe} /etc/${probe}; do touch "$f" 2>/dev/null && echo "WROTE $f"; done
+        echo x 2>/dev/null >>/etc/passwd && echo 'WROTE /etc/passwd'
+        echo mine >/tmp/${probe} && cat /tmp/${probe}`,
+      );
+      expect(result.stdout).toBe('mine\n');
+      for (const path of [`/usr/${probe}`, `/usr/local/${probe}`, `/etc/${probe}`, `/tmp/${probe}`]) {
+        expect(existsSync(path), path).toBe(false);
+      }
+      expect(await readFile('/etc/passwd', 'utf8')).toBe(passwd);
+      expect((await sh(other, `cat /tmp/${probe}`)).exitCode).not.toBe(0);
+    });
+
+    it('runs with no capabilities', async (ctx) => {
+      requires(ctx, isolated(), 'does not isolate (capabilities.isolated is false)');
+      const status = (await sh(main, 'cat /proc/self/status')).stdout;
+      expect(status).toMatch(/^CapEff:\s+0000000000000000$/m);
+      expect(status).toMatch(/^CapPrm:\s+0000000000000000$/m);
+      expect(status).toMatch(/^CapAmb:\s+0000000000000000$/m);
+    });
+
+    it('with network none, has only loopback and cannot reach the host', async (ctx) => {
+      requires(ctx, caps().networkPolicies.includes('none'), 'does not offer network policy none');
+      const host = await hostTcpServer(closers);
+      expect(await interfaces(main)).toEqual(['lo']);
+      expect((await sh(main, tcpProbe(host.port))).stdout).not.toContain('connected');
+      expect(host.connections()).toBe(0);
+    });
+
+    it('with network hangar, reaches the server socket on 127.0.0.1 and nothing else', async (ctx) => {
+      requires(ctx, caps().networkPolicies.includes('hangar'), 'does not offer network policy hangar');
+      const socketDir = await mkdtemp(join(h.dataDir, 'hangar-run-'));
+      await chmod(socketDir, 0o755);
+      const socket = join(socketDir, 'hangar.sock');
+      const answer = async () => {
+        const server = createHttpServer((_req, res) => res.end(`pong-${tag}`));
+        await new Promise<void>((resolve) => server.listen(socket, resolve));
+        await chmod(socket, 0o666);
+        closers.push(() => closeServer(server));
+        return server;
+      };
+      const first = await answer();
+      const host = await hostTcpServer(closers);
+      const spec = await started({ network: 'hangar', hangarSocketDir: socketDir, hangarPort: HANGAR_PORT });
+      const get = `exec 3<>/dev/tcp/127.0.0.1/${HANGAR_PORT} && printf 'GET /ping HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3`;
+      expect((await sh(spec, `bash -c "${get}"`)).stdout).toContain(`pong-${tag}`);
+      // The server re-creates its socket on restart: the sandbox must reach the new one.
+      await closeServer(first);
+      await rm(socket, { force: true });
+      await answer();
+      expect((await sh(spec, `bash -c "${get}"`)).stdout).toContain(`pong-${tag}`);
+      expect(await interfaces(spec)).toEqual(['lo']);
+      expect((await sh(spec, tcpProbe(host.port))).stdout).not.toContain('connected');
+      expect(host.connections()).toBe(0);
+    });
+
+    describe('limits', () => {
+      let limited: SandboxSpec;
+      const enforced = (ctx: TestContext, limit: keyof SandboxLimits) =>
+        requires(ctx, caps().enforcedLimits.includes(limit), `does not enforce the ${limit} limit`);
+      beforeAll(async () => {
+        limited = await started({ limits: LIMITS });
+      }, 30_000);
+
+      it('stops a file from growing past fileSizeBytes', async (ctx) => {
+        enforced(ctx, 'fileSizeBytes');
+        const result = await sh(
+          limited,
+          `head -c ${2 * MiB} /dev/zero >/workspace/big; echo "exit $?"; wc -c </workspace/big`,
+        );
+        const [exit, size] = result.stdout.trim().split('\n');
+        expect(exit).not.toBe('exit 0');
+        expect(Number(size)).toBeLessThanOrEqual(LIMITS.fileSizeBytes);
+      });
+
+      it('limits open files to openFiles', async (ctx) => {
+        enforced(ctx, 'openFiles');
+        expect(Number((await sh(limited, 'ulimit -n')).stdout)).toBeLessThanOrEqual(LIMITS.openFiles);
+      });
+
+      it('kills a process that takes more than memoryBytes, and the sandbox lives on', async (ctx) => {
+        enforced(ctx, 'memoryBytes');
+        const result = await sh(
+          limited,
+          'dd if=/dev/zero of=/dev/null bs=256M count=1 2>/dev/null && echo survived',
+        );
+        expect(result.stdout).not.toContain('survived');
+        expect((await sh(limited, 'echo alive')).stdout).toBe('alive\n');
+      });
+
+      it('gives the sandbox no more CPU time than cpus', async (ctx) => {
+        enforced(ctx, 'cpus');
+        const result = await runInSandbox(h.driver, limited, {
+          command: ['/bin/bash', '-c', "TIMEFORMAT='%U %S %R'; time (timeout 1 sh -c 'while :; do :; done')"],
+        });
+        const [user, system, real] = result.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+        expect(real).toBeGreaterThan(0.9);
+        expect((user! + system!) / real!).toBeLessThan(LIMITS.cpus + 0.25);
+      });
+
+      it('contains a fork bomb: other sandboxes and the server stay responsive', async (ctx) => {
+        enforced(ctx, 'processes');
+        // The shell ends in exec, so timeout's child lives the 3 s and the kill reaches the whole bomb.
+        const script = `timeout -s KILL 3 bash -c ':(){ :|:& };:; exec sleep 10' >/dev/null 2>&1; echo over`;
+        const bomb = sh(limited, script, { timeoutMs: 20_000 });
+        // For 1.5 s of the bomb's 3: it fills the process limit, and never gets past it.
+        const uid = h.hostUid?.(limited);
+        let peak = 0;
+        for (const end = Date.now() + 1500; Date.now() < end;) {
+          if (uid !== undefined) peak = Math.max(peak, (await hostProcesses(undefined, uid)).length);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        if (uid !== undefined) {
+          expect(peak).toBeGreaterThan(LIMITS.processes / 2);
+          expect(peak).toBeLessThanOrEqual(LIMITS.processes + 16);
+        }
+        expect((await sh(other, 'echo still-here', { timeoutMs: 10_000 })).stdout).toBe('still-here\n');
+        expect(spawnSync('true').status).toBe(0);
+        expect((await bomb).stdout).toBe('over\n');
+        if (uid !== undefined) await waitFor(async () => (await hostProcesses(undefined, uid)).length < 16);
+        await waitFor(
+          async () => (await sh(limited, 'echo back', { timeoutMs: 5000 })).stdout === 'back\n',
+          15_000,
+        );
+      }, 40_000);
+    });
+
+    it('keeps files in /workspace and $HOME across stop and start; status and listRunning follow', async () => {
+      await sh(main, `echo w-${tag} >/workspace/kept && echo h-${tag} >"$HOME/kept"`);
+      expect(await h.driver.status(main)).toBe('running');
+      expect(await h.driver.listRunning()).toContain(main.id);
+      await h.driver.stop(main);
+      expect(await h.driver.status(main)).toBe('stopped');
+      expect(await h.driver.listRunning()).not.toContain(main.id);
+      await h.driver.start(main);
+      await h.driver.start(main); // idempotent
+      expect(await h.driver.status(main)).toBe('running');
+      const home = isolated() ? SANDBOX_HOME : main.homeDir;
+      expect((await sh(main, `cat /workspace/kept "${home}/kept"`)).stdout).toBe(`w-${tag}\nh-${tag}\n`);
+    });
+
+    it('stop ends every process of the sandbox, also detached ones', async () => {
+      const marker = `sleep 903.${tag}`;
+      await sh(main, `setsid nohup ${marker} >/dev/null 2>&1 </dev/null & echo started`);
+      await waitFor(async () => (await hostProcesses(marker)).length > 0);
+      await h.driver.stop(main);
+      expect(await hostProcesses(marker)).toEqual([]);
+      const uid = h.hostUid?.(main);
+      if (uid !== undefined) expect(await hostProcesses(undefined, uid)).toEqual([]);
+      expect(await h.driver.status(main)).toBe('stopped');
+      await h.driver.stop(main); // idempotent
+    });
+
+    it('destroy leaves no process, mount or file', async () => {
+      const spec = await started();
+      const marker = `sleep 904.${tag}`;
+      await sh(spec, `setsid nohup ${marker} >/dev/null 2>&1 </dev/null & echo x >/workspace/file`);
+      await waitFor(async () => (await hostProcesses(marker)).length > 0);
+      await h.driver.destroy(spec);
+      await h.driver.destroy(spec); // idempotent
+      expect(await hostProcesses(marker)).toEqual([]);
+      const uid = h.hostUid?.(spec);
+      if (uid !== undefined) expect(await hostProcesses(undefined, uid)).toEqual([]);
+      const mounts =
+        (await readFile('/proc/self/mountinfo', 'utf8')) + (await readFile('/proc/1/mountinfo', 'utf8'));
+      for (const dir of [spec.workDir, spec.homeDir, spec.stateDir]) {
+        expect(mounts).not.toContain(dir);
+        expect(existsSync(dir), dir).toBe(false);
+      }
+      expect(await h.driver.status(spec)).toBe('stopped');
+      expect(await h.driver.listRunning()).not.toContain(spec.id);
+    });
+
+    it('keeps a sandbox running when the process that started it dies', async (ctx) => {
+      requires(ctx, caps().survivesServerRestart, 'does not claim survivesServerRestart');
+      if (!h.driverModule)
+        return ctx.skip(`the ${options.name} harness gives no driverModule to start it from a child`);
+      const spec = await h.makeSpec();
+      specs.push(spec);
+      await h.driver.create(spec);
+      const child = await startInChild(h.driverModule, spec);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      expect(await h.driver.status(spec)).toBe('running');
+      expect(await h.driver.listRunning()).toContain(spec.id);
+      expect((await sh(spec, 'echo alive')).stdout).toBe('alive\n');
+    }, 30_000);
+  });
+}
+
+/** Host processes whose command line contains `text` and/or that run as `uid`; zombies do not count. */
+async function hostProcesses(text?: string, uid?: number): Promise<number[]> {
+  const found: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const status = await readFile(`/proc/${name}/status`, 'utf8');
+      if (/^State:\s+Z/m.test(status)) continue;
+      if (uid !== undefined && !new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(status)) continue;
+      if (
+        text !== undefined &&
+        !(await readFile(`/proc/${name}/cmdline`, 'utf8')).replaceAll('\0', ' ').includes(text)
+      ) {
+        continue;
+      }
+      found.push(Number(name));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+/** Directories of the host that only the server may see, which exist on this machine. */
+async function hostOnlyDirs(): Promise<string[]> {
+  const homes = (await readdir('/home').catch(() => []))
+    .filter((name) => name !== 'hangar')
+    .map((name) => `/home/${name}`);
+  return ['/var/lib/postgresql', '/run/postgresql', '/run/user', ...homes].filter((dir) => existsSync(dir));
+}
+
+/** A shell line that prints "connected" when a TCP connection to 127.0.0.1:port succeeds. */
+function tcpProbe(port: number): string {
+  return `timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}' 2>/dev/null && echo connected; true`;
+}
+
+/** A TCP server on the host's loopback that counts the connections it gets. */
+async function hostTcpServer(
+  closers: (() => Promise<unknown>)[],
+): Promise<{ port: number; connections(): number }> {
+  let connections = 0;
+  const server: TcpServer = createTcpServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => closeServer(server));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return { port: address.port, connections: () => connections };
+}
+
+function closeServer(server: HttpServer | TcpServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the sandbox');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * Starts the sandbox from a child node process that builds its own driver
+ * from `module` (TypeScript, compiled on the fly), and resolves once it has
+ * started it; the caller then kills that process.
+ */
+async function startInChild(
+  module: NonNullable<SandboxContractHarness['driverModule']>,
+  spec: SandboxSpec,
+): Promise<ChildProcess> {
+  const dir = await mkdtemp(join(tmpdir(), 'hangar-contract-'));
+  const typescript = pathToFileURL(createRequire(import.meta.url).resolve('typescript')).href;
+  await writeFile(join(dir, 'loader.mjs'), TS_LOADER.replace('TYPESCRIPT_URL', typescript));
+  await writeFile(
+    join(dir, 'register.mjs'),
+    "import { register } from 'node:module';\nregister('./loader.mjs', import.meta.url);\n",
+  );
+  const script = `const [path, name, options, spec] = JSON.parse(process.argv[1]);
+const Driver = (await import(path))[name];
+await new Driver(options).start(spec);
+console.log('started');
+setInterval(() => {}, 60_000);`;
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      pathToFileURL(join(dir, 'register.mjs')).href,
+      '--input-type=module',
+      '-e',
+      script,
+      JSON.stringify([pathToFileURL(module.path).href, module.exportName, module.options, spec]),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      const collect = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('started')) resolve();
+      };
+      child.stdout.on('data', collect);
+      child.stderr.on('data', collect);
+      child.once('exit', (code) => reject(new Error(`the starting process exited (${code}): ${output}`)));
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return child;
+}
+
+/** A node module loader hook that runs TypeScript sources (type-only syntax stripped by tsc). */
+const TS_LOADER = `import { readFile } from 'node:fs/promises';
+import ts from 'TYPESCRIPT_URL';
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (error) {
+    if (!specifier.endsWith('.js')) throw error;
+    return next(specifier.slice(0, -3) + '.ts', context);
+  }
+}
+export async function load(url, context, next) {
+  if (!url.endsWith('.ts')) return next(url, context);
+  const source = await readFile(new URL(url), 'utf8');
+  const { outputText } = ts.transpileModule(source, {
+    fileName: url,
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+  });
+  return { format: 'module', source: outputText, shortCircuit: true };
+}
+`;
