@@ -6,3 +6,4 @@ export * from './tokens.js';
 export * from './groups.js';
 export * from './invitations.js';
 export * from './workspaces.js';
+export * from './terminals.js';
