@@ -136,6 +136,13 @@ export const errors = {
       409,
       'A workspace needs at least one owner: make someone else owner first.',
     ),
+  terminalLimit: (limit: number) =>
+    new HangarError(
+      'terminal_limit',
+      409,
+      `A workspace may have at most ${limit} terminals: close one first.`,
+    ),
+  terminalExited: () => new HangarError('terminal_exited', 409, 'This terminal has exited: open a new one.'),
   internal: () =>
     new HangarError('internal_error', 500, 'Something went wrong on the server; it has been logged.'),
   unavailable: (message: string) => new HangarError('not_ready', 503, message),

@@ -62,6 +62,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // Sandboxes keep running across a server restart; only the server's own parts stop.
     const close = async () => {
       await reconciler.stop();
+      services.terminals.shutdown();
       await app.close();
       await services.workspaces.settle();
       await services.bridge.closeAll();

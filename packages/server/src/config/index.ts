@@ -47,6 +47,8 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
   merged.archiveExpiryDays ??= 30;
   merged.hostDriverMultiUser ??= false;
   merged.defaultTemplate ??= 'default';
+  merged.terminalsPerWorkspace ??= 20;
+  merged.terminalIdleMinutes ??= 10;
   merged.templates = { ...BUILTIN_TEMPLATES, ...(merged.templates as object | undefined) };
 
   const parsed = configSchema.safeParse(merged);

@@ -75,6 +75,10 @@ export const configSchema = z.strictObject({
     templateSchema,
   ),
   defaultTemplate: z.string().min(1),
+  /** Terminals one workspace may have open at once. */
+  terminalsPerWorkspace: z.coerce.number().int().min(1).max(200),
+  /** Minutes a terminal without viewers stays attached on the server (it keeps running in tmux either way). */
+  terminalIdleMinutes: z.coerce.number().min(0),
   /** Allow host-driver workspaces although several accounts exist (they are not isolated). */
   hostDriverMultiUser: z
     .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
@@ -100,6 +104,8 @@ export const envNames: Record<keyof Config, string> = {
   templates: 'HANGAR_TEMPLATES',
   defaultTemplate: 'HANGAR_DEFAULT_TEMPLATE',
   hostDriverMultiUser: 'HANGAR_HOST_DRIVER_MULTI_USER',
+  terminalsPerWorkspace: 'HANGAR_TERMINALS_PER_WORKSPACE',
+  terminalIdleMinutes: 'HANGAR_TERMINAL_IDLE_MINUTES',
 };
 
 /** Templates every server has; the config file may redefine or add to them. */

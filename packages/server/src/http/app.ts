@@ -1,4 +1,6 @@
 import cookie from '@fastify/cookie';
+import websocket from '@fastify/websocket';
+import { MAX_CLIENT_FRAME_BYTES } from '@hangar/protocol';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { errors } from '../errors.js';
@@ -12,6 +14,7 @@ import { invitationRoutes } from './routes/invitations.js';
 import { meRoutes } from './routes/me.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { terminalRoutes } from './routes/terminals.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 import type { App, AppContext, RouteEntry } from './types.js';
 import { registerWebApp } from './web.js';
@@ -39,6 +42,8 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   });
 
   await app.register(cookie);
+  // Frames above the protocol's limit get an error frame; only absurd ones are cut off by ws itself.
+  await app.register(websocket, { options: { maxPayload: 16 * MAX_CLIENT_FRAME_BYTES } });
   await registerOpenApi(app);
   app.addHook('onRequest', authHook(ctx));
 
@@ -51,6 +56,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     groupRoutes,
     invitationRoutes,
     workspaceRoutes,
+    terminalRoutes,
   ]) {
     await routes(app, ctx);
   }

@@ -50,7 +50,8 @@ async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<P
  * Hangar's own origin; one riding on the session cookie must name it.
  */
 function checkOrigin(ctx: AppContext, request: FastifyRequest): void {
-  if (SAFE_METHODS.has(request.method)) return;
+  const upgrade = request.headers.upgrade?.toLowerCase() === 'websocket';
+  if (SAFE_METHODS.has(request.method) && !upgrade) return;
   const origin = request.headers.origin;
   if (origin === undefined) {
     const usesCookie =
@@ -102,6 +103,16 @@ export function setSessionCookie(
 
 export function clearSessionCookie(reply: FastifyReply): void {
   void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+}
+
+/** Whether the credentials of a long-lived request (a WebSocket) still hold: logout and revocation end it. */
+export async function stillAuthenticated(ctx: AppContext, request: FastifyRequest): Promise<boolean> {
+  try {
+    const principal = await authenticate(ctx, request);
+    return principal !== null && principal.user.id === request.principal?.user.id;
+  } catch {
+    return false;
+  }
 }
 
 /** The principal of a route that requires one (the hook has already checked). */

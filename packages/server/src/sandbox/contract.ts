@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
@@ -242,6 +242,44 @@ export function runSandboxContract(options: SandboxContractOptions): void {
       expect(await interfaces(spec)).toEqual(['lo']);
       expect((await sh(spec, tcpProbe(host.port))).stdout).not.toContain('connected');
       expect(host.connections()).toBe(0);
+    });
+
+    it('shows binds at their sandboxPath, read-write or read-only as configured', async () => {
+      // In the data dir, which only the server may traverse; the sandbox uid owns the bound directories.
+      const root = await mkdtemp(join(h.dataDir, 'binds-'));
+      const [writable, readable] = [join(root, 'rw'), join(root, 'ro')];
+      const readOnlyAt = `/srv/hangar-contract-${tag}`;
+      const spec = await h.makeSpec({
+        binds: [
+          { hostPath: writable, sandboxPath: writable, readOnly: false },
+          { hostPath: readable, sandboxPath: readOnlyAt, readOnly: true },
+        ],
+      });
+      specs.push(spec);
+      for (const dir of [writable, readable]) {
+        await mkdir(dir);
+        await writeFile(join(dir, 'host.txt'), `host-${tag}\n`, { mode: 0o644 });
+        const uid = h.hostUid?.(spec);
+        if (uid !== undefined) {
+          await chown(dir, uid, spec.gid);
+          await chown(join(dir, 'host.txt'), uid, spec.gid);
+        }
+      }
+      await h.driver.create(spec);
+      await h.driver.start(spec);
+      const result = await sh(
+        spec,
+        `cat '${writable}/host.txt' '${readOnlyAt}/host.txt'
+        echo inside-${tag} >'${writable}/inside.txt' && echo >>'${writable}/host.txt' && echo WROTE-RW
+        touch '${readOnlyAt}/inside.txt' 2>/dev/null && echo WROTE-RO-NEW
+        echo x 2>/dev/null >>'${readOnlyAt}/host.txt' && echo WROTE-RO-FILE
+        true`,
+      );
+      expect(result.stdout).toBe(`host-${tag}\nhost-${tag}\nWROTE-RW\n`);
+      expect(await readFile(join(writable, 'inside.txt'), 'utf8')).toBe(`inside-${tag}\n`);
+      expect(await readFile(join(writable, 'host.txt'), 'utf8')).toBe(`host-${tag}\n\n`);
+      expect(await readFile(join(readable, 'host.txt'), 'utf8')).toBe(`host-${tag}\n`);
+      expect(existsSync(join(readable, 'inside.txt'))).toBe(false);
     });
 
     describe('limits', () => {

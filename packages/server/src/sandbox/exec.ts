@@ -90,6 +90,8 @@ export async function openPtyInSandbox(
   driver: SandboxDriver,
   spec: SandboxSpec,
   options: ExecOptions & { pty: { cols: number; rows: number } },
+  /** null: deliver output as Buffers, undecoded (multibyte characters may span chunks). */
+  encoding: string | null = 'utf8',
 ): Promise<pty.IPty> {
   const host = await driver.command(spec, options);
   return pty.spawn(host.file, host.args, {
@@ -98,6 +100,7 @@ export async function openPtyInSandbox(
     rows: options.pty.rows,
     cwd: host.cwd ?? '/',
     env: host.env,
+    encoding,
   });
 }
 

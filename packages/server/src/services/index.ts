@@ -8,6 +8,7 @@ import { GroupService } from './groups.js';
 import { InvitationService } from './invitations.js';
 import { SessionService } from './sessions.js';
 import { LoginThrottle } from './throttle.js';
+import { TerminalService } from '../terminal/terminal-service.js';
 import { TokenService } from './tokens.js';
 import { HangarBridge } from './workspaces/bridge.js';
 import { WorkspaceLifecycle } from './workspaces/lifecycle.js';
@@ -28,6 +29,7 @@ export interface Services {
   templates: TemplateCatalog;
   workspaces: WorkspaceService;
   bridge: HangarBridge;
+  terminals: TerminalService;
 }
 
 export interface ServiceOptions {
@@ -47,10 +49,12 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const templates = new TemplateCatalog(config, drivers);
   const bridge = new HangarBridge(options.serverPort);
   const lifecycle = new WorkspaceLifecycle(config, templates, bridge);
+  const workspaces = new WorkspaceService(db, config, templates, lifecycle, accounts, clock);
   return {
     templates,
     bridge,
-    workspaces: new WorkspaceService(db, config, templates, lifecycle, accounts, clock),
+    workspaces,
+    terminals: new TerminalService(db, workspaces, config, clock),
     accounts,
     sessions,
     tokens: new TokenService(db, clock),

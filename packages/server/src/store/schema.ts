@@ -118,6 +118,20 @@ export interface WorkspaceMembersTable {
   added_at: string;
 }
 
+export interface TerminalsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  /** JSON array of the command, or null for a login shell. */
+  command: string | null;
+  state: 'running' | 'exited';
+  exit_code: number | null;
+  cols: number;
+  rows: number;
+  created_by: string | null;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -128,4 +142,5 @@ export interface Database {
   login_attempts: LoginAttemptsTable;
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;
+  terminals: TerminalsTable;
 }

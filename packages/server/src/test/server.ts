@@ -20,9 +20,11 @@ export async function startTestServer(
     auth?: 'password' | 'none';
     clock?: Clock;
     env?: Record<string, string>;
+    /** Reuse a data dir (a restart); it is then left in place by stop(). */
+    dataDir?: string;
   } = {},
 ): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hangar-test-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hangar-test-'));
   const config = loadConfig({
     HANGAR_DATA_DIR: dataDir,
     HANGAR_PORT: '0',
@@ -39,7 +41,7 @@ export async function startTestServer(
     client: () => new TestClient(server.url),
     stop: async () => {
       await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

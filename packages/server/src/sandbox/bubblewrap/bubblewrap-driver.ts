@@ -22,7 +22,7 @@ import {
 import { idMapper, type IdMapper, type IdMode } from './idmap.js';
 import { joinCommand } from './join.js';
 import { launchSandbox } from './launch.js';
-import { systemDirArgs } from './layout.js';
+import { assertBindable, systemDirArgs } from './layout.js';
 import {
   isAlive,
   namespaceId,
@@ -55,7 +55,8 @@ export interface BubblewrapDriverOptions {
 /**
  * One long-lived bwrap sandbox per workspace: new user, pid, ipc, uts, cgroup
  * and (unless the policy is `full`) network namespaces; the host's system
- * directories read-only; only /workspace, $HOME and a private /tmp writable.
+ * directories read-only; only /workspace, $HOME, a private /tmp and the
+ * spec's read-write binds (directories, at their sandboxPath) writable.
  * It runs as the workspace's unprivileged uid with no capabilities, detached
  * from the server, which joins it with nsenter for every command (see
  * join.ts), finds it again after a restart through the record in its
@@ -235,6 +236,7 @@ export class BubblewrapDriver extends BaseSandboxDriver {
     for (const dir of [spec.workDir, spec.homeDir, spec.stateDir]) {
       if (!isAbsolute(dir)) throw new Error(`sandbox directory ${dir} is not an absolute path`);
     }
+    assertBindable(spec.binds);
     const inRoot = relative(this.stateRoot, spec.stateDir);
     if (!inRoot || inRoot.startsWith('..') || isAbsolute(inRoot)) {
       throw new Error(

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +118,76 @@ describe.skipIf(skipReason !== undefined)(
       await expect(
         harness.driver.start({ ...spec, stateDir: join(harness.dataDir, 'elsewhere') }),
       ).rejects.toThrow(/state root/);
+    });
+
+    it('refuses binds that would shadow the system or the sandbox’s own mounts', async () => {
+      const hostPath = harness.dataDir;
+      for (const sandboxPath of [
+        '/',
+        '/usr',
+        '/usr/local/bin',
+        '/etc',
+        '/etc/passwd',
+        '/proc',
+        '/dev',
+        '/dev/shm',
+        '/sys',
+        '/workspace',
+        '/workspace/sub',
+        '/home',
+        '/home/hangar',
+        '/run',
+        '/run/hangar',
+        '/tmp',
+        '/var',
+      ]) {
+        const bound = { ...spec, binds: [{ hostPath, sandboxPath, readOnly: true }] };
+        await expect(harness.driver.create(bound), sandboxPath).rejects.toThrow(
+          `sandbox bind at ${sandboxPath} is refused: it would shadow`,
+        );
+      }
+      for (const path of ['relative/path', '/srv/../usr', '/srv/']) {
+        await expect(
+          harness.driver.create({ ...spec, binds: [{ hostPath, sandboxPath: path, readOnly: true }] }),
+        ).rejects.toThrow(/not an absolute, normalised path/);
+      }
+      const missing = join(harness.dataDir, 'missing');
+      const unbound = await harness.makeSpec({
+        binds: [{ hostPath: missing, sandboxPath: '/srv/missing', readOnly: false }],
+      });
+      await harness.driver.create(unbound);
+      try {
+        await expect(harness.driver.start(unbound)).rejects.toThrow(`${missing} is not a directory`);
+      } finally {
+        await harness.driver.destroy(unbound);
+      }
+    });
+
+    it('binds a directory whose parents the sandbox user cannot traverse, below /tmp too', async () => {
+      // Like a repository's .git in a home directory closed to others: mode 0700, owned by the server's user.
+      const closed = await mkdtemp(join(harness.dataDir, 'closed-'));
+      const gitDir = join(closed, 'repo', '.git');
+      await mkdir(gitDir, { recursive: true });
+      await writeFile(join(gitDir, 'HEAD'), 'ref: refs/heads/main\n');
+      const bound = await harness.makeSpec({
+        binds: [{ hostPath: gitDir, sandboxPath: gitDir, readOnly: false }],
+      });
+      if (process.getuid?.() === 0) await chown(gitDir, bound.uid, bound.gid);
+      await harness.driver.create(bound);
+      await harness.driver.start(bound);
+      try {
+        const result = await runInSandbox(harness.driver, bound, {
+          command: [
+            '/bin/sh',
+            '-c',
+            `cat '${gitDir}/HEAD' && echo x >'${gitDir}/written' && ls -A '${closed}'`,
+          ],
+        });
+        expect(result.stdout).toBe('ref: refs/heads/main\nrepo\n');
+        expect(await readFile(join(gitDir, 'written'), 'utf8')).toBe('x\n');
+      } finally {
+        await harness.driver.destroy(bound);
+      }
     });
 
     it('is found by a new driver on the same state root, as after a server restart', async () => {

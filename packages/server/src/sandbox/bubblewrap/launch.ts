@@ -38,17 +38,24 @@ export interface Launched {
  * So root first binds them, in a private mount namespace, onto a tmpfs
  * mounted inside the state dir, and moves that tmpfs to /tmp, which anyone
  * may traverse (bwrap mounts its own root over /tmp next, and reads its
- * sources from beneath). These mounts exist only in that namespace and end
- * with the sandbox; none appears on the host.
+ * sources from beneath). The spec's extra binds are staged the same way, as
+ * bind0, bind1... These mounts exist only in that namespace and end with the
+ * sandbox; none appears on the host.
  */
 const STAGE_DIR = '/tmp';
 const STAGE_SCRIPT = `set -eu
-stage=$1 work=$2 home=$3 sock=$4 procs=$5
-shift 5
+stage=$1 work=$2 home=$3 sock=$4 procs=$5 binds=$6
+shift 6
 mount -t tmpfs -o mode=0755,size=64k,nosuid,nodev,noexec hangar-stage "$stage"
 mount --mkdir=0755 --bind -- "$work" "$stage/work"
 mount --mkdir=0755 --bind -- "$home" "$stage/home"
 if [ -n "$sock" ]; then mount --mkdir=0755 --bind -- "$sock" "$stage/hangar"; fi
+i=0
+while [ "$i" -lt "$binds" ]; do
+  mount --mkdir=0755 --bind -- "$1" "$stage/bind$i"
+  i=$((i + 1))
+  shift
+done
 mount --move -- "$stage" ${STAGE_DIR}
 IFS='
 '
@@ -82,7 +89,14 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
   if (spec.network === 'hangar' && (!hangarSocketDir || port === undefined)) {
     throw new Error('network "hangar" needs hangarSocketDir and hangarPort in the sandbox spec');
   }
-  for (const dir of [spec.workDir, spec.homeDir, ...(hangarSocketDir ? [hangarSocketDir] : [])]) {
+  const binds = spec.binds ?? [];
+  const bindSources = binds.map((bind) => bind.hostPath);
+  for (const dir of [
+    spec.workDir,
+    spec.homeDir,
+    ...(hangarSocketDir ? [hangarSocketDir] : []),
+    ...bindSources,
+  ]) {
     const isDir = await stat(dir).then(
       (s) => s.isDirectory(),
       () => false,
@@ -100,8 +114,14 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
             work: `${STAGE_DIR}/work`,
             home: `${STAGE_DIR}/home`,
             ...(hangarSocketDir && { hangarSocketDir: `${STAGE_DIR}/hangar` }),
+            binds: binds.map((_bind, i) => `${STAGE_DIR}/bind${i}`),
           }
-        : { work: spec.workDir, home: spec.homeDir, ...(hangarSocketDir && { hangarSocketDir }) },
+        : {
+            work: spec.workDir,
+            home: spec.homeDir,
+            ...(hangarSocketDir && { hangarSocketDir }),
+            binds: bindSources,
+          },
       initArgs:
         port === undefined ? ['', ''] : [String(port), port.toString(16).toUpperCase().padStart(4, '0')],
     }),
@@ -112,6 +132,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
         tools.unshare, '--mount', '--propagation', 'private', '--',
         tools.sh, '-c', STAGE_SCRIPT, 'hangar-stage',
         stageDir, spec.workDir, spec.homeDir, hangarSocketDir ?? '', options.cgroupProcs.join('\n'),
+        String(binds.length), ...bindSources,
         tools.setpriv, '--reuid', String(spec.uid), '--regid', String(spec.gid), '--clear-groups', '--',
         ...bwrap,
       ]

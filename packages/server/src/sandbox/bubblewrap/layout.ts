@@ -21,6 +21,32 @@ export const FD = { info: 3, ready: 4, usernsBlock: 5, passwd: 6, group: 7, reso
 /** Inside the sandbox, where the directory holding the server's socket is mounted. */
 export const HANGAR_SOCKET_MOUNT = '/run/hangar';
 
+/**
+ * The sandbox's own mounts: a bind at one, inside one or above one would hide
+ * or replace it (the system, the identity files, the workspace, the server's
+ * socket).
+ */
+const RESERVED_TREES = [
+  SANDBOX_WORKSPACE,
+  SANDBOX_HOME,
+  HANGAR_SOCKET_MOUNT,
+  '/usr',
+  '/etc',
+  '/opt',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/proc',
+  '/dev',
+  '/sys',
+  '/var/tmp',
+];
+/** Private tmpfs mounts: a bind inside one is mounted after it, but at or above it would hide it. */
+const PRIVATE_TMPFS = ['/tmp'];
+
 /** Default size of the private /tmp and /dev/shm (each), in bytes, when the spec sets no memory limit. */
 const DEFAULT_TMPFS_BYTES = 1024 ** 3;
 
@@ -47,7 +73,7 @@ export interface BwrapPlan {
   /** The driver writes the id maps (uid 0 inside is mapped, so the sandbox gets a devpts of its own); see idmap.ts. */
   mapsIds: boolean;
   /** Host paths bwrap binds (as root, the staged copies of the workspace's directories). */
-  sources: { work: string; home: string; hangarSocketDir?: string };
+  sources: { work: string; home: string; hangarSocketDir?: string; binds: string[] };
   systemDirs: readonly string[];
   /** The init script's arguments after the script. */
   initArgs: string[];
@@ -81,10 +107,37 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     '--perms', '0755', '--dir', posix.dirname(SANDBOX_HOME),
     '--bind', sources.work, SANDBOX_WORKSPACE,
     '--bind', sources.home, SANDBOX_HOME,
+    ...(spec.binds ?? []).flatMap((bind, i) => [
+      bind.readOnly ? '--ro-bind' : '--bind', sources.binds[i]!, bind.sandboxPath,
+    ]),
     '--chdir', SANDBOX_WORKSPACE,
     '--clearenv', '--setenv', 'PATH', SANDBOX_PATH, '--setenv', 'HOME', SANDBOX_HOME,
     '--', '/bin/sh', '-c', initScript(spec), 'hangar-init', ...plan.initArgs,
   ];
+}
+
+/**
+ * Checks the spec's extra binds: absolute, normalised paths, and none where
+ * it would shadow a mount the sandbox relies on (see RESERVED_TREES).
+ */
+export function assertBindable(binds: SandboxSpec['binds'] = []): void {
+  const within = (path: string, dir: string) =>
+    path === dir || path.startsWith(dir === '/' ? '/' : `${dir}/`);
+  for (const { hostPath, sandboxPath } of binds) {
+    for (const path of [hostPath, sandboxPath]) {
+      if (!posix.isAbsolute(path) || posix.normalize(path) !== path || (path.endsWith('/') && path !== '/')) {
+        throw new Error(`sandbox bind path ${JSON.stringify(path)} is not an absolute, normalised path`);
+      }
+    }
+    const shadowed =
+      RESERVED_TREES.find((dir) => within(sandboxPath, dir) || within(dir, sandboxPath)) ??
+      PRIVATE_TMPFS.find((dir) => within(dir, sandboxPath));
+    if (shadowed !== undefined) {
+      throw new Error(
+        `sandbox bind at ${sandboxPath} is refused: it would shadow ${shadowed}, which the sandbox itself mounts`,
+      );
+    }
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Config } from '../../config/index.js';
 import { SANDBOX_HOME, SANDBOX_USER, type SandboxDriver, type SandboxSpec } from '../../sandbox/driver.js';
 import { runInSandbox } from '../../sandbox/exec.js';
 import type { HangarBridge } from './bridge.js';
+import { grantGitDirAccess, revokeGitDirAccess } from './git-access.js';
 import { sourceOf, type WorkspaceRow } from './repository.js';
 import { commonGitDir, prepareSource, removeWorktree } from './sources.js';
 import type { TemplateCatalog } from './templates.js';
@@ -23,11 +24,18 @@ export function workspacePaths(dataDir: string, id: string) {
  * drives the sandbox driver. Knows nothing of users or permissions.
  */
 export class WorkspaceLifecycle {
+  private readonly stopListeners: ((workspaceId: string) => void)[] = [];
+
   constructor(
     private readonly config: Pick<Config, 'dataDir' | 'templates'>,
     private readonly templates: TemplateCatalog,
     private readonly bridge: HangarBridge,
   ) {}
+
+  /** Called after a workspace's sandbox stopped or was destroyed (its processes are gone). */
+  onStopped(listener: (workspaceId: string) => void): void {
+    this.stopListeners.push(listener);
+  }
 
   async driverOf(row: WorkspaceRow): Promise<SandboxDriver> {
     const { driver, unavailable } = await this.templates.resolve(row.template);
@@ -81,6 +89,12 @@ export class WorkspaceLifecycle {
       branch = await prepareSource(sourceOf(row), spec.workDir, row.name);
       await mkdir(spec.homeDir, { recursive: true });
     }
+    // Unlike spec(), fails when a local repository's git dir is unreadable: git would fail inside.
+    const gitDir = await commonGitDir(sourceOf(row));
+    if (gitDir) {
+      const { uid, gid, workDir: worktree } = spec;
+      await grantGitDirAccess({ gitDir, uid, gid, worktree, isolated: driver.capabilities.isolated });
+    }
     await driver.create(await this.spec({ ...row, branch }));
     await this.start(row);
     const script = this.config.templates[row.template]?.setupScript;
@@ -110,6 +124,7 @@ export class WorkspaceLifecycle {
     const spec = await this.spec(row);
     if (driver) await (release ? driver.release(spec) : driver.stop(spec));
     await this.bridge.close(row.id);
+    for (const listener of this.stopListeners) listener(row.id);
   }
 
   async isRunning(row: WorkspaceRow): Promise<boolean> {
@@ -124,6 +139,11 @@ export class WorkspaceLifecycle {
     await removeWorktree(sourceOf(row), spec.workDir);
     const driver = await this.driverOf(row).catch(() => undefined);
     if (driver) await driver.destroy(spec);
+    for (const listener of this.stopListeners) listener(row.id);
+    const gitDir = await commonGitDir(sourceOf(row)).catch(() => undefined);
+    // A driver that is gone may have had access granted: revoking what is not there is harmless.
+    const isolated = driver?.capabilities.isolated ?? true;
+    if (gitDir) await revokeGitDirAccess({ gitDir, uid: spec.uid, isolated });
     await rm(workspacePaths(this.config.dataDir, row.id).root, { recursive: true, force: true });
     await rm(spec.stateDir, { recursive: true, force: true });
   }

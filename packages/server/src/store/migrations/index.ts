@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as accounts from './0001-accounts.js';
 import * as workspaces from './0002-workspaces.js';
+import * as terminals from './0003-terminals.js';
 
 /** Every migration, in order. Names never change once released. */
 const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
   '0002-workspaces': workspaces,
+  '0003-terminals': terminals,
 };
 
 export const migrationProvider: MigrationProvider = {

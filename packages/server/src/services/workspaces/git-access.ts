@@ -1,0 +1,128 @@
+import { execFile } from 'node:child_process';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { chownTree } from '../../sandbox/uid.js';
+
+const run = promisify(execFile);
+const HOST_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
+
+/*
+ * A worktree's sandbox commits into the repository's shared .git (objects,
+ * refs, its own admin dir under worktrees/), so its processes must be able to
+ * write there. Under a root server, an isolated sandbox runs as the
+ * workspace's own uid, which POSIX ACLs let in: an access entry on what is
+ * there, and a default entry that new files and directories inherit, whoever
+ * creates them. Any other sandbox runs as the server's own user (see
+ * sandbox/bubblewrap/idmap.ts; the host driver), which must then own the repository.
+ *
+ * Git also refuses a worktree whose admin dir belongs to another user
+ * ("dubious ownership"), so that dir, the workspace's alone, becomes the uid's.
+ */
+
+export interface GitDirAccessOptions {
+  /** The repository's common git dir (absolute). */
+  gitDir: string;
+  /** The workspace's sandbox uid. */
+  uid: number;
+  /** The driver isolates its sandboxes (capabilities.isolated): as root, they run as `uid` on the host. */
+  isolated: boolean;
+  /** The setfacl program; default found on the host PATH. */
+  setfacl?: string;
+}
+
+export interface GitDirGrantOptions extends GitDirAccessOptions {
+  gid: number;
+  /** The worktree (the workspace's workDir), whose .git file names its admin dir. */
+  worktree: string;
+}
+
+function serverIsRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** Gives the workspace's sandbox read-write access to the git dir, or says why it cannot. Idempotent. */
+export async function grantGitDirAccess(options: GitDirGrantOptions): Promise<void> {
+  const { gitDir, uid, isolated } = options;
+  if (!isolated) return;
+  const fail = (reason: string) =>
+    new Error(`cannot let workspace uid ${uid} write the repository's git directory ${gitDir}: ${reason}`);
+  if (!serverIsRoot()) {
+    const owner = (await stat(gitDir)).uid;
+    const me = process.getuid?.();
+    if (owner === me) return; // the sandbox's user namespace maps the server's uid to the sandbox user
+    throw fail(
+      `it belongs to uid ${owner}, and a server that does not run as root (uid ${me}) can only open repositories of its own user`,
+    );
+  }
+  // X: execute (search) on directories only; objects stay non-executable.
+  const args = ['-R', '-m', `u:${uid}:rwX`, '-m', `d:u:${uid}:rwX`, '--', gitDir];
+  await setfacl(options, args).catch((error: unknown) => {
+    throw fail(setfaclFailure(error));
+  });
+  await chownTree([await worktreeAdminDir(gitDir, options.worktree)], uid, options.gid);
+}
+
+/**
+ * The worktree's admin dir, <gitDir>/worktrees/<name>, from its .git file.
+ * Checked, as the sandbox may have rewritten the file (or put a symbolic
+ * link in worktrees/) to make the server chown something else.
+ */
+async function worktreeAdminDir(gitDir: string, worktree: string): Promise<string> {
+  const file = await readFile(join(worktree, '.git'), 'utf8');
+  const named = /^gitdir: (.+)$/m.exec(file)?.[1];
+  const dir = named && (await realpath(named).catch(() => undefined));
+  if (!dir || dirname(dir) !== join(await realpath(gitDir), 'worktrees')) {
+    throw new Error(`the worktree ${worktree} does not belong to the repository at ${gitDir}`);
+  }
+  return dir;
+}
+
+/**
+ * Removes exactly the entries grantGitDirAccess added, and gives what the
+ * sandbox created there (objects, refs, logs) to the git dir's owner: once
+ * the workspace is gone its uid may go to another workspace, and the owner
+ * must be able to write into the object directories the sandbox made.
+ * Best effort: a git dir that is gone needs nothing.
+ */
+export async function revokeGitDirAccess(options: GitDirAccessOptions): Promise<void> {
+  const { gitDir, uid, isolated } = options;
+  if (!isolated || !serverIsRoot()) return;
+  const owner = await stat(gitDir).catch(() => undefined);
+  if (!owner) return;
+  try {
+    await setfacl(options, ['-R', '-x', `u:${uid}`, '-x', `d:u:${uid}`, '--', gitDir]);
+  } catch (error) {
+    if (!grantImpossible(error)) throw error;
+    return; // no setfacl, or no ACLs on this file system: nothing was granted
+  }
+  // -h -P: change symbolic links themselves, never follow them out of the tree.
+  await run('chown', ['-R', '-h', '-P', `--from=${uid}`, `${owner.uid}:${owner.gid}`, '--', gitDir], {
+    env: HOST_ENV,
+    maxBuffer: 1024 * 1024,
+  });
+}
+
+async function setfacl(options: GitDirAccessOptions, args: string[]): Promise<void> {
+  await run(options.setfacl ?? 'setfacl', args, { env: HOST_ENV, maxBuffer: 1024 * 1024 });
+}
+
+function failureDetail(error: unknown): { missing: boolean; unsupported: boolean; detail: string } {
+  const { code, stderr } = error as { code?: unknown; stderr?: unknown };
+  const detail = String(stderr ?? '').trim() || (error instanceof Error ? error.message : String(error));
+  return { missing: code === 'ENOENT', unsupported: /Operation not supported/i.test(detail), detail };
+}
+
+function grantImpossible(error: unknown): boolean {
+  const { missing, unsupported } = failureDetail(error);
+  return missing || unsupported;
+}
+
+function setfaclFailure(error: unknown): string {
+  const { missing, unsupported, detail } = failureDetail(error);
+  if (missing) return 'setfacl is not installed (apt-get install acl)';
+  if (unsupported) {
+    return `its file system does not support POSIX ACLs (mount it with ACL support, or run Hangar as the repository's owner): ${detail}`;
+  }
+  return `setfacl failed: ${detail}`;
+}

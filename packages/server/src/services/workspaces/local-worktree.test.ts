@@ -1,0 +1,127 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BubblewrapDriver } from '../../sandbox/bubblewrap/index.js';
+import { findProgram } from '../../sandbox/bubblewrap/tools.js';
+import { setupAdmin, startTestServer, type TestClient, type TestServer } from '../../test/server.js';
+import { createWorkspace, settled } from '../../test/workspaces.js';
+
+const asRoot = process.getuid?.() === 0;
+
+async function skipReason(): Promise<string | undefined> {
+  const unavailable = await new BubblewrapDriver({ stateRoot: tmpdir() }).unavailableReason();
+  if (unavailable) return unavailable;
+  if (asRoot && !(findProgram('setfacl') && findProgram('getfacl'))) {
+    return 'setfacl and getfacl are missing (apt-get install acl)';
+  }
+  return undefined;
+}
+
+const skip = await skipReason();
+if (skip && process.env.CI === 'true') throw new Error(`CI requires bubblewrap worktree workspaces: ${skip}`);
+
+const TEMPLATES = JSON.stringify({
+  offline: { driver: 'bubblewrap', description: 'no network', network: 'none' },
+});
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', GIT_CONFIG_GLOBAL: '/dev/null' },
+  }).toString();
+}
+
+function aclOf(path: string): string {
+  return execFileSync('getfacl', ['-R', '-p', '--', path]).toString();
+}
+
+/**
+ * The real server and bubblewrap driver. As root, the repository belongs to
+ * root, not to the workspace's uid, under a directory the sandbox user
+ * cannot traverse: only the bind and the ACL entries let git in.
+ */
+describe.skipIf(skip !== undefined)(
+  `a workspace from a local repository, in a bubblewrap sandbox${skip ? ` (skipped: ${skip})` : ''}`,
+  () => {
+    let server: TestServer;
+    let admin: TestClient;
+    const root = mkdtempSync(join(tmpdir(), 'hangar-local-'));
+    const repo = join(root, 'app');
+    const gitDir = join(repo, '.git');
+
+    beforeAll(async () => {
+      await mkdir(repo);
+      git(repo, 'init', '-q', '-b', 'main');
+      writeFileSync(join(repo, 'README.md'), '# demo\n');
+      git(repo, 'add', '.');
+      git(repo, '-c', 'user.email=a@example.com', '-c', 'user.name=a', 'commit', '-qm', 'init');
+      server = await startTestServer({
+        env: {
+          HANGAR_TEMPLATES: TEMPLATES,
+          HANGAR_DEFAULT_TEMPLATE: 'offline',
+          HANGAR_LOCAL_REPO_ROOTS: root,
+          // A range no other test uses: a uid's ACL entries and processes are then this test's.
+          HANGAR_SANDBOX_UID_BASE: String(600_000 + Math.floor(Math.random() * 1000) * 100),
+          HANGAR_SANDBOX_UID_COUNT: '100',
+        },
+      });
+      admin = await setupAdmin(server);
+    });
+
+    afterAll(async () => {
+      await server?.services.workspaces.settle();
+      for (const row of (await server?.services.workspaces.repo.list({})) ?? []) {
+        await server.services.workspaces.destroy(row.id);
+      }
+      await server?.stop();
+      rmSync(root, { recursive: true, force: true });
+    });
+
+    it('runs git status and commit inside; the commit lands on hangar/<name>; delete takes the access back', async () => {
+      const ws = await createWorkspace(admin, { name: 'feature', source: { type: 'local', path: repo } });
+      expect(ws.body).toMatchObject({ state: 'running', error: null, branch: 'hangar/feature' });
+      const id: string = ws.body.id;
+      const uid = Number((await server.services.workspaces.repo.find(id))!.uid);
+      const work = join(server.config.dataDir, 'workspaces', id, 'work');
+      if (asRoot) {
+        expect(statSync(gitDir).uid).not.toBe(uid);
+        expect(aclOf(gitDir)).toContain(`\nuser:${uid}:rwx\n`);
+        expect(aclOf(gitDir)).toContain(`\ndefault:user:${uid}:rwx\n`);
+      }
+
+      const sh = async (script: string) => {
+        const res = await admin.post(`/api/workspaces/${id}/exec`, { command: ['/bin/sh', '-c', script] });
+        expect(res.status).toBe(200);
+        return res.body as { exitCode: number; stdout: string; stderr: string };
+      };
+      const status = await sh('git status --porcelain=v1 --branch');
+      expect(status, status.stderr).toMatchObject({ exitCode: 0, stdout: '## hangar/feature\n' });
+      const commit = await sh(
+        `echo 'from the sandbox' >>README.md &&
+        git -c user.name=Agent -c user.email=agent@example.com commit -qam 'change from the sandbox' &&
+        git rev-parse HEAD && git status --porcelain`,
+      );
+      expect(commit, commit.stderr).toMatchObject({ exitCode: 0 });
+      const head = commit.stdout.trim();
+      expect(head).toMatch(/^[0-9a-f]{40}$/);
+      expect(git(repo, 'rev-parse', 'hangar/feature').trim()).toBe(head);
+      expect(git(repo, 'log', '-1', '--format=%s', 'hangar/feature')).toBe('change from the sandbox\n');
+      expect(git(repo, 'show', 'hangar/feature:README.md')).toBe('# demo\nfrom the sandbox\n');
+
+      const del = await admin.request('DELETE', `/api/workspaces/${id}`, { confirm: 'feature' });
+      expect(del.status).toBe(200);
+      expect((await settled(admin, id)).status).toBe(404);
+      expect(git(repo, 'worktree', 'list')).not.toContain(work);
+      expect(existsSync(work)).toBe(false);
+      expect(existsSync(join(gitDir, 'worktrees'))).toBe(false);
+      expect(aclOf(gitDir)).not.toContain(`:${uid}:`);
+      // What the sandbox created (objects, its ref) went back to the repository's owner.
+      expect(execFileSync('find', [gitDir, '-uid', String(uid)]).toString()).toBe('');
+      expect(git(repo, 'fsck', '--no-progress')).toBe('');
+      expect(git(repo, 'rev-parse', 'hangar/feature').trim()).toBe(head); // the branch keeps the work
+    });
+  },
+);
