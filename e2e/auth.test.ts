@@ -33,7 +33,7 @@ describe('first run, login and API tokens in the browser', () => {
   it('sends a visitor to the setup page while no admin exists', async () => {
     await page.goto(hangar.url);
     await page.waitForURL(/\/setup/);
-    await expect(page.getByLabel('Setup token').isVisible()).resolves.toBe(true);
+    await page.getByLabel('Setup token').waitFor();
   });
 
   it('creates the first admin from the printed setup link', async () => {

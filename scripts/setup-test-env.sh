@@ -26,6 +26,7 @@ TOOLS=(
   "socat socat"
   "debootstrap debootstrap"
   "setpriv util-linux"
+  "setfacl acl"
   "pg_isready postgresql-client"
   "pg_ctlcluster postgresql-common"
 )

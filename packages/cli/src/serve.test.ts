@@ -51,6 +51,9 @@ describe('hangar serve', () => {
       const page = await fetch(setupUrl!);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<div id="root">');
+      // Client routes get the app; a missing asset gets a real 404, not the app.
+      expect((await fetch(`${url}/workspaces/abc`)).status).toBe(200);
+      expect((await fetch(`${url}/assets/no-such-chunk.js`)).status).toBe(404);
       // The setup token is a secret: it appears in the banner, never in a log line.
       const logLines = server
         .output()

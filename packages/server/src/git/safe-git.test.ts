@@ -42,6 +42,14 @@ describe('safeGit', () => {
       expect(existsSync(marker(name)), name).toBe(false);
   });
 
+  it('reads a repository owned by another user (a sandbox uid)', async () => {
+    const other = join(root, 'other');
+    mkdirSync(other);
+    execFileSync('git', ['init', '-q', other]);
+    execFileSync('chown', ['-R', '54321:54321', other]);
+    await expect(safeGit(['status', '--porcelain'], { cwd: other })).resolves.toBe('');
+  });
+
   it('reports git failures with git’s own message', async () => {
     await expect(
       safeGit(['clone', 'file:///nonexistent/repo.git', join(root, 'x')], { cwd: root }),

@@ -20,6 +20,9 @@ const FORCED = [
   'diff.external=',
   'protocol.ext.allow=never',
   'uploadpack.packObjectsHook=',
+  // Workspace trees belong to sandbox uids. Git refuses "dubious ownership" to stop a
+  // foreign repository's config from running code; that config is neutralised above.
+  'safe.directory=*',
 ];
 
 export class GitError extends Error {

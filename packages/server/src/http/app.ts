@@ -65,8 +65,11 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (path === '/api' || path.startsWith('/api/')) throw errors.routeNotFound(request.method, path);
-    if (hasWeb && (request.method === 'GET' || request.method === 'HEAD'))
+    // Client routes get the app; a missing file (a stale asset, say) gets a real 404.
+    const isFile = /\.[A-Za-z0-9]+$/.test(path);
+    if (hasWeb && !isFile && (request.method === 'GET' || request.method === 'HEAD')) {
       return reply.sendFile('index.html');
+    }
     return reply
       .status(404)
       .type('text/plain')

@@ -8,7 +8,8 @@ export async function registerWebApp(app: App, webDir: string | undefined): Prom
   if (!webDir || !existsSync(join(webDir, 'index.html'))) return false;
   await app.register(fastifyStatic, {
     root: webDir,
-    wildcard: false,
+    // Files are looked up per request, so a rebuilt web app needs no restart.
+    wildcard: true,
     // Vite puts a content hash in asset names, so they may be cached for good.
     setHeaders: (res, path) => {
       if (path.includes('/assets/')) res.setHeader('cache-control', 'public, max-age=31536000, immutable');

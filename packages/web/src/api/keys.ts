@@ -25,3 +25,7 @@ export const workspaceKeys = {
   list: (filters: WorkspaceFilters) => ['workspaces', 'list', filters] as const,
   detail: (id: string) => ['workspaces', 'detail', id] as const,
 };
+
+export const terminalKeys = {
+  list: (workspaceId: string) => ['workspaces', 'detail', workspaceId, 'terminals'] as const,
+};

@@ -9,13 +9,25 @@ interface ConfirmButtonProps {
   confirmLabel: string;
   onConfirm: () => void;
   disabled?: boolean;
+  /** Names the first button when its text alone would not (an icon, "×"). */
+  ariaLabel?: string;
+  /** Replaces the first button's classes. */
+  className?: string;
 }
 
 /**
  * A destructive action in two clicks, inline rather than in window.confirm(),
  * which phones render poorly and browser automation dismisses by default.
  */
-export function ConfirmButton({ label, prompt, confirmLabel, onConfirm, disabled }: ConfirmButtonProps) {
+export function ConfirmButton({
+  label,
+  prompt,
+  confirmLabel,
+  onConfirm,
+  disabled,
+  ariaLabel,
+  className = 'button button-danger-quiet',
+}: ConfirmButtonProps) {
   const [asking, setAsking] = useState(false);
   const confirmRef = useRef<HTMLButtonElement>(null);
 
@@ -27,7 +39,8 @@ export function ConfirmButton({ label, prompt, confirmLabel, onConfirm, disabled
     return (
       <button
         type="button"
-        className="button button-danger-quiet"
+        className={className}
+        aria-label={ariaLabel}
         disabled={disabled}
         onClick={() => setAsking(true)}
       >

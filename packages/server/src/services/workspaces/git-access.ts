@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { chownTree } from '../../sandbox/uid.js';
+import { KeyedLock } from '../keyed-lock.js';
 
 const run = promisify(execFile);
 const HOST_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
@@ -29,6 +30,8 @@ export interface GitDirAccessOptions {
   isolated: boolean;
   /** The setfacl program; default found on the host PATH. */
   setfacl?: string;
+  /** The server's uid; default this process's (tests pretend to be another). */
+  serverUid?: number;
 }
 
 export interface GitDirGrantOptions extends GitDirAccessOptions {
@@ -37,9 +40,11 @@ export interface GitDirGrantOptions extends GitDirAccessOptions {
   worktree: string;
 }
 
-function serverIsRoot(): boolean {
-  return process.getuid?.() === 0;
-}
+/**
+ * setfacl reads, edits and writes back each file's ACL: two at once on one
+ * repository (two workspaces of it) could each drop the other's entry.
+ */
+const perGitDir = new KeyedLock();
 
 /** Gives the workspace's sandbox read-write access to the git dir, or says why it cannot. Idempotent. */
 export async function grantGitDirAccess(options: GitDirGrantOptions): Promise<void> {
@@ -47,20 +52,23 @@ export async function grantGitDirAccess(options: GitDirGrantOptions): Promise<vo
   if (!isolated) return;
   const fail = (reason: string) =>
     new Error(`cannot let workspace uid ${uid} write the repository's git directory ${gitDir}: ${reason}`);
-  if (!serverIsRoot()) {
+  const me = options.serverUid ?? process.getuid?.();
+  if (me !== 0) {
     const owner = (await stat(gitDir)).uid;
-    const me = process.getuid?.();
     if (owner === me) return; // the sandbox's user namespace maps the server's uid to the sandbox user
     throw fail(
       `it belongs to uid ${owner}, and a server that does not run as root (uid ${me}) can only open repositories of its own user`,
     );
   }
-  // X: execute (search) on directories only; objects stay non-executable.
+  const adminDir = await worktreeAdminDir(gitDir, options.worktree);
+  // X: search on directories only; files stay non-executable.
   const args = ['-R', '-m', `u:${uid}:rwX`, '-m', `d:u:${uid}:rwX`, '--', gitDir];
-  await setfacl(options, args).catch((error: unknown) => {
-    throw fail(setfaclFailure(error));
-  });
-  await chownTree([await worktreeAdminDir(gitDir, options.worktree)], uid, options.gid);
+  await perGitDir.run(gitDir, () =>
+    setfacl(options, args).catch((error: unknown) => {
+      throw fail(setfaclFailure(error));
+    }),
+  );
+  await chownTree([adminDir], uid, options.gid);
 }
 
 /**
@@ -68,7 +76,7 @@ export async function grantGitDirAccess(options: GitDirGrantOptions): Promise<vo
  * Checked, as the sandbox may have rewritten the file (or put a symbolic
  * link in worktrees/) to make the server chown something else.
  */
-async function worktreeAdminDir(gitDir: string, worktree: string): Promise<string> {
+export async function worktreeAdminDir(gitDir: string, worktree: string): Promise<string> {
   const file = await readFile(join(worktree, '.git'), 'utf8');
   const named = /^gitdir: (.+)$/m.exec(file)?.[1];
   const dir = named && (await realpath(named).catch(() => undefined));
@@ -83,15 +91,17 @@ async function worktreeAdminDir(gitDir: string, worktree: string): Promise<strin
  * sandbox created there (objects, refs, logs) to the git dir's owner: once
  * the workspace is gone its uid may go to another workspace, and the owner
  * must be able to write into the object directories the sandbox made.
- * Best effort: a git dir that is gone needs nothing.
+ * A git dir that is gone needs nothing; other failures are thrown, and the
+ * deletion is retried.
  */
 export async function revokeGitDirAccess(options: GitDirAccessOptions): Promise<void> {
   const { gitDir, uid, isolated } = options;
-  if (!isolated || !serverIsRoot()) return;
-  const owner = await stat(gitDir).catch(() => undefined);
+  if (!isolated || (options.serverUid ?? process.getuid?.()) !== 0) return;
+  const owner = await stat(gitDir).catch(() => undefined); // uid and gid of the git dir
   if (!owner) return;
   try {
-    await setfacl(options, ['-R', '-x', `u:${uid}`, '-x', `d:u:${uid}`, '--', gitDir]);
+    const args = ['-R', '-x', `u:${uid}`, '-x', `d:u:${uid}`, '--', gitDir];
+    await perGitDir.run(gitDir, () => setfacl(options, args));
   } catch (error) {
     if (!grantImpossible(error)) throw error;
     return; // no setfacl, or no ACLs on this file system: nothing was granted
@@ -125,4 +135,22 @@ function setfaclFailure(error: unknown): string {
     return `its file system does not support POSIX ACLs (mount it with ACL support, or run Hangar as the repository's owner): ${detail}`;
   }
   return `setfacl failed: ${detail}`;
+}
+
+/**
+ * What a worktree's sandbox sees of its repository: the shared git dir
+ * read-only (so the sandbox cannot plant a hook or a config that would run as
+ * the repository's owner on the host), with write access only where commits
+ * land: objects, refs, logs and this worktree's own admin directory.
+ */
+export async function worktreeBinds(gitDir: string, worktree: string) {
+  const binds = [{ hostPath: gitDir, sandboxPath: gitDir, readOnly: true }];
+  for (const name of ['objects', 'refs', 'logs']) {
+    const dir = join(gitDir, name);
+    await mkdir(dir, { recursive: true });
+    binds.push({ hostPath: dir, sandboxPath: dir, readOnly: false });
+  }
+  const admin = await worktreeAdminDir(gitDir, worktree).catch(() => undefined);
+  if (admin) binds.push({ hostPath: admin, sandboxPath: admin, readOnly: false });
+  return binds;
 }

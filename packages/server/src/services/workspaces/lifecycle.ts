@@ -4,7 +4,7 @@ import type { Config } from '../../config/index.js';
 import { SANDBOX_HOME, SANDBOX_USER, type SandboxDriver, type SandboxSpec } from '../../sandbox/driver.js';
 import { runInSandbox } from '../../sandbox/exec.js';
 import type { HangarBridge } from './bridge.js';
-import { grantGitDirAccess, revokeGitDirAccess } from './git-access.js';
+import { grantGitDirAccess, revokeGitDirAccess, worktreeBinds } from './git-access.js';
 import { sourceOf, type WorkspaceRow } from './repository.js';
 import { commonGitDir, prepareSource, removeWorktree } from './sources.js';
 import type { TemplateCatalog } from './templates.js';
@@ -62,7 +62,7 @@ export class WorkspaceLifecycle {
       limits: template?.limits ?? {},
       ...(template?.image !== undefined && { image: template.image }),
       ...(template?.rootfs !== undefined && { rootfs: template.rootfs }),
-      ...(gitDir && { binds: [{ hostPath: gitDir, sandboxPath: gitDir, readOnly: false }] }),
+      ...(gitDir && { binds: await worktreeBinds(gitDir, paths.work) }),
       env: {
         PATH: '/usr/local/bin:/usr/bin:/bin',
         HOME: SANDBOX_HOME,

@@ -34,6 +34,14 @@ function git(cwd: string, ...args: string[]): string {
   }).toString();
 }
 
+async function makeRepo(path: string): Promise<void> {
+  await mkdir(path);
+  git(path, 'init', '-q', '-b', 'main');
+  writeFileSync(join(path, 'README.md'), '# demo\n');
+  git(path, 'add', '.');
+  git(path, '-c', 'user.email=a@example.com', '-c', 'user.name=a', 'commit', '-qm', 'init');
+}
+
 function aclOf(path: string): string {
   return execFileSync('getfacl', ['-R', '-p', '--', path]).toString();
 }
@@ -48,16 +56,15 @@ describe.skipIf(skip !== undefined)(
   () => {
     let server: TestServer;
     let admin: TestClient;
-    const root = mkdtempSync(join(tmpdir(), 'hangar-local-'));
-    const repo = join(root, 'app');
-    const gitDir = join(repo, '.git');
+    let root: string;
+    let repo: string;
+    let gitDir: string;
 
     beforeAll(async () => {
-      await mkdir(repo);
-      git(repo, 'init', '-q', '-b', 'main');
-      writeFileSync(join(repo, 'README.md'), '# demo\n');
-      git(repo, 'add', '.');
-      git(repo, '-c', 'user.email=a@example.com', '-c', 'user.name=a', 'commit', '-qm', 'init');
+      root = mkdtempSync(join(tmpdir(), 'hangar-local-'));
+      repo = join(root, 'app');
+      gitDir = join(repo, '.git');
+      await makeRepo(repo);
       server = await startTestServer({
         env: {
           HANGAR_TEMPLATES: TEMPLATES,
@@ -77,7 +84,7 @@ describe.skipIf(skip !== undefined)(
         await server.services.workspaces.destroy(row.id);
       }
       await server?.stop();
-      rmSync(root, { recursive: true, force: true });
+      if (root) rmSync(root, { recursive: true, force: true });
     });
 
     it('runs git status and commit inside; the commit lands on hangar/<name>; delete takes the access back', async () => {
@@ -111,6 +118,17 @@ describe.skipIf(skip !== undefined)(
       expect(git(repo, 'log', '-1', '--format=%s', 'hangar/feature')).toBe('change from the sandbox\n');
       expect(git(repo, 'show', 'hangar/feature:README.md')).toBe('# demo\nfrom the sandbox\n');
 
+      // The shared git dir is read-only inside but for where commits land: no hook or
+      // config planted by the sandbox can run later as the repository's owner.
+      for (const target of [
+        `${gitDir}/hooks/post-checkout`,
+        `${gitDir}/config`,
+        `${gitDir}/info/attributes`,
+      ]) {
+        const write = await sh(`echo 'touch /tmp/pwned' >> ${target}`);
+        expect(write.exitCode, target).not.toBe(0);
+      }
+
       const del = await admin.request('DELETE', `/api/workspaces/${id}`, { confirm: 'feature' });
       expect(del.status).toBe(200);
       expect((await settled(admin, id)).status).toBe(404);
@@ -122,6 +140,36 @@ describe.skipIf(skip !== undefined)(
       expect(execFileSync('find', [gitDir, '-uid', String(uid)]).toString()).toBe('');
       expect(git(repo, 'fsck', '--no-progress')).toBe('');
       expect(git(repo, 'rev-parse', 'hangar/feature').trim()).toBe(head); // the branch keeps the work
+    });
+
+    it('ends in state error, saying why, when the git dir refuses the ACL; delete still cleans up', async (ctx) => {
+      if (!asRoot) return ctx.skip('only a root server grants ACLs');
+      const locked = join(root, 'locked');
+      await makeRepo(locked);
+      // An immutable file: setfacl fails on it, as on a file system that refuses ACLs.
+      const immutable = join(locked, '.git', 'description');
+      try {
+        execFileSync('chattr', ['+i', immutable], { stdio: 'pipe' });
+      } catch (error) {
+        return ctx.skip(`chattr +i does not work here: ${String((error as { stderr?: unknown }).stderr)}`);
+      }
+      let id: string;
+      try {
+        const ws = await createWorkspace(admin, { name: 'locked', source: { type: 'local', path: locked } });
+        id = ws.body.id;
+        expect(ws.body.state).toBe('error');
+        expect(ws.body.error).toMatch(
+          /^cannot let workspace uid \d+ write the repository's git directory \S+: setfacl failed: .*Operation not permitted/,
+        );
+      } finally {
+        execFileSync('chattr', ['-i', immutable]);
+      }
+      const uid = Number((await server.services.workspaces.repo.find(id))!.uid);
+      const del = await admin.request('DELETE', `/api/workspaces/${id}`, { confirm: 'locked' });
+      expect(del.status).toBe(200);
+      expect((await settled(admin, id)).status).toBe(404);
+      expect(aclOf(join(locked, '.git'))).not.toContain(`:${uid}:`);
+      expect(git(locked, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
     });
   },
 );

@@ -5,8 +5,8 @@ import { ErrorAlert } from '../../components/alert';
 import { Field } from '../../components/field';
 
 /**
- * One command at a time through POST /exec, until the interactive terminal
- * arrives. The line runs under `sh -c`, so pipes and quotes work as in a shell.
+ * One command at a time through POST /exec, its output shown whole with the
+ * exit code. The line runs under `sh -c`, so pipes and quotes work as in a shell.
  */
 export function CommandBox({ workspace, canRun }: { workspace: Workspace; canRun: boolean }) {
   const exec = useExec(workspace.id);

@@ -1,7 +1,13 @@
 import type { Workspace } from '@hangar/protocol';
+import { lazy, Suspense } from 'react';
 import { Tabs } from '../../components/tabs';
 import { CommandBox } from './command-box';
 import type { WorkspacePermissions } from './permissions';
+
+// xterm.js is most of the app's weight: load it only when a terminal is shown.
+const TerminalPanel = lazy(() =>
+  import('../terminals/terminal-panel').then((module) => ({ default: module.TerminalPanel })),
+);
 
 interface ToolsProps {
   workspace: Workspace;
@@ -9,9 +15,8 @@ interface ToolsProps {
 }
 
 /**
- * Where people work in the workspace. PLACEHOLDER AREA: the interactive
- * terminal (issue 4), agent sessions (issue 6) and files with diffs (issue 7)
- * replace these panels; the command box stays useful until the terminal lands.
+ * Where people work in the workspace. PLACEHOLDER AREA: agent sessions
+ * (issue 6) and files with diffs (issue 7) replace the last two panels.
  */
 export function WorkspaceTools({ workspace, permissions }: ToolsProps) {
   return (
@@ -25,7 +30,18 @@ export function WorkspaceTools({ workspace, permissions }: ToolsProps) {
           {
             key: 'terminal',
             label: 'Terminal',
-            content: <CommandBox workspace={workspace} canRun={permissions.operate} />,
+            content: (
+              <>
+                <Suspense fallback={<p className="muted">Loading terminals…</p>}>
+                  <TerminalPanel workspace={workspace} canOperate={permissions.operate} />
+                </Suspense>
+                {/* One-shot commands through POST /exec, for output to copy whole. */}
+                <details className="run-command" open>
+                  <summary>Run a command</summary>
+                  <CommandBox workspace={workspace} canRun={permissions.operate} />
+                </details>
+              </>
+            ),
           },
           {
             key: 'agent',

@@ -1,0 +1,111 @@
+import { terminalSize } from '@hangar/protocol';
+import { exitLine } from './frames';
+import { TerminalSocket, type ConnectionStatus } from './terminal-socket';
+import type { Xterm } from './use-xterm';
+
+/** Wait for the container to stop changing size before asking for a new terminal size, in milliseconds. */
+const RESIZE_DEBOUNCE_MS = 100;
+/** DECTCEM off: nothing will be typed at an ended terminal's cursor. */
+const HIDE_CURSOR = '\x1b[?25l';
+
+export interface TerminalViewState {
+  status: ConnectionStatus;
+  readOnly: boolean;
+  /** The server's last error message, until the next snapshot. */
+  error: string | undefined;
+  /** Set once the process ended; `code` is null when the server does not know it. */
+  exit: { code: number | null } | undefined;
+}
+
+export interface BindOptions {
+  url: string;
+  readOnly: boolean;
+  onChange(patch: Partial<TerminalViewState>): void;
+}
+
+const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
+
+/**
+ * Connects an xterm.js terminal to its WebSocket; returns the function that
+ * disconnects it. The terminal always has the PTY's size, which the server
+ * sets (from whoever typed last); this side only asks for the size that fits
+ * its container. Resets and resizes are queued behind output already being
+ * written, so they apply in the order the server sent them.
+ */
+export function bindTerminal({ term, fit }: Xterm, container: HTMLElement, options: BindOptions): () => void {
+  let readOnly = options.readOnly;
+  let exited = false;
+  let requested = '';
+  const inOrder = (action: () => void) => term.write('', action);
+
+  const setReadOnly = (value: boolean) => {
+    readOnly = value;
+    term.options.disableStdin = value;
+    options.onChange({ readOnly: value });
+  };
+  const showExit = (code: number | null) => {
+    if (exited) return;
+    exited = true;
+    term.write(exitLine(code) + HIDE_CURSOR);
+    options.onChange({ exit: { code } });
+  };
+  /** Asks for the size that fits the container; `force` after a (re)connect, where the server forgot it. */
+  const requestSize = (force: boolean) => {
+    const size = fit.proposeDimensions();
+    if (!size || !Number.isFinite(size.cols) || !Number.isFinite(size.rows)) return;
+    const cols = clamp(size.cols, terminalSize.cols.minValue ?? 2, terminalSize.cols.maxValue ?? 1000);
+    const rows = clamp(size.rows, terminalSize.rows.minValue ?? 1, terminalSize.rows.maxValue ?? 500);
+    const key = `${cols}x${rows}`;
+    if (!force && key === requested) return;
+    if (socket.send({ type: 'resize', cols, rows })) requested = key;
+  };
+
+  const socket = new TerminalSocket(options.url, {
+    output: (data, done) => term.write(data, done),
+    status: (status) => options.onChange({ status }),
+    frame: (frame) => {
+      switch (frame.type) {
+        case 'snapshot':
+          setReadOnly(frame.readOnly);
+          options.onChange({ error: undefined });
+          exited = false;
+          inOrder(() => {
+            term.reset();
+            term.resize(frame.cols, frame.rows);
+          });
+          term.write(frame.data);
+          if (frame.terminal.state === 'exited') showExit(frame.terminal.exitCode);
+          requestSize(true);
+          return;
+        case 'resize':
+          inOrder(() => term.resize(frame.cols, frame.rows));
+          return;
+        case 'error':
+          options.onChange({ error: frame.message });
+          return;
+        case 'exit':
+          showExit(frame.exitCode);
+          return;
+      }
+    },
+  });
+
+  term.options.disableStdin = readOnly;
+  const typing = term.onData((data) => {
+    if (!readOnly && !exited) socket.input(data);
+  });
+  let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+  const observer = new ResizeObserver(() => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => requestSize(false), RESIZE_DEBOUNCE_MS);
+  });
+  observer.observe(container);
+  socket.open();
+
+  return () => {
+    socket.close();
+    observer.disconnect();
+    clearTimeout(resizeTimer);
+    typing.dispose();
+  };
+}
