@@ -64,7 +64,14 @@ export const clientFrame = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('input'), data: z.string().max(MAX_CLIENT_FRAME_BYTES) }),
   z.strictObject({ type: z.literal('resize'), ...terminalSize }),
   /** Output bytes processed since the last ack. */
-  z.strictObject({ type: z.literal('ack'), bytes: z.number().int().min(0).max(1 << 30) }),
+  z.strictObject({
+    type: z.literal('ack'),
+    bytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(1 << 30),
+  }),
   z.strictObject({ type: z.literal('ping'), id: z.string().max(64).optional() }),
 ]);
 export type ClientFrame = z.infer<typeof clientFrame>;

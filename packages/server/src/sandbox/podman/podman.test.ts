@@ -143,7 +143,9 @@ describe.skipIf(skipReason)(`podman driver${skipReason ? ` (skipped: ${skipReaso
   it('hangs up what a finished command left in its session; nohup and setsid escape', async () => {
     const { sh } = await startSandbox(fixture);
     const started = await sh(
-      'sleep 1003 >/dev/null 2>&1 & nohup sleep 1004 >/dev/null 2>&1 & setsid sleep 1005 >/dev/null 2>&1 & echo ok',
+      // Wait until nohup and setsid have exec'd their sleeps: only then have they escaped the session.
+      'sleep 1003 >/dev/null 2>&1 & nohup sleep 1004 >/dev/null 2>&1 & setsid sleep 1005 >/dev/null 2>&1 & ' +
+        'until pgrep -fx "sleep 1004" >/dev/null && pgrep -fx "sleep 1005" >/dev/null; do sleep 0.05; done; echo ok',
     );
     expect(started.stdout).toBe('ok\n');
     await waitFor(async () => !(await sh('ps -eo args')).stdout.includes('sleep 1003'));
