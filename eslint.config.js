@@ -26,6 +26,7 @@ const intoFolder = (dir, names) => `(^|/)${dir}/(${names.map(escape).join('|')})
  */
 const TYPED_PROJECTS = [
   'packages/server/tsconfig.test.json', // server, protocol and cli sources with their tests
+  'packages/llm-scripted/tsconfig.test.json', // scripted LLM provider with its tests
   'packages/web/tsconfig.json',
   'e2e/tsconfig.json',
   'bench/tsconfig.json',

@@ -7,3 +7,4 @@ export * from './groups.js';
 export * from './invitations.js';
 export * from './workspaces.js';
 export * from './terminals.js';
+export * from './usage.js';

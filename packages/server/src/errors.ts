@@ -143,6 +143,34 @@ export const errors = {
       `A workspace may have at most ${limit} terminals: close one first.`,
     ),
   terminalExited: () => new HangarError('terminal_exited', 409, 'This terminal has exited: open a new one.'),
+  budgetExceeded: (who: string, spent: number, limit: number, how: string) =>
+    new HangarError(
+      'budget_exceeded',
+      429,
+      `${who} monthly LLM budget of $${limit.toFixed(2)} is spent ($${spent.toFixed(2)} this month): an admin can raise it with ${how}.`,
+    ),
+  modelNotAllowed: (model: string, template: string) =>
+    new HangarError(
+      'model_not_allowed',
+      403,
+      `Model "${model}" is not allowed for template "${template}": use one its "models" list names.`,
+    ),
+  invalidWorkspaceToken: () =>
+    new HangarError(
+      'invalid_workspace_token',
+      401,
+      'The workspace token is unknown, revoked or from a stopped sandbox.',
+    ),
+  unknownProvider: (name: string) =>
+    new HangarError('unknown_provider', 404, `There is no LLM provider "${name}" on this server.`),
+  providerKeyMissing: (name: string) =>
+    new HangarError(
+      'provider_key_missing',
+      503,
+      `No key is set for provider "${name}": an admin can set one under Admin › Providers.`,
+    ),
+  upstreamUnreachable: (name: string, reason: string) =>
+    new HangarError('upstream_unreachable', 502, `Provider "${name}" could not be reached: ${reason}`),
   internal: () =>
     new HangarError('internal_error', 500, 'Something went wrong on the server; it has been logged.'),
   unavailable: (message: string) => new HangarError('not_ready', 503, message),

@@ -27,6 +27,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Fastify logger option; defaults to JSON logs on stdout at the configured level. */
   logger?: FastifyServerOptions['logger'];
+  /** Where provider keys are read from; default the process environment. */
+  env?: Record<string, string | undefined>;
   /** Milliseconds between reconciliation passes (default one minute). */
   reconcileIntervalMs?: number;
 }
@@ -40,6 +42,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     let port = 0;
     const drivers = createSandboxDrivers(config);
     const services = createServices(store, {
+      env: options.env ?? process.env,
       config,
       drivers,
       serverPort: () => port,

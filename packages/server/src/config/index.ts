@@ -3,9 +3,16 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
-import { BUILTIN_TEMPLATES, configSchema, envNames, type Config } from './schema.js';
+import { BUILTIN_PROVIDERS, BUILTIN_TEMPLATES, configSchema, envNames, type Config } from './schema.js';
 
-export { type Config, type TemplateConfig, envNames, BUILTIN_TEMPLATES } from './schema.js';
+export {
+  type Config,
+  type TemplateConfig,
+  type ProviderConfig,
+  type Price,
+  envNames,
+  BUILTIN_TEMPLATES,
+} from './schema.js';
 
 /** Raised with one line per bad value, so a person can fix them all at once. */
 export class ConfigError extends Error {
@@ -32,8 +39,10 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
   const merged: Record<string, unknown> = { ...defaults, ...fromFile, ...fromEnv };
   if (typeof merged.localRepoRoots === 'string')
     merged.localRepoRoots = merged.localRepoRoots.split(':').filter(Boolean);
-  if (typeof merged.templates === 'string')
-    merged.templates = parseJson(merged.templates, envNames.templates, problems);
+  for (const key of ['templates', 'providers', 'pricing'] as const) {
+    const value = merged[key];
+    if (typeof value === 'string') merged[key] = parseJson(value, envNames[key], problems);
+  }
   merged.dataDir = resolve(String(merged.dataDir ?? envPaths('hangar', { suffix: '' }).data));
   merged.host ??= '127.0.0.1';
   merged.port ??= 7700;
@@ -49,6 +58,10 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
   merged.defaultTemplate ??= 'default';
   merged.terminalsPerWorkspace ??= 20;
   merged.terminalIdleMinutes ??= 10;
+  merged.providers = { ...BUILTIN_PROVIDERS, ...(merged.providers as object | undefined) };
+  merged.pricing ??= {};
+  merged.budgetUserMonthlyUsd ??= 0;
+  merged.budgetWorkspaceMonthlyUsd ??= 0;
   merged.templates = { ...BUILTIN_TEMPLATES, ...(merged.templates as object | undefined) };
 
   const parsed = configSchema.safeParse(merged);
@@ -102,7 +115,8 @@ function describeIssue(
   if (issue.code === 'unrecognized_keys') return `config file: unknown keys ${issue.keys.join(', ')}`;
   const name = key in envNames ? envNames[key as keyof Config] : key;
   const where = key in fromEnv ? name : `${name} (config file "${issue.path.join('.')}")`;
-  return `${where}: ${issue.message} (got ${JSON.stringify(merged[key])})`;
+  const got = JSON.stringify(merged[key]) ?? 'nothing';
+  return `${where}: ${issue.message} (got ${got.length > 80 ? `${got.slice(0, 77)}...` : got})`;
 }
 
 export function isLoopback(host: string): boolean {

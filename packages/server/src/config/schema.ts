@@ -36,10 +36,33 @@ export const templateSchema = z.strictObject({
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
   network: networkPolicy.default('hangar'),
   limits: limitsSchema.default({}),
+  /** Models this template's sandboxes may call through the LLM proxy (`*` matches any suffix); all when omitted. */
+  models: z.array(z.string().min(1)).optional(),
 });
 export type TemplateConfig = z.infer<typeof templateSchema>;
 
 const positiveList = z.array(z.string().min(1));
+
+/** An LLM provider the proxy forwards to. */
+export const providerSchema = z.strictObject({
+  kind: z.enum(['anthropic', 'openai', 'gemini'], { message: 'kind must be anthropic, openai or gemini' }),
+  baseUrl: z.url({ message: 'baseUrl must be a URL' }),
+  label: z.string().optional(),
+  /** Environment variable with the key, read at start (a key set through the admin API wins). */
+  keyEnv: z.string().optional(),
+  /** An OpenAI-compatible server that needs no key (Ollama, vLLM). */
+  keyless: z.boolean().default(false),
+});
+export type ProviderConfig = z.infer<typeof providerSchema>;
+
+/** US dollars per million tokens. */
+export const priceSchema = z.strictObject({
+  input: z.number().min(0),
+  output: z.number().min(0),
+  cacheRead: z.number().min(0).optional(),
+  cacheWrite: z.number().min(0).optional(),
+});
+export type Price = z.infer<typeof priceSchema>;
 
 /** Keys as they appear in the config file (camelCase); env vars map onto them. */
 export const configSchema = z.strictObject({
@@ -79,6 +102,16 @@ export const configSchema = z.strictObject({
   terminalsPerWorkspace: z.coerce.number().int().min(1).max(200),
   /** Minutes a terminal without viewers stays attached on the server (it keeps running in tmux either way). */
   terminalIdleMinutes: z.coerce.number().min(0),
+  /** LLM providers by name; built in: anthropic, openai, gemini. */
+  providers: z.record(
+    z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'provider names use a-z, 0-9 and -'),
+    providerSchema,
+  ),
+  /** Prices by model (`*` matches any suffix; the longest match wins), over the built-in table. */
+  pricing: z.record(z.string().min(1), priceSchema),
+  /** Monthly LLM budget of each user and of each workspace, in US dollars; 0 for none (per-subject budgets via the API). */
+  budgetUserMonthlyUsd: z.coerce.number().min(0),
+  budgetWorkspaceMonthlyUsd: z.coerce.number().min(0),
   /** Allow host-driver workspaces although several accounts exist (they are not isolated). */
   hostDriverMultiUser: z
     .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
@@ -106,6 +139,10 @@ export const envNames: Record<keyof Config, string> = {
   hostDriverMultiUser: 'HANGAR_HOST_DRIVER_MULTI_USER',
   terminalsPerWorkspace: 'HANGAR_TERMINALS_PER_WORKSPACE',
   terminalIdleMinutes: 'HANGAR_TERMINAL_IDLE_MINUTES',
+  providers: 'HANGAR_PROVIDERS',
+  pricing: 'HANGAR_PRICING',
+  budgetUserMonthlyUsd: 'HANGAR_BUDGET_USER_MONTHLY_USD',
+  budgetWorkspaceMonthlyUsd: 'HANGAR_BUDGET_WORKSPACE_MONTHLY_USD',
 };
 
 /** Templates every server has; the config file may redefine or add to them. */
@@ -131,5 +168,29 @@ export const BUILTIN_TEMPLATES: Record<string, TemplateConfig> = {
     env: {},
     network: 'none',
     limits: { processes: 2048, openFiles: 4096, fileSizeBytes: 8 * 1024 ** 3 },
+  },
+};
+
+export const BUILTIN_PROVIDERS: Record<string, ProviderConfig> = {
+  anthropic: {
+    kind: 'anthropic',
+    baseUrl: 'https://api.anthropic.com',
+    label: 'Anthropic',
+    keyEnv: 'ANTHROPIC_API_KEY',
+    keyless: false,
+  },
+  openai: {
+    kind: 'openai',
+    baseUrl: 'https://api.openai.com',
+    label: 'OpenAI',
+    keyEnv: 'OPENAI_API_KEY',
+    keyless: false,
+  },
+  gemini: {
+    kind: 'gemini',
+    baseUrl: 'https://generativelanguage.googleapis.com',
+    label: 'Google Gemini',
+    keyEnv: 'GEMINI_API_KEY',
+    keyless: false,
   },
 };

@@ -14,7 +14,9 @@ import { invitationRoutes } from './routes/invitations.js';
 import { meRoutes } from './routes/me.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { llmRoutes } from './routes/llm.js';
 import { terminalRoutes } from './routes/terminals.js';
+import { usageRoutes } from './routes/usage.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 import type { App, AppContext, RouteEntry } from './types.js';
 import { registerWebApp } from './web.js';
@@ -57,6 +59,8 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     invitationRoutes,
     workspaceRoutes,
     terminalRoutes,
+    usageRoutes,
+    llmRoutes,
   ]) {
     await routes(app, ctx);
   }

@@ -1,11 +1,11 @@
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyLoggerOptions, PinoLoggerOptions } from 'fastify/types/logger.js';
 import type { Config } from '../config/index.js';
 
 // Query parameters that carry secrets (invitation and setup links).
-const SECRET_QUERY = /([?&](?:token|setupToken|secret)=)[^&]*/gi;
+const SECRET_QUERY = /([?&](?:token|setupToken|secret|key)=)[^&]*/gi;
 
 /** Structured JSON logs (pino) that never carry a secret: no headers, redacted bodies and query tokens. */
-export function loggerOptions(config: Pick<Config, 'logLevel'>): NonNullable<FastifyServerOptions['logger']> {
+export function loggerOptions(config: Pick<Config, 'logLevel'>): FastifyLoggerOptions & PinoLoggerOptions {
   return {
     level: config.logLevel,
     redact: {

@@ -1,4 +1,9 @@
 import type { Config } from '../config/index.js';
+import { UsageMeter } from '../llm/meter.js';
+import { PriceTable } from '../llm/pricing.js';
+import { ProviderKeys } from '../llm/provider-keys.js';
+import { LlmProxy } from '../llm/proxy.js';
+import { UsageReports } from '../llm/usage-report.js';
 import type { SandboxDriver } from '../sandbox/driver.js';
 import type { Store } from '../store/database.js';
 import { AccountService } from './accounts.js';
@@ -12,6 +17,9 @@ import { TerminalService } from '../terminal/terminal-service.js';
 import { TokenService } from './tokens.js';
 import { HangarBridge } from './workspaces/bridge.js';
 import { WorkspaceLifecycle } from './workspaces/lifecycle.js';
+import { WorkspaceRepository } from './workspaces/repository.js';
+import { WorkspaceTokens } from './workspaces/workspace-tokens.js';
+import { ServerSecrets } from './secrets.js';
 import { TemplateCatalog } from './workspaces/templates.js';
 import { WorkspaceService } from './workspaces/workspace-service.js';
 
@@ -30,6 +38,7 @@ export interface Services {
   workspaces: WorkspaceService;
   bridge: HangarBridge;
   terminals: TerminalService;
+  llm: { keys: ProviderKeys; meter: UsageMeter; proxy: LlmProxy; reports: UsageReports };
 }
 
 export interface ServiceOptions {
@@ -38,6 +47,8 @@ export interface ServiceOptions {
   /** The port the server listens on (known after listen), for the sandbox bridge. */
   serverPort: () => number;
   clock?: Clock;
+  /** Where provider keys named by `keyEnv` are read (the server's environment). */
+  env?: Record<string, string | undefined>;
 }
 
 export function createServices(store: Store, options: ServiceOptions): Services {
@@ -48,9 +59,19 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const throttle = new LoginThrottle(db, clock);
   const templates = new TemplateCatalog(config, drivers);
   const bridge = new HangarBridge(options.serverPort);
-  const lifecycle = new WorkspaceLifecycle(config, templates, bridge);
+  const secrets = new ServerSecrets(config.dataDir);
+  const workspaceTokens = new WorkspaceTokens(secrets, new WorkspaceRepository(db));
+  const lifecycle = new WorkspaceLifecycle(config, templates, bridge, workspaceTokens);
   const workspaces = new WorkspaceService(db, config, templates, lifecycle, accounts, clock);
+  const keys = new ProviderKeys(db, secrets, config, options.env ?? {}, clock);
+  const meter = new UsageMeter(db, new PriceTable(config.pricing), config, clock);
   return {
+    llm: {
+      keys,
+      meter,
+      proxy: new LlmProxy(config, keys, workspaceTokens, meter),
+      reports: new UsageReports(db, clock),
+    },
     templates,
     bridge,
     workspaces,

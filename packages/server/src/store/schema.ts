@@ -109,6 +109,10 @@ export interface WorkspacesTable {
   /** bigint: PostgreSQL returns it as a string. */
   disk_bytes: number | string | null;
   disk_measured_at: string | null;
+  /** Counts sandbox starts; the workspace token names its generation. */
+  token_generation: number;
+  /** 1 while the current generation's token is valid (the sandbox runs). */
+  token_active: number;
 }
 
 export interface WorkspaceMembersTable {
@@ -132,6 +136,47 @@ export interface TerminalsTable {
   created_at: string;
 }
 
+export interface LlmCallsTable {
+  id: string;
+  workspace_id: string | null;
+  session_id: string | null;
+  user_id: string | null;
+  /** The configured provider name (anthropic, openai, gemini, or a named upstream). */
+  provider: string;
+  api: string;
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  /** US dollars, from the pricing table at the time of the call. */
+  cost_usd: number;
+  status: number;
+  error: string | null;
+  streamed: number;
+  /** Milliseconds to the first response byte, and to the end. */
+  first_byte_ms: number | null;
+  duration_ms: number;
+  created_at: string;
+}
+
+export interface ProviderKeysTable {
+  provider: string;
+  /** AES-256-GCM of the key under the data dir's secret key: iv.tag.ciphertext, base64url. */
+  sealed: string;
+  updated_by: string | null;
+  updated_at: string;
+}
+
+export interface BudgetsTable {
+  /** 'user' or 'workspace'. */
+  scope: string;
+  subject_id: string;
+  monthly_usd: number;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -143,4 +188,7 @@ export interface Database {
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;
   terminals: TerminalsTable;
+  llm_calls: LlmCallsTable;
+  provider_keys: ProviderKeysTable;
+  budgets: BudgetsTable;
 }

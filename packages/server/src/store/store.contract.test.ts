@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.js';
@@ -23,7 +26,7 @@ for (const dialect of DIALECTS) {
       expect(await store.isReady()).toBe(false);
       await store.migrate();
       services = createServices(store, {
-        config: loadConfig({ HANGAR_DATA_DIR: '/nonexistent' }),
+        config: loadConfig({ HANGAR_DATA_DIR: mkdtempSync(join(tmpdir(), 'hangar-store-')) }),
         drivers: new Map(),
         serverPort: () => 0,
         clock,

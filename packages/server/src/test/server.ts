@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../config/index.js';
+import { loggerOptions } from '../http/logger.js';
 import { startServer, type RunningServer } from '../server.js';
 import type { Clock } from '../services/clock.js';
 import type { TestDatabase } from './databases.js';
@@ -22,6 +23,8 @@ export async function startTestServer(
     env?: Record<string, string>;
     /** Reuse a data dir (a restart); it is then left in place by stop(). */
     dataDir?: string;
+    /** Receives every log line (JSON) the server writes. */
+    logStream?: (line: string) => void;
   } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hangar-test-'));
@@ -34,7 +37,13 @@ export async function startTestServer(
     ...(options.database && { HANGAR_DATABASE_URL: options.database.url }),
     ...options.env,
   });
-  const server = await startServer(config, options.clock ? { clock: options.clock } : {});
+  const logStream = options.logStream;
+  const server = await startServer(config, {
+    ...(options.clock && { clock: options.clock }),
+    ...(logStream && {
+      logger: { ...loggerOptions(config), stream: { write: (line: string) => logStream(line) } },
+    }),
+  });
   return {
     ...server,
     config,

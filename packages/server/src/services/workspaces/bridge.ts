@@ -13,7 +13,7 @@ export class HangarBridge {
   private readonly servers = new Map<string, Server>();
 
   /** @param serverPort the port the server listens on, known once it listens. */
-  constructor(private readonly serverPort: () => number) {}
+  constructor(readonly serverPort: () => number) {}
 
   async open(workspaceId: string, dir: string, uid: number, gid: number): Promise<void> {
     if (this.servers.has(workspaceId)) return;

@@ -8,6 +8,7 @@ import { grantGitDirAccess, revokeGitDirAccess, worktreeBinds } from './git-acce
 import { sourceOf, type WorkspaceRow } from './repository.js';
 import { commonGitDir, prepareSource, removeWorktree } from './sources.js';
 import type { TemplateCatalog } from './templates.js';
+import type { WorkspaceTokens } from './workspace-tokens.js';
 
 /** The port that reaches Hangar inside a sandbox with network policy `hangar`. */
 export const SANDBOX_HANGAR_PORT = 7700;
@@ -30,6 +31,7 @@ export class WorkspaceLifecycle {
     private readonly config: Pick<Config, 'dataDir' | 'templates'>,
     private readonly templates: TemplateCatalog,
     private readonly bridge: HangarBridge,
+    readonly tokens: WorkspaceTokens,
   ) {}
 
   /** Called after a workspace's sandbox stopped or was destroyed (its processes are gone). */
@@ -73,9 +75,34 @@ export class WorkspaceLifecycle {
         TERM: 'xterm-256color',
         HANGAR_WORKSPACE_ID: row.id,
         HANGAR_WORKSPACE_NAME: row.name,
-        ...(row.network === 'hangar' && { HANGAR_URL: `http://127.0.0.1:${SANDBOX_HANGAR_PORT}` }),
+        ...this.hangarEnv(row),
         ...template?.env,
       },
+    };
+  }
+
+  /**
+   * How the sandbox reaches Hangar: its URL, its workspace token, and the LLM
+   * proxy in place of each provider (the token is all a sandbox ever holds).
+   */
+  private hangarEnv(row: WorkspaceRow): Record<string, string> {
+    if (row.network === 'none') return {};
+    const base =
+      row.network === 'hangar'
+        ? `http://127.0.0.1:${SANDBOX_HANGAR_PORT}`
+        : `http://127.0.0.1:${this.bridge.serverPort()}`;
+    const env: Record<string, string> = { HANGAR_URL: base };
+    if (Number(row.token_active) !== 1) return env;
+    const token = this.tokens.tokenOf(row);
+    return {
+      ...env,
+      HANGAR_TOKEN: token,
+      ANTHROPIC_BASE_URL: `${base}/llm/anthropic`,
+      ANTHROPIC_API_KEY: token,
+      OPENAI_BASE_URL: `${base}/llm/openai/v1`,
+      OPENAI_API_KEY: token,
+      GOOGLE_GEMINI_BASE_URL: `${base}/llm/gemini`,
+      GEMINI_API_KEY: token,
     };
   }
 
@@ -96,10 +123,10 @@ export class WorkspaceLifecycle {
       await grantGitDirAccess({ gitDir, uid, gid, worktree, isolated: driver.capabilities.isolated });
     }
     await driver.create(await this.spec({ ...row, branch }));
-    await this.start(row);
+    const started = await this.start({ ...row, branch });
     const script = this.config.templates[row.template]?.setupScript;
     if (!row.prepared_at && script) {
-      const result = await runInSandbox(driver, spec, {
+      const result = await runInSandbox(driver, await this.spec(started), {
         command: ['/bin/bash', '-lc', script],
         timeoutMs: SETUP_TIMEOUT_MS,
         maxOutputBytes: 64 * 1024,
@@ -112,14 +139,25 @@ export class WorkspaceLifecycle {
     return { branch, prepared: true };
   }
 
-  async start(row: WorkspaceRow): Promise<void> {
+  /** Starts the sandbox with a newly issued workspace token; returns the row with its new generation. */
+  async start(row: WorkspaceRow): Promise<WorkspaceRow> {
     const driver = await this.driverOf(row);
-    const spec = await this.spec(row);
-    if (row.network === 'hangar') await this.bridge.open(row.id, spec.hangarSocketDir!, spec.uid, spec.gid);
+    const issued = await this.tokens.issue(row);
+    const spec = await this.spec(issued);
+    await this.reattach(issued);
     await driver.start(spec);
+    return issued;
+  }
+
+  /** After a server restart: the sandbox runs on, with its token; only the bridge is ours to reopen. */
+  async reattach(row: WorkspaceRow): Promise<void> {
+    if (row.network !== 'hangar') return;
+    const spec = await this.spec(row);
+    await this.bridge.open(row.id, spec.hangarSocketDir!, spec.uid, spec.gid);
   }
 
   async stop(row: WorkspaceRow, release = false): Promise<void> {
+    await this.tokens.revoke(row.id); // no new LLM call from this sandbox from now on
     const driver = await this.driverOf(row).catch(() => undefined);
     const spec = await this.spec(row);
     if (driver) await (release ? driver.release(spec) : driver.stop(spec));

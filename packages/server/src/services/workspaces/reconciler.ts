@@ -73,7 +73,7 @@ export class WorkspaceReconciler {
           this.log.warn({ workspace: row.id, err: error }, 'could not restart a workspace; marked stopped');
         }
       } else if (row.state === 'running') {
-        await lifecycle.start(row); // reattaches the bridge; the sandbox itself is left alone
+        await lifecycle.reattach(row); // the sandbox and its token live on; only the bridge is reopened
       }
     }
     // Sandboxes the database does not expect to run are orphans: stop them.

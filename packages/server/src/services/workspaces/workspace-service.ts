@@ -98,6 +98,8 @@ export class WorkspaceService {
       files_expired_at: null,
       disk_bytes: null,
       disk_measured_at: null,
+      token_generation: 0,
+      token_active: 0,
     };
     await this.insertWithUid(row);
     await this.db

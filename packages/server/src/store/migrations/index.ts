@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as accounts from './0001-accounts.js';
 import * as workspaces from './0002-workspaces.js';
 import * as terminals from './0003-terminals.js';
+import * as llm from './0004-llm.js';
 
 /** Every migration, in order. Names never change once released. */
 const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
   '0002-workspaces': workspaces,
   '0003-terminals': terminals,
+  '0004-llm': llm,
 };
 
 export const migrationProvider: MigrationProvider = {
