@@ -8,9 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const children = new Set<ChildProcess>();
 
-function serve(env: Record<string, string>) {
+function serve(env: Record<string, string>, args: string[] = []) {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first (npm test does).`);
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -61,6 +61,53 @@ describe('hangar serve', () => {
         .filter((l) => l.startsWith('{'));
       expect(logLines.length).toBeGreaterThan(0);
       expect(logLines.join('\n')).not.toContain(new URL(setupUrl!).searchParams.get('token'));
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('--demo answers LLM calls from inside a sandbox with the scripted demo model', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hangar-demo-'));
+    const uidBase = String(800_000 + Math.floor(Math.random() * 1000) * 100);
+    try {
+      const server = serve(
+        { HANGAR_DATA_DIR: dataDir, HANGAR_PORT: '0', HANGAR_AUTH: 'none', HANGAR_SANDBOX_UID_BASE: uidBase },
+        ['--demo'],
+      );
+      const [, url] = await server.waitFor(/listening on (http:\/\/\S+)/);
+      await server.waitFor(/DEMO MODE/);
+      expect(((await (await fetch(`${url}/api/auth/status`)).json()) as { demo: boolean }).demo).toBe(true);
+      const post = (path: string, body: unknown) =>
+        fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const ws = (await (await post('/api/workspaces?wait=true', { name: 'demo' })).json()) as {
+        id: string;
+        state: string;
+      };
+      expect(ws.state).toBe('running');
+      // From inside the sandbox: only the workspace token and Hangar's URL, through the bridge to the proxy.
+      const call = `curl -s "$ANTHROPIC_BASE_URL/v1/messages" -H "x-api-key: $ANTHROPIC_API_KEY" -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json' -d '{"model":"hangar-demo","max_tokens":100,"messages":[{"role":"user","content":"hello"}]}'`;
+      const result = (await (
+        await post(`/api/workspaces/${ws.id}/exec`, { command: ['sh', '-c', call] })
+      ).json()) as { stdout: string };
+      const message = JSON.parse(result.stdout) as { content: { type: string; text?: string }[] };
+      expect(message.content.find((b) => b.type === 'text')?.text).toBeTruthy();
+      const usage = (await (await fetch(`${url}/api/usage?by=model`)).json()) as {
+        rows: { key: string; calls: number }[];
+      };
+      expect(usage.rows.find((r) => r.key === 'hangar-demo')?.calls).toBe(1);
+      await fetch(`${url}/api/workspaces/${ws.id}`, {
+        method: 'DELETE',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ confirm: 'demo' }),
+      });
+      for (let i = 0; i < 100 && (await fetch(`${url}/api/workspaces/${ws.id}`)).status !== 404; i++)
+        await new Promise((r) => setTimeout(r, 50));
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
     } finally {

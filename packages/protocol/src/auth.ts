@@ -10,6 +10,8 @@ export const authStatus = z.object({
   authMode,
   setupRequired: z.boolean(),
   version: z.string(),
+  /** Demo mode: agents talk to a scripted model, not a real LLM. */
+  demo: z.boolean(),
 });
 export type AuthStatus = z.infer<typeof authStatus>;
 

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyServerOptions } from 'fastify';
+import { DEMO_MODEL, demoScenario, startScriptedProvider } from '@hangar/llm-scripted';
 import type { Config } from './config/index.js';
 import { buildApp } from './http/app.js';
 import { loggerOptions } from './http/logger.js';
@@ -34,8 +35,10 @@ export interface StartOptions {
 }
 
 /** Opens the store, applies migrations, and listens. */
-export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+export async function startServer(configured: Config, options: StartOptions = {}): Promise<RunningServer> {
+  mkdirSync(configured.dataDir, { recursive: true, mode: 0o700 });
+  const demo = configured.demo ? await startScriptedProvider({ scenario: demoScenario }) : undefined;
+  const config = demo ? demoConfig(configured, demo.url) : configured;
   const store = openStore(config.databaseUrl);
   try {
     await store.migrate();
@@ -70,6 +73,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await services.workspaces.settle();
       await services.bridge.closeAll();
       await store.close();
+      await demo?.close();
     };
     return {
       url,
@@ -82,8 +86,25 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     };
   } catch (error) {
     await store.close();
+    await demo?.close();
     throw error;
   }
+}
+
+/** Demo mode: every provider is the scripted demo model, clearly labelled, free, and needing no key. */
+function demoConfig(config: Config, url: string): Config {
+  const label = `Hangar demo model "${DEMO_MODEL}" (scripted answers, not a real LLM)`;
+  const providers = Object.fromEntries(
+    (['anthropic', 'openai', 'gemini'] as const).map((kind) => [
+      kind,
+      { kind, baseUrl: url, label, keyless: true },
+    ]),
+  );
+  return {
+    ...config,
+    providers: { ...config.providers, ...providers },
+    pricing: { ...config.pricing, [`${DEMO_MODEL}*`]: { input: 0, output: 0 } },
+  };
 }
 
 function baseUrl(config: Config, app: App): string {

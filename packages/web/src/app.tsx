@@ -8,6 +8,8 @@ import { RequireAdmin, RequireAuth } from './features/auth/require-auth';
 import { SetupPage } from './features/auth/setup-page';
 import { AppFrame } from './features/frame/app-frame';
 import { PeoplePage } from './features/people/people-page';
+import { ProvidersPage } from './features/providers/providers-page';
+import { UsagePage } from './features/usage/usage-page';
 import { WorkspacePage } from './features/workspaces/workspace-page';
 import { WorkspacesPage } from './features/workspaces/workspaces-page';
 
@@ -27,12 +29,21 @@ export function App() {
         >
           <Route index element={<WorkspacesPage />} />
           <Route path="workspaces/:id" element={<WorkspacePage />} />
+          <Route path="usage" element={<UsagePage />} />
           <Route path="account" element={<AccountPage />} />
           <Route
             path="admin/people"
             element={
               <RequireAdmin>
                 <PeoplePage />
+              </RequireAdmin>
+            }
+          />
+          <Route
+            path="admin/providers"
+            element={
+              <RequireAdmin>
+                <ProvidersPage />
               </RequireAdmin>
             }
           />

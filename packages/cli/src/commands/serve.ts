@@ -8,18 +8,23 @@ const bundledWebDir = fileURLToPath(new URL('../../../web/dist', import.meta.url
 export function serveCommand(): Command {
   return new Command('serve')
     .description('Start the Hangar server (configuration from HANGAR_* environment variables)')
+    .option(
+      '--demo',
+      "answer every LLM call with Hangar's scripted demo model: try the whole flow without a key",
+    )
     .addHelpText(
       'after',
       `
 Examples:
   hangar serve                                  # http://127.0.0.1:7700, SQLite in the data dir
   HANGAR_PORT=8080 HANGAR_AUTH=none hangar serve
-  HANGAR_DATABASE_URL=postgres://hangar@db/hangar hangar serve`,
+  HANGAR_DATABASE_URL=postgres://hangar@db/hangar hangar serve
+  hangar serve --demo                           # no provider key needed: a scripted demo model answers`,
     )
-    .action(async () => {
+    .action(async (options: { demo?: boolean }) => {
       let config;
       try {
-        config = loadConfig(process.env, { webDir: bundledWebDir });
+        config = loadConfig(process.env, { webDir: bundledWebDir, ...(options.demo && { demo: true }) });
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         process.stderr.write(`${error.message}\n`);
@@ -27,13 +32,14 @@ Examples:
         return;
       }
       const server = await startServer(config);
-      process.stderr.write(banner(server, config.auth, config.dataDir));
+      process.stderr.write(banner(server, config.auth, config.dataDir, config.demo));
       stopOnSignals(server);
     });
 }
 
-function banner(server: RunningServer, auth: string, dataDir: string): string {
+function banner(server: RunningServer, auth: string, dataDir: string, demo: boolean): string {
   const lines = [``, `  Hangar is listening on ${server.url}`, `  Data: ${dataDir}`];
+  if (demo) lines.push(`  DEMO MODE: LLM calls are answered by a scripted demo model, not a real LLM.`);
   if (auth === 'none') lines.push(`  Authentication is OFF (HANGAR_AUTH=none): loopback only.`);
   if (server.setupUrl) {
     lines.push(

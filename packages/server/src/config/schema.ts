@@ -112,6 +112,8 @@ export const configSchema = z.strictObject({
   /** Monthly LLM budget of each user and of each workspace, in US dollars; 0 for none (per-subject budgets via the API). */
   budgetUserMonthlyUsd: z.coerce.number().min(0),
   budgetWorkspaceMonthlyUsd: z.coerce.number().min(0),
+  /** Demo mode (`hangar serve --demo`): the LLM providers are Hangar's scripted demo model. */
+  demo: z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1'),
   /** Allow host-driver workspaces although several accounts exist (they are not isolated). */
   hostDriverMultiUser: z
     .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
@@ -140,6 +142,7 @@ export const envNames: Record<keyof Config, string> = {
   terminalsPerWorkspace: 'HANGAR_TERMINALS_PER_WORKSPACE',
   terminalIdleMinutes: 'HANGAR_TERMINAL_IDLE_MINUTES',
   providers: 'HANGAR_PROVIDERS',
+  demo: 'HANGAR_DEMO',
   pricing: 'HANGAR_PRICING',
   budgetUserMonthlyUsd: 'HANGAR_BUDGET_USER_MONTHLY_USD',
   budgetWorkspaceMonthlyUsd: 'HANGAR_BUDGET_WORKSPACE_MONTHLY_USD',

@@ -1,3 +1,5 @@
+import type { UsageGroup } from '@hangar/protocol';
+
 /** Query keys in one place so invalidation cannot miss a spelling. */
 export const authKeys = {
   all: ['auth'] as const,
@@ -12,6 +14,20 @@ export const resourceKeys = {
   groups: ['groups'] as const,
   invitations: ['invitations'] as const,
   templates: ['templates'] as const,
+  providers: ['providers'] as const,
+  budgets: ['budgets'] as const,
+};
+
+export interface UsageFilters {
+  by: UsageGroup;
+  /** Inclusive start and exclusive end, as the API takes them (YYYY-MM-DD, UTC). */
+  from: string;
+  to: string;
+}
+
+export const usageKeys = {
+  all: ['usage'] as const,
+  report: (filters: UsageFilters) => ['usage', filters] as const,
 };
 
 export interface WorkspaceFilters {

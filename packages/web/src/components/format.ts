@@ -20,3 +20,30 @@ export function formatBytes(bytes: number): string {
   }
   return formats[index]!.format(value);
 }
+
+const usdCents = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' });
+// LLM calls often cost fractions of a cent; four decimals keep them from reading as $0.00.
+const usdSmall = new Intl.NumberFormat(undefined, {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 4,
+});
+
+/** An amount in US dollars ("$12.40", "$0.0031"). */
+export function formatUsd(usd: number): string {
+  return Math.abs(usd) > 0 && Math.abs(usd) < 1 ? usdSmall.format(usd) : usdCents.format(usd);
+}
+
+const whole = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+
+/** A count with digit grouping ("12,345"). */
+export function formatCount(count: number): string {
+  return whole.format(count);
+}
+
+/** A count shortened for tight spaces ("12K", "1.4M"). */
+export function formatCompact(count: number): string {
+  return compact.format(count);
+}

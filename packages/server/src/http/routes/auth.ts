@@ -17,6 +17,7 @@ export async function authRoutes(app: App, ctx: AppContext) {
       authMode: config.auth,
       setupRequired: config.auth === 'password' && (await services.auth.setupRequired()),
       version: VERSION,
+      demo: config.demo,
     }),
   );
 

@@ -10,7 +10,8 @@ function navClass({ isActive }: { isActive: boolean }): string {
 /** Header, navigation and footer around every page of the logged-in app. */
 export function AppFrame() {
   const isAdmin = useIsAdmin();
-  const version = useAuthStatus().data?.version;
+  const status = useAuthStatus().data;
+  const version = status?.version;
   // A workspace's page belongs under "Workspaces" too, though its path is not "/".
   const inWorkspace = useMatch('/workspaces/*') !== null;
   return (
@@ -26,17 +27,30 @@ export function AppFrame() {
           <NavLink to="/" end className={({ isActive }) => navClass({ isActive: isActive || inWorkspace })}>
             Workspaces
           </NavLink>
+          <NavLink to="/usage" className={navClass}>
+            Usage
+          </NavLink>
           <NavLink to="/account" className={navClass}>
             Account
           </NavLink>
           {isAdmin ? (
-            <NavLink to="/admin/people" className={navClass}>
-              People
-            </NavLink>
+            <>
+              <NavLink to="/admin/people" className={navClass}>
+                People
+              </NavLink>
+              <NavLink to="/admin/providers" className={navClass}>
+                Providers
+              </NavLink>
+            </>
           ) : null}
         </nav>
         <UserMenu />
       </header>
+      {status?.demo && (
+        <p className="demo-banner" role="note">
+          Demo mode: agents talk to Hangar&rsquo;s scripted demo model, not a real LLM.
+        </p>
+      )}
       <main id="main" className="content" tabIndex={-1}>
         <Outlet />
       </main>

@@ -1,0 +1,67 @@
+import { useProviders } from '../../api/providers';
+import { ErrorAlert } from '../../components/alert';
+import { DateTime } from '../../components/date-time';
+import { KeySourceBadge } from './key-source-badge';
+import { ProviderKeyForm } from './provider-key-form';
+
+export function ProvidersSection() {
+  const providers = useProviders();
+  const needKeys = providers.data?.filter((provider) => !provider.keyless) ?? [];
+
+  return (
+    <section className="card" aria-labelledby="providers-heading">
+      <h2 id="providers-heading">LLM providers</h2>
+      <p className="muted small">
+        Agents reach these providers through Hangar, which adds the key on the way out: keys never enter a
+        workspace, a log or an API response.
+      </p>
+      <ErrorAlert error={providers.error} />
+      {providers.isPending ? <p className="muted">Loading providers…</p> : null}
+      {providers.data ? (
+        <div className="table-wrap">
+          <table>
+            <caption>Providers</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Label</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Base URL</th>
+                <th scope="col">Key</th>
+              </tr>
+            </thead>
+            <tbody>
+              {providers.data.map((provider) => (
+                <tr key={provider.name}>
+                  <th scope="row" className="mono">
+                    {provider.name}
+                  </th>
+                  <td>{provider.label}</td>
+                  <td>{provider.kind}</td>
+                  <td className="mono cell-wide">{provider.baseUrl}</td>
+                  <td>
+                    <KeySourceBadge provider={provider} />
+                    {provider.updatedAt ? (
+                      <span className="muted small">
+                        {' '}
+                        <DateTime value={provider.updatedAt} />
+                      </span>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {needKeys.length > 0 ? (
+        <>
+          <h3>API keys</h3>
+          {needKeys.map((provider) => (
+            <ProviderKeyForm key={provider.name} provider={provider} />
+          ))}
+        </>
+      ) : null}
+    </section>
+  );
+}
