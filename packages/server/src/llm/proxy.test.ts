@@ -54,6 +54,8 @@ describe('LLM proxy to the scripted provider', () => {
       anthropic: { kind: 'anthropic', baseUrl: provider.url },
       openai: { kind: 'openai', baseUrl: provider.url },
       gemini: { kind: 'gemini', baseUrl: provider.url },
+      // A named OpenAI-compatible upstream that needs no key (as Ollama or vLLM).
+      local: { kind: 'openai', baseUrl: provider.url, keyless: true, label: 'Local vLLM' },
     };
     server = await startTestServer({
       env: {
@@ -195,6 +197,14 @@ describe('LLM proxy to the scripted provider', () => {
       text += chunk.text ?? '';
     expect(text).toBe('Hello from the script');
     await expectMetered('gemini', geminiUsage, geminiCost);
+  });
+
+  it('forwards to a named OpenAI-compatible upstream without a key', async () => {
+    const local = new OpenAI({ apiKey: token, baseURL: `${server.url}/llm/local/v1`, maxRetries: 0 });
+    const done = await local.chat.completions.create({ model: 'scripted-1', messages: [{ role: 'user', content: 'hi' }] });
+    expect(done.choices[0]?.message.content).toBe('Hello from the script');
+    expect(provider.requests.at(-1)?.apiKey).toBeNull(); // the workspace token is not passed on either
+    expect((await lastCall()).provider).toBe('local');
   });
 
   it('streams: the first chunk reaches the client before the provider has finished', async () => {
