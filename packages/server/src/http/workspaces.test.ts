@@ -17,7 +17,15 @@ const DIALECTS = await dialectCases();
 
 // The host driver keeps this suite about the API (states, roles, sources, errors);
 // the sandbox drivers have their own contract suite.
-const TEMPLATES = JSON.stringify({ plain: { driver: 'host', description: 'no isolation', network: 'full' } });
+const TEMPLATES = JSON.stringify({
+  plain: { driver: 'host', description: 'no isolation', network: 'full' },
+  scripted: {
+    driver: 'host',
+    network: 'full',
+    setupScript: 'echo run >> setup-log && test -z "$FAIL_SETUP"',
+  },
+  failing: { driver: 'host', network: 'full', setupScript: 'echo nope >&2; exit 3' },
+});
 
 function git(cwd: string, ...args: string[]) {
   return execFileSync('git', args, {
@@ -93,6 +101,27 @@ for (const dialect of DIALECTS) {
       expect(res.body.state).toBe('running');
       await admin.request('DELETE', `/api/workspaces/${res.body.id}`, { confirm: 'waited' });
       expect((await settled(admin, res.body.id)).status).toBe(404);
+    });
+
+    it('runs the template’s setup script once, and reports its failure', async () => {
+      const ws = await createWorkspace(admin, { name: 'with-setup', template: 'scripted' });
+      expect(ws.body.state).toBe('running');
+      await admin.post(`/api/workspaces/${ws.body.id}/stop`);
+      await admin.post(`/api/workspaces/${ws.body.id}/start`);
+      const log = await admin.post(`/api/workspaces/${ws.body.id}/exec`, { command: ['cat', 'setup-log'] });
+      expect(log.body.stdout).toBe('run\n'); // not again on start
+      const failed = await createWorkspace(admin, { name: 'bad-setup', template: 'failing' });
+      expect(failed.body).toMatchObject({
+        state: 'error',
+        error: expect.stringMatching(/setup script exited with 3: nope/),
+      });
+      for (const [id, name] of [
+        [ws.body.id, 'with-setup'],
+        [failed.body.id, 'bad-setup'],
+      ]) {
+        await admin.request('DELETE', `/api/workspaces/${id}`, { confirm: name });
+        expect((await settled(admin, id)).status).toBe(404);
+      }
     });
 
     it('lists with filters by state, owner and text', async () => {
