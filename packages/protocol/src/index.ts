@@ -8,3 +8,4 @@ export * from './invitations.js';
 export * from './workspaces.js';
 export * from './terminals.js';
 export * from './usage.js';
+export * from './sessions.js';

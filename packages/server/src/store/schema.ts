@@ -177,6 +177,34 @@ export interface BudgetsTable {
   updated_at: string;
 }
 
+export interface AgentSessionsTable {
+  id: string;
+  workspace_id: string;
+  /** The adapter: claude-code, codex, pi, gemini. */
+  agent: string;
+  model: string;
+  status: 'starting' | 'working' | 'awaiting_approval' | 'idle' | 'error' | 'stopped';
+  title: string;
+  permission_mode: string;
+  /** The agent CLI's own session or thread id, for its resume. */
+  agent_session_id: string | null;
+  error: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  last_event_at: string;
+}
+
+export interface SessionEventsTable {
+  session_id: string;
+  /** 1, 2, 3… per session: the SSE event id. */
+  seq: number;
+  at: string;
+  type: string;
+  /** The whole AG-UI event as JSON. */
+  data: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -191,4 +219,6 @@ export interface Database {
   llm_calls: LlmCallsTable;
   provider_keys: ProviderKeysTable;
   budgets: BudgetsTable;
+  agent_sessions: AgentSessionsTable;
+  session_events: SessionEventsTable;
 }

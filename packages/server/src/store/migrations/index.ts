@@ -3,6 +3,7 @@ import * as accounts from './0001-accounts.js';
 import * as workspaces from './0002-workspaces.js';
 import * as terminals from './0003-terminals.js';
 import * as llm from './0004-llm.js';
+import * as sessions from './0005-sessions.js';
 
 /** Every migration, in order. Names never change once released. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002-workspaces': workspaces,
   '0003-terminals': terminals,
   '0004-llm': llm,
+  '0005-sessions': sessions,
 };
 
 export const migrationProvider: MigrationProvider = {

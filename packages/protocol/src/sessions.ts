@@ -1,0 +1,56 @@
+import type { AGUIEvent } from '@ag-ui/core';
+import { EventSchemas } from '@ag-ui/core/schemas';
+import { z } from 'zod';
+import { id, timestamp } from './common.js';
+
+/**
+ * Agent sessions speak one event stream: AG-UI events (RUN_*, TEXT_MESSAGE_*,
+ * REASONING_*, TOOL_CALL_*, MESSAGES_SNAPSHOT, STATE_*), plus Hangar's own as
+ * AG-UI CUSTOM events named below. Each stored event has a per-session,
+ * increasing id; SSE resumes from `Last-Event-ID`.
+ */
+export type AgentEvent = AGUIEvent;
+export const agentEvent: z.ZodType<AgentEvent> = EventSchemas;
+
+export const sessionStatus = z.enum(['starting', 'working', 'awaiting_approval', 'idle', 'error', 'stopped']);
+export type SessionStatus = z.infer<typeof sessionStatus>;
+
+/** Names of Hangar's CUSTOM events and the shape of their `value`. */
+export const HANGAR_EVENT = {
+  status: 'hangar.status',
+  permissionRequest: 'hangar.permission_request',
+  permissionAnswer: 'hangar.permission_answer',
+  usage: 'hangar.usage',
+  fileChange: 'hangar.file_change',
+  userMessage: 'hangar.user_message',
+} as const;
+
+export const statusValue = z.object({ status: sessionStatus, stalled: z.boolean(), message: z.string().optional() });
+export const permissionRequestValue = z.object({
+  requestId: z.string(),
+  toolCallId: z.string().optional(),
+  toolName: z.string(),
+  input: z.unknown(),
+  /** What the agent says it wants to do, for the card's title. */
+  summary: z.string().optional(),
+});
+export const permissionDecision = z.enum(['allow', 'deny', 'allow_session']);
+export type PermissionDecision = z.infer<typeof permissionDecision>;
+export const permissionAnswerValue = z.object({
+  requestId: z.string(),
+  decision: permissionDecision,
+  reason: z.string().optional(),
+  answeredBy: id.nullable(),
+});
+export const usageValue = z.object({
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  cacheReadTokens: z.number().int(),
+  cacheWriteTokens: z.number().int(),
+  costUsd: z.number(),
+});
+export const fileChangeValue = z.object({ path: z.string(), change: z.enum(['created', 'modified', 'deleted']) });
+export const userMessageValue = z.object({ messageId: z.string(), text: z.string(), authorId: id.nullable() });
+
+export const storedEvent = z.object({ id: z.number().int().positive(), sessionId: id, at: timestamp, event: agentEvent });
+export type StoredEvent = z.infer<typeof storedEvent>;

@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StoredEvent } from '@hangar/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../services/clock.js';
+import { openStore, type Store } from '../store/database.js';
+import { dialectCases, type TestDatabase } from '../test/databases.js';
+import { EventLog } from './event-log.js';
+
+const DIALECTS = await dialectCases();
+const text = (delta: string) => ({ type: 'TEXT_MESSAGE_CONTENT' as const, messageId: 'm1', delta });
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(dialect.skipReason)(`[${dialect.dialect}] session event log`, () => {
+    let database: TestDatabase;
+    let store: Store;
+    let log: EventLog;
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-events-'));
+    const now = new Date().toISOString();
+
+    beforeAll(async () => {
+      database = await dialect.create();
+      store = openStore(database.url);
+      await store.migrate();
+      await store.db
+        .insertInto('workspaces')
+        .values({
+          id: 'w1',
+          name: 'w1',
+          state: 'running',
+          error: null,
+          template: 't',
+          driver: 'host',
+          network: 'none',
+          source: '{"type":"empty"}',
+          branch: null,
+          uid: 1,
+          created_by: null,
+          created_at: now,
+          updated_at: now,
+          last_active_at: now,
+          prepared_at: now,
+          archived_at: null,
+          files_expired_at: null,
+          disk_bytes: null,
+          disk_measured_at: null,
+          token_generation: 0,
+          token_active: 0,
+        })
+        .execute();
+      for (const id of ['s1', 's2', 's3']) {
+        await store.db
+          .insertInto('agent_sessions')
+          .values({
+            id,
+            workspace_id: 'w1',
+            agent: 'pi',
+            model: 'm',
+            status: 'idle',
+            title: '',
+            permission_mode: 'ask',
+            agent_session_id: null,
+            error: null,
+            created_by: null,
+            created_at: now,
+            updated_at: now,
+            last_event_at: now,
+          })
+          .execute();
+      }
+      log = new EventLog(store.db, systemClock);
+    });
+    afterAll(async () => {
+      await store?.close();
+      await database?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('numbers events 1, 2, 3… per session and reads them back in order', async () => {
+      await log.append('s1', { type: 'RUN_STARTED', threadId: 's1', runId: 'r1' });
+      await log.append('s1', text('Hel'));
+      await log.append('s2', text('other session'));
+      await log.append('s1', text('lo'));
+      const events = await log.read('s1');
+      expect(events.map((e) => e.id)).toEqual([1, 2, 3]);
+      expect(events.map((e) => e.event.type)).toEqual([
+        'RUN_STARTED',
+        'TEXT_MESSAGE_CONTENT',
+        'TEXT_MESSAGE_CONTENT',
+      ]);
+      expect((await log.read('s1', 2)).map((e) => e.id)).toEqual([3]);
+      expect((await log.read('s2')).map((e) => e.id)).toEqual([1]);
+    });
+
+    it('refuses an event that is not a valid AG-UI event', async () => {
+      await expect(
+        log.append('s1', { type: 'TEXT_MESSAGE_CONTENT', delta: 'no message id' } as never),
+      ).rejects.toThrow();
+      await expect(log.append('s1', { type: 'NOT_AN_EVENT' } as never)).rejects.toThrow();
+    });
+
+    it('continues numbering after a restart (a new log on the same store)', async () => {
+      const restarted = new EventLog(store.db, systemClock);
+      expect((await restarted.append('s1', text('!'))).id).toBe(4);
+    });
+
+    it('follows from an id: replay, then live, with no gap and no duplicate while events keep coming', async () => {
+      for (let i = 0; i < 50; i++) await log.append('s3', text(String(i)));
+      const seen: StoredEvent[] = [];
+      const writer = (async () => {
+        for (let i = 50; i < 150; i++) await log.append('s3', text(String(i)));
+      })();
+      const stop = await log.follow('s3', 10, (e) => seen.push(e));
+      await writer;
+      stop();
+      expect(seen.map((e) => e.id)).toEqual(Array.from({ length: 140 }, (_, i) => i + 11));
+      await log.append('s3', text('after unsubscribe'));
+      expect(seen).toHaveLength(140);
+    });
+  });
+}
