@@ -6,12 +6,17 @@
 //   health:    req/s and latency of GET /api/health under a bounded load (baseline: bare node:http)
 //   workspace: create an empty workspace → first command done, per sandbox driver, one at a
 //              time and concurrently (baselines: `true` spawned on the host, bare bwrap)
+//   terminal:  `cat` of a 100 MB file (effective MB/s) and keystroke echo (p50/p99) in one shell of
+//              one bubblewrap sandbox, through Hangar's WebSocket (baselines: WeTTY, and a local
+//              node-pty reader of the same tmux session: the limit)
 // Loopback only; stops only the processes it started; removes its temp dirs.
 //
 // Usage: npm run bench [-- SUITE...] [options]      no SUITE: all of them
 //   startup, health: --runs 5 --rounds 3 --requests 10000 --concurrency 32 --max-seconds 15 --warmup 500
 //   workspace:       --samples 20 --concurrent 20 --workspace-warmup 2 --drivers bubblewrap,podman,host
 //                    --podman-rootfs DIR --uid-base 500000 --workspace-seconds 180
+//   terminal:        --terminal-rounds 3 --echo-samples 200 --terminal-mb 100 --terminal-seconds 600
+//                    --uid-base 500000
 //   any:             --json FILE, --startup-timeout MS
 //        node bench/run.js --baseline-only     (the baselines alone; no Hangar build needed)
 //        node bench/run.js --hangar-bin PATH   (another build's CLI entry point)
@@ -23,9 +28,10 @@ import { parseArgs } from 'node:util';
 import { killAllStarted } from './lib/processes.js';
 import { TempDirs } from './lib/temp-dirs.js';
 import { healthSuite, startupSuite } from './suites/server.js';
+import { terminalSuite } from './suites/terminal.js';
 import { WORKSPACE_DRIVERS, workspaceSuite } from './suites/workspace.js';
 
-const SUITES = ['startup', 'health', 'workspace'];
+const SUITES = ['startup', 'health', 'workspace', 'terminal'];
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -41,6 +47,10 @@ const { values: opts, positionals } = parseArgs({
     'workspace-warmup': { type: 'string', default: '2' },
     'workspace-seconds': { type: 'string', default: '180' },
     drivers: { type: 'string', default: WORKSPACE_DRIVERS.join(',') },
+    'terminal-rounds': { type: 'string', default: '3' },
+    'echo-samples': { type: 'string', default: '200' },
+    'terminal-mb': { type: 'string', default: '100' },
+    'terminal-seconds': { type: 'string', default: '600' },
     // Where scripts/provision-podman-rootfs.sh builds it.
     'podman-rootfs': {
       type: 'string',
@@ -97,11 +107,19 @@ const workspaceOptions = {
   drivers,
   podmanRootfs: path.resolve(opts['podman-rootfs']),
 };
+const terminalOptions = {
+  rounds: positiveInt('terminal-rounds', 1, 20),
+  echoSamples: positiveInt('echo-samples', 1, 2000),
+  megabytes: positiveInt('terminal-mb', 1, 1000),
+  maxSeconds: positiveInt('terminal-seconds', 30, 3600),
+  uidBase: workspaceOptions.uidBase,
+};
 /** @type {Record<string, () => Promise<import('./suites/suite.js').SuiteOutcome>>} */
 const suites = {
   startup: () => startupSuite(ctx, startupOptions),
   health: () => healthSuite(ctx, healthOptions),
   workspace: () => workspaceSuite(ctx, workspaceOptions),
+  terminal: () => terminalSuite(ctx, terminalOptions),
 };
 
 process.on('exit', () => {
@@ -141,7 +159,8 @@ async function main() {
 
 /**
  * @param {'runs' | 'rounds' | 'requests' | 'concurrency' | 'max-seconds' | 'warmup' | 'startup-timeout'
- *   | 'samples' | 'concurrent' | 'workspace-warmup' | 'workspace-seconds' | 'uid-base'} name
+ *   | 'samples' | 'concurrent' | 'workspace-warmup' | 'workspace-seconds' | 'uid-base'
+ *   | 'terminal-rounds' | 'echo-samples' | 'terminal-mb' | 'terminal-seconds'} name
  * @param {number} min
  * @param {number} max
  */

@@ -1,5 +1,5 @@
-// A small client for the parts of Hangar's HTTP API that the workspace
-// benchmark uses. Loopback only; every request has a timeout; answers come
+// A small client for the parts of Hangar's HTTP API that the workspace and
+// terminal benchmarks use. Loopback only; every request has a timeout; answers come
 // from another process, so each field is checked before it is used.
 import { Agent, request } from 'node:http';
 
@@ -113,7 +113,7 @@ export function hangarApi(base) {
       return list(body, 'workspaces').map((w) => see(workspaceOf(w)));
     },
 
-    /** @returns {Promise<{ exitCode: number | null, stderr: string }>} */
+    /** @returns {Promise<{ exitCode: number | null, stdout: string, stderr: string }>} */
     async exec(/** @type {string} */ id, /** @type {string[]} */ command) {
       const { body } = await call('POST', `/api/workspaces/${encodeURIComponent(id)}/exec`, {
         body: { command },
@@ -122,7 +122,30 @@ export function hangarApi(base) {
       const exitCode = field(body, 'exitCode');
       if (exitCode !== null && typeof exitCode !== 'number')
         throw new Error('exec: exitCode is not a number');
-      return { exitCode, stderr: str(body, 'stderr') };
+      return { exitCode, stdout: str(body, 'stdout'), stderr: str(body, 'stderr') };
+    },
+
+    /**
+     * Opens a terminal (a login shell under tmux) in a running workspace.
+     * @param {string} id
+     * @param {{ cols: number, rows: number }} size
+     * @returns {Promise<{ id: string }>}
+     */
+    async createTerminal(id, size) {
+      const { body } = await call('POST', `/api/workspaces/${encodeURIComponent(id)}/terminals`, {
+        body: size,
+        expect: [201],
+      });
+      return { id: str(body, 'id') };
+    },
+
+    /** Closes the terminal: ends its tmux session and detaches the server; one already gone is fine. */
+    async closeTerminal(/** @type {string} */ id, /** @type {string} */ terminalId) {
+      await call(
+        'DELETE',
+        `/api/workspaces/${encodeURIComponent(id)}/terminals/${encodeURIComponent(terminalId)}`,
+        { expect: [200, 404] },
+      );
     },
 
     /** Starts the deletion (it completes in the background); a workspace already gone is fine. */

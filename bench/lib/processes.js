@@ -1,5 +1,6 @@
-// Starts a server process, waits until it answers GET /api/health, and stops
-// it again. Only processes started here are ever signalled, by their PID.
+// Starts a server process, waits until it answers GET /api/health (or another
+// path), and stops it again. Only processes started here are ever signalled,
+// by their PID.
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -23,15 +24,28 @@ export function killAllStarted() {
  * @property {import('node:child_process').ChildProcess} child
  * @property {URL} url             where the server listens (loopback only)
  * @property {number} listeningMs  spawn until the "listening" line
- * @property {number} healthyMs    spawn until the first 200 from GET /api/health
+ * @property {number} healthyMs    spawn until the first 200 from GET /api/health (or readyPath)
  * @property {string[]} output     the last lines the process printed
  */
 
 /**
- * @param {{ command: string, args: string[], env?: NodeJS.ProcessEnv, timeoutMs: number }} spec
+ * @param {object} spec
+ * @param {string} spec.command
+ * @param {string[]} spec.args
+ * @param {NodeJS.ProcessEnv} [spec.env]
+ * @param {number} spec.timeoutMs
+ * @param {URL} [spec.url]           where it listens, when known in advance (else read from its output)
+ * @param {string} [spec.readyPath]  answers 200 once the server is ready; default /api/health
  * @returns {Promise<Started>}
  */
-export async function startServer({ command, args, env, timeoutMs }) {
+export async function startServer({
+  command,
+  args,
+  env,
+  timeoutMs,
+  url: knownUrl,
+  readyPath = '/api/health',
+}) {
   const started = performance.now();
   const deadline = started + timeoutMs;
   const child = spawn(command, args, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -41,7 +55,7 @@ export async function startServer({ command, args, env, timeoutMs }) {
   /** @type {string[]} */
   const output = [];
   /** @type {URL | undefined} */
-  let url;
+  let url = knownUrl;
   let listeningMs = Number.NaN;
   /** @type {Error | undefined} */
   let failure;
@@ -67,10 +81,10 @@ export async function startServer({ command, args, env, timeoutMs }) {
   for (;;) {
     if (failure) return fail(failure.message);
     if (child.exitCode !== null || child.signalCode !== null) {
-      return fail(`exited (${child.exitCode ?? child.signalCode}) before answering GET /api/health`);
+      return fail(`exited (${child.exitCode ?? child.signalCode}) before answering GET ${readyPath}`);
     }
-    if (performance.now() > deadline) return fail(`not healthy within ${timeoutMs} ms`);
-    if (url && (await healthStatus(url)) === 200) {
+    if (performance.now() > deadline) return fail(`not ready (GET ${readyPath}) within ${timeoutMs} ms`);
+    if (url && (await readyStatus(new URL(readyPath, url))) === 200) {
       return { child, url, listeningMs, healthyMs: performance.now() - started, output };
     }
     await sleep(url ? 5 : 2);
@@ -78,12 +92,12 @@ export async function startServer({ command, args, env, timeoutMs }) {
 }
 
 /**
- * @param {URL} base
+ * @param {URL} target
  * @returns {Promise<number | undefined>} the HTTP status, or undefined when the request failed
  */
-function healthStatus(base) {
+function readyStatus(target) {
   return new Promise((resolve) => {
-    const req = request(new URL('/api/health', base), { agent: false, timeout: 1000 }, (res) => {
+    const req = request(target, { agent: false, timeout: 1000 }, (res) => {
       res.resume();
       res.once('end', () => resolve(res.statusCode));
       res.once('error', () => resolve(undefined));

@@ -4,11 +4,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { deleteAll } from '../lib/sandbox-cleanup.js';
 import { findOnPath, timeCommand } from '../lib/samples.js';
 
-/** Longest wait for deleted workspaces to be gone, in ms. */
-const DELETE_TIMEOUT_MS = 60_000;
 /** Longest a baseline command may run, in ms. */
 const COMMAND_TIMEOUT_MS = 10_000;
 
@@ -117,25 +115,4 @@ async function createAndRun(api, template, name) {
   if (result.exitCode !== 0)
     throw new Error(`${name}: true exited with ${result.exitCode}: ${result.stderr}`);
   return { totalMs: t2 - t0, createMs: t1 - t0, execMs: t2 - t1 };
-}
-
-/**
- * Deletes every workspace of the server (it is this run's own) and waits
- * until they are gone; one that failed to create is caught here too.
- * @param {import('../lib/hangar-api.js').HangarApi} api
- */
-export async function deleteAll(api) {
-  const deadline = performance.now() + DELETE_TIMEOUT_MS;
-  for (;;) {
-    const left = await api.listWorkspaces();
-    if (left.length === 0) return;
-    if (performance.now() > deadline) {
-      throw new Error(
-        `still there ${DELETE_TIMEOUT_MS} ms after delete: ${left.map((w) => w.name).join(', ')}`,
-      );
-    }
-    const toDelete = left.filter((w) => w.state !== 'deleting');
-    await Promise.all(toDelete.map((w) => api.deleteWorkspace(w.id, w.name)));
-    await sleep(20);
-  }
 }

@@ -10,18 +10,21 @@
 // time, and after each concurrent batch; before the server stops, no process
 // of the sandbox uid range or naming the run's data dir may remain.
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { hangarApi } from '../lib/hangar-api.js';
-import { describeProcess, processesMentioning, processesWithUidIn } from '../lib/host-processes.js';
 import { hangarEnv, startServer, stopServer } from '../lib/processes.js';
 import { podmanContainersOf, removePodmanContainers } from '../lib/podman-leftovers.js';
+import {
+  SANDBOX_UID_COUNT,
+  assertUidRangeFree,
+  cleanUp,
+  killAll,
+  leftovers,
+} from '../lib/sandbox-cleanup.js';
 import { messageOf, runSamples } from '../lib/samples.js';
-import { baselineCases, benchTemplates, deleteAll, driverCases } from './workspace-cases.js';
+import { baselineCases, benchTemplates, driverCases } from './workspace-cases.js';
 import { printWorkspaceTable } from './workspace-report.js';
 
 export const WORKSPACE_DRIVERS = /** @type {const} */ (['bubblewrap', 'podman', 'host']);
-/** Sandbox uids this run's server may hand out, from --uid-base; more than any run creates at once. */
-const UID_COUNT = 1000;
 
 /**
  * @typedef {object} WorkspaceOptions
@@ -44,12 +47,7 @@ export async function workspaceSuite(ctx, options) {
     `\nworkspace: POST /api/workspaces?wait=true (empty) then POST …/exec ["true"], ms;` +
       ` ${options.samples} one at a time, ${options.concurrent} concurrent`,
   );
-  const [busy] = processesWithUidIn(options.uidBase, UID_COUNT);
-  if (busy) {
-    throw new Error(
-      `uids ${options.uidBase}..${options.uidBase + UID_COUNT - 1} are in use (${describeProcess(busy)}); pass another --uid-base`,
-    );
-  }
+  assertUidRangeFree(options.uidBase);
   const cases = baselineCases();
   /** @type {string[]} */
   const problems = [];
@@ -73,7 +71,7 @@ export async function workspaceSuite(ctx, options) {
           HANGAR_AUTH: 'none',
           HANGAR_LOG_LEVEL: 'warn',
           HANGAR_SANDBOX_UID_BASE: String(options.uidBase),
-          HANGAR_SANDBOX_UID_COUNT: String(UID_COUNT),
+          HANGAR_SANDBOX_UID_COUNT: String(SANDBOX_UID_COUNT),
           HANGAR_IDLE_STOP_MINUTES: '0',
           HANGAR_TEMPLATES: JSON.stringify(templates.config),
         }),
@@ -112,7 +110,7 @@ export async function workspaceSuite(ctx, options) {
     console.error(`bench: the server's last output:\n    ${server.output.slice(-15).join('\n    ')}`);
   }
   return {
-    result: { workspace: { ...options, uidCount: UID_COUNT, rows, warmups, target, problems } },
+    result: { workspace: { ...options, uidCount: SANDBOX_UID_COUNT, rows, warmups, target, problems } },
     failed,
   };
 }
@@ -165,37 +163,6 @@ async function measure(c, mode, count, maxSeconds) {
 }
 
 /**
- * Deletes what is left, then checks that nothing of the sandboxes remains
- * (see leftovers()); any process found is reported and killed by its PID.
- * @param {import('../lib/hangar-api.js').HangarApi} api
- * @param {import('../lib/processes.js').Started} server
- * @param {string} dataDir
- * @param {number} uidBase
- * @returns {Promise<string[]>} problems
- */
-async function cleanUp(api, server, dataDir, uidBase) {
-  /** @type {string[]} */
-  const problems = [];
-  try {
-    await deleteAll(api);
-  } catch (error) {
-    problems.push(`deleting the workspaces: ${messageOf(error)}`);
-  }
-  const except = new Set([server.child.pid ?? -1]);
-  // A sandbox's last processes may take a moment to be reaped after its deletion.
-  const deadline = performance.now() + 5000;
-  let left = leftovers(uidBase, dataDir, except);
-  while (left.length > 0 && performance.now() < deadline) {
-    await sleep(100);
-    left = leftovers(uidBase, dataDir, except);
-  }
-  for (const p of left)
-    problems.push(`left behind by a deleted workspace, now killed: ${describeProcess(p)}`);
-  killAll(left);
-  return problems;
-}
-
-/**
  * Containers of this run's workspaces that their deletion left; reported and removed.
  * @param {import('../lib/hangar-api.js').HangarApi} api
  * @returns {Promise<string[]>} problems
@@ -207,29 +174,5 @@ async function podmanLeftovers(api) {
     return names.map((name) => `podman container left behind by a deleted workspace, now removed: ${name}`);
   } catch (error) {
     return [`checking for podman containers left behind: ${messageOf(error)}`];
-  }
-}
-
-/**
- * Processes of this run's sandboxes: a uid of the range (unused when the run
- * began), or the data dir in their command line.
- * @param {number} uidBase
- * @param {string} dataDir
- * @param {ReadonlySet<number>} except
- */
-function leftovers(uidBase, dataDir, except) {
-  const byUid = processesWithUidIn(uidBase, UID_COUNT).filter((p) => !except.has(p.pid));
-  const byDir = processesMentioning(dataDir, except).filter((p) => !byUid.some((u) => u.pid === p.pid));
-  return [...byUid, ...byDir];
-}
-
-/** @param {import('../lib/host-processes.js').HostProcess[]} processes */
-function killAll(processes) {
-  for (const p of processes) {
-    try {
-      process.kill(p.pid, 'SIGKILL');
-    } catch {
-      // Gone meanwhile.
-    }
   }
 }

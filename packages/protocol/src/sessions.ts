@@ -10,6 +10,7 @@ import { id, timestamp } from './common.js';
  * increasing id; SSE resumes from `Last-Event-ID`.
  */
 export type AgentEvent = AGUIEvent;
+export { EventType } from '@ag-ui/core';
 export const agentEvent: z.ZodType<AgentEvent> = EventSchemas;
 
 export const sessionStatus = z.enum(['starting', 'working', 'awaiting_approval', 'idle', 'error', 'stopped']);
@@ -25,7 +26,11 @@ export const HANGAR_EVENT = {
   userMessage: 'hangar.user_message',
 } as const;
 
-export const statusValue = z.object({ status: sessionStatus, stalled: z.boolean(), message: z.string().optional() });
+export const statusValue = z.object({
+  status: sessionStatus,
+  stalled: z.boolean(),
+  message: z.string().optional(),
+});
 export const permissionRequestValue = z.object({
   requestId: z.string(),
   toolCallId: z.string().optional(),
@@ -49,8 +54,20 @@ export const usageValue = z.object({
   cacheWriteTokens: z.number().int(),
   costUsd: z.number(),
 });
-export const fileChangeValue = z.object({ path: z.string(), change: z.enum(['created', 'modified', 'deleted']) });
-export const userMessageValue = z.object({ messageId: z.string(), text: z.string(), authorId: id.nullable() });
+export const fileChangeValue = z.object({
+  path: z.string(),
+  change: z.enum(['created', 'modified', 'deleted']),
+});
+export const userMessageValue = z.object({
+  messageId: z.string(),
+  text: z.string(),
+  authorId: id.nullable(),
+});
 
-export const storedEvent = z.object({ id: z.number().int().positive(), sessionId: id, at: timestamp, event: agentEvent });
+export const storedEvent = z.object({
+  id: z.number().int().positive(),
+  sessionId: id,
+  at: timestamp,
+  event: agentEvent,
+});
 export type StoredEvent = z.infer<typeof storedEvent>;

@@ -113,7 +113,9 @@ export const configSchema = z.strictObject({
   budgetUserMonthlyUsd: z.coerce.number().min(0),
   budgetWorkspaceMonthlyUsd: z.coerce.number().min(0),
   /** Demo mode (`hangar serve --demo`): the LLM providers are Hangar's scripted demo model. */
-  demo: z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1'),
+  demo: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+    .transform((v) => v === true || v === 'true' || v === '1'),
   /** Allow host-driver workspaces although several accounts exist (they are not isolated). */
   hostDriverMultiUser: z
     .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])

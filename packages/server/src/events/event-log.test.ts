@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StoredEvent } from '@hangar/protocol';
+import { EventType, type StoredEvent } from '@hangar/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../services/clock.js';
 import { openStore, type Store } from '../store/database.js';
@@ -9,7 +9,7 @@ import { dialectCases, type TestDatabase } from '../test/databases.js';
 import { EventLog } from './event-log.js';
 
 const DIALECTS = await dialectCases();
-const text = (delta: string) => ({ type: 'TEXT_MESSAGE_CONTENT' as const, messageId: 'm1', delta });
+const text = (delta: string) => ({ type: EventType.TEXT_MESSAGE_CONTENT as const, messageId: 'm1', delta });
 
 for (const dialect of DIALECTS) {
   describe.skipIf(dialect.skipReason)(`[${dialect.dialect}] session event log`, () => {
@@ -78,7 +78,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('numbers events 1, 2, 3… per session and reads them back in order', async () => {
-      await log.append('s1', { type: 'RUN_STARTED', threadId: 's1', runId: 'r1' });
+      await log.append('s1', { type: EventType.RUN_STARTED, threadId: 's1', runId: 'r1' });
       await log.append('s1', text('Hel'));
       await log.append('s2', text('other session'));
       await log.append('s1', text('lo'));

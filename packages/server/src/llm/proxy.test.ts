@@ -201,7 +201,10 @@ describe('LLM proxy to the scripted provider', () => {
 
   it('forwards to a named OpenAI-compatible upstream without a key', async () => {
     const local = new OpenAI({ apiKey: token, baseURL: `${server.url}/llm/local/v1`, maxRetries: 0 });
-    const done = await local.chat.completions.create({ model: 'scripted-1', messages: [{ role: 'user', content: 'hi' }] });
+    const done = await local.chat.completions.create({
+      model: 'scripted-1',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(done.choices[0]?.message.content).toBe('Hello from the script');
     expect(provider.requests.at(-1)?.apiKey).toBeNull(); // the workspace token is not passed on either
     expect((await lastCall()).provider).toBe('local');

@@ -40,6 +40,7 @@ export class TerminalSession {
   private sizeOwner: Viewer | undefined;
   private lastViewerLeftAt = Date.now();
   private stallTimer: NodeJS.Timeout | undefined;
+  private readonly gathered: Buffer[] = [];
 
   constructor(private readonly options: SessionOptions) {
     this.mirror = new Terminal({
@@ -60,7 +61,7 @@ export class TerminalSession {
     const drawn = new Promise<void>((resolve) => (ready = resolve));
     pty.onData((data: string | Buffer) => {
       ready();
-      this.output(typeof data === 'string' ? Buffer.from(data) : data);
+      this.collect(typeof data === 'string' ? Buffer.from(data) : data);
     });
     pty.onExit(() => {
       ready();
@@ -150,7 +151,14 @@ export class TerminalSession {
     this.close(1000, 'terminal exited');
   }
 
+  /** Gathers the PTY reads of one event-loop turn into one frame: tmux writes many tiny pieces. */
+  private collect(chunk: Buffer): void {
+    this.gathered.push(chunk);
+    if (this.gathered.length === 1) setImmediate(() => this.output(Buffer.concat(this.gathered.splice(0))));
+  }
+
   private output(chunk: Buffer): void {
+    if (this.closed) return;
     this.mirrorQueued += chunk.length;
     this.mirror.write(chunk, () => {
       this.mirrorQueued -= chunk.length;

@@ -17,7 +17,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addColumn('last_event_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('agent_sessions_workspace').on('agent_sessions').column('workspace_id').execute();
+  await db.schema
+    .createIndex('agent_sessions_workspace')
+    .on('agent_sessions')
+    .column('workspace_id')
+    .execute();
 
   await db.schema
     .createTable('session_events')
