@@ -71,3 +71,63 @@ export const storedEvent = z.object({
   event: agentEvent,
 });
 export type StoredEvent = z.infer<typeof storedEvent>;
+
+export const permissionMode = z.enum(['ask', 'allow_edits', 'allow_all']);
+export type PermissionModeName = z.infer<typeof permissionMode>;
+
+export const session = z.object({
+  id,
+  workspaceId: id,
+  agent: z.string(),
+  model: z.string(),
+  status: sessionStatus,
+  title: z.string(),
+  permissionMode,
+  /** Why the session is in `error`. */
+  error: z.string().nullable(),
+  createdBy: id.nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  lastEventAt: timestamp,
+});
+export type Session = z.infer<typeof session>;
+export const sessionList = z.object({ sessions: z.array(session) });
+export const sessionWithEvents = z.object({ session, events: z.array(storedEvent) });
+
+export const createSessionRequest = z.strictObject({
+  workspaceId: id,
+  agent: z.string().min(1).max(40),
+  /** A model the agent's registry entry lists; its default when omitted. */
+  model: z.string().min(1).max(200).optional(),
+  /** The first message; the session waits for one when omitted. */
+  prompt: z.string().min(1).max(200_000).optional(),
+  permissionMode: permissionMode.default('ask'),
+});
+export const sendMessageRequest = z.strictObject({ text: z.string().min(1).max(200_000) });
+export const answerPermissionRequest = z.strictObject({
+  requestId: z.string().min(1).max(200),
+  decision: permissionDecision,
+  /** Told to the agent when denying. */
+  reason: z.string().max(2000).optional(),
+});
+export const sessionListQuery = z.strictObject({ workspace: id });
+
+export const agentInfo = z.object({
+  name: z.string(),
+  label: z.string(),
+  experimental: z.boolean(),
+  unavailable: z.string().nullable(),
+  capabilities: z.object({
+    streaming: z.boolean(),
+    reasoning: z.boolean(),
+    approvals: z.boolean(),
+    interrupt: z.boolean(),
+    resume: z.boolean(),
+    modelSwitch: z.boolean(),
+    steering: z.boolean(),
+    perTurnDiff: z.boolean(),
+  }),
+  models: z.array(z.object({ id: z.string(), label: z.string(), provider: z.string() })),
+  defaultModel: z.string().nullable(),
+});
+export const agentList = z.object({ agents: z.array(agentInfo) });

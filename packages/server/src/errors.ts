@@ -171,6 +171,22 @@ export const errors = {
     ),
   upstreamUnreachable: (name: string, reason: string) =>
     new HangarError('upstream_unreachable', 502, `Provider "${name}" could not be reached: ${reason}`),
+  unknownAgent: (name: string, known: string[]) =>
+    new HangarError(
+      'unknown_agent',
+      400,
+      `There is no agent "${name}": use one of ${known.join(', ') || '(none installed)'}.`,
+    ),
+  agentUnavailable: (name: string, reason: string) =>
+    new HangarError('agent_unavailable', 409, `The ${name} agent cannot run on this server: ${reason}`),
+  sessionNotLive: (status: string) =>
+    new HangarError('session_not_running', 409, `The session is ${status}: restart it first.`),
+  unknownPermissionRequest: () =>
+    new HangarError(
+      'unknown_permission_request',
+      409,
+      'No permission request with this id is waiting: it was answered already or the turn ended.',
+    ),
   internal: () =>
     new HangarError('internal_error', 500, 'Something went wrong on the server; it has been logged.'),
   unavailable: (message: string) => new HangarError('not_ready', 503, message),

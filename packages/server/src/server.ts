@@ -7,6 +7,7 @@ import { buildApp } from './http/app.js';
 import { loggerOptions } from './http/logger.js';
 import type { App } from './http/types.js';
 import { systemClock, type Clock } from './services/clock.js';
+import { createAgentAdapters } from './agents/registry.js';
 import { createSandboxDrivers } from './sandbox/registry.js';
 import { createServices, type Services } from './services/index.js';
 import { WorkspaceReconciler } from './services/workspaces/reconciler.js';
@@ -45,6 +46,7 @@ export async function startServer(configured: Config, options: StartOptions = {}
     let port = 0;
     const drivers = createSandboxDrivers(config);
     const services = createServices(store, {
+      agents: createAgentAdapters(),
       env: options.env ?? process.env,
       config,
       drivers,
@@ -64,11 +66,13 @@ export async function startServer(configured: Config, options: StartOptions = {}
       app.log,
     );
     await reconciler.start(options.reconcileIntervalMs);
+    await services.agentSessions.resumeAll();
     let closing: Promise<void> | undefined;
     // Sandboxes keep running across a server restart; only the server's own parts stop.
     const close = async () => {
       await reconciler.stop();
       services.terminals.shutdown();
+      await services.agentSessions.close();
       await app.close();
       await services.workspaces.settle();
       await services.bridge.closeAll();

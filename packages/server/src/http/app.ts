@@ -15,6 +15,7 @@ import { meRoutes } from './routes/me.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { llmRoutes } from './routes/llm.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { terminalRoutes } from './routes/terminals.js';
 import { usageRoutes } from './routes/usage.js';
 import { workspaceRoutes } from './routes/workspaces.js';
@@ -60,6 +61,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     workspaceRoutes,
     terminalRoutes,
     usageRoutes,
+    sessionRoutes,
     llmRoutes,
   ]) {
     await routes(app, ctx);

@@ -1,4 +1,7 @@
+import type { AgentAdapter } from '../agents/adapter.js';
+import { AgentCatalog } from '../agents/catalog.js';
 import type { Config } from '../config/index.js';
+import { EventLog } from '../events/event-log.js';
 import { UsageMeter } from '../llm/meter.js';
 import { PriceTable } from '../llm/pricing.js';
 import { ProviderKeys } from '../llm/provider-keys.js';
@@ -14,6 +17,7 @@ import { InvitationService } from './invitations.js';
 import { SessionService } from './sessions.js';
 import { LoginThrottle } from './throttle.js';
 import { TerminalService } from '../terminal/terminal-service.js';
+import { SessionService as AgentSessionService } from './sessions/session-service.js';
 import { TokenService } from './tokens.js';
 import { HangarBridge } from './workspaces/bridge.js';
 import { WorkspaceLifecycle } from './workspaces/lifecycle.js';
@@ -39,6 +43,8 @@ export interface Services {
   bridge: HangarBridge;
   terminals: TerminalService;
   llm: { keys: ProviderKeys; meter: UsageMeter; proxy: LlmProxy; reports: UsageReports };
+  agents: AgentCatalog;
+  agentSessions: AgentSessionService;
 }
 
 export interface ServiceOptions {
@@ -47,6 +53,8 @@ export interface ServiceOptions {
   /** The port the server listens on (known after listen), for the sandbox bridge. */
   serverPort: () => number;
   clock?: Clock;
+  /** Agent adapters by name (see agents/registry.ts). */
+  agents?: ReadonlyMap<string, AgentAdapter>;
   /** Where provider keys named by `keyEnv` are read (the server's environment). */
   env?: Record<string, string | undefined>;
 }
@@ -65,7 +73,10 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const workspaces = new WorkspaceService(db, config, templates, lifecycle, accounts, clock);
   const keys = new ProviderKeys(db, secrets, config, options.env ?? {}, clock);
   const meter = new UsageMeter(db, new PriceTable(config.pricing), config, clock);
+  const adapters = options.agents ?? new Map<string, AgentAdapter>();
   return {
+    agents: new AgentCatalog(adapters, config),
+    agentSessions: new AgentSessionService(db, new EventLog(db, clock), workspaces, adapters, clock),
     llm: {
       keys,
       meter,

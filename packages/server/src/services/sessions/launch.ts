@@ -1,0 +1,53 @@
+import { isAbsolute, normalize } from 'node:path';
+import type { AgentEvent } from '@hangar/protocol';
+import type { AgentLaunch, PermissionMode } from '../../agents/adapter.js';
+import { SANDBOX_HOME } from '../../sandbox/driver.js';
+import { runInSandbox, spawnInSandbox } from '../../sandbox/exec.js';
+import type { WorkspaceRow } from '../workspaces/repository.js';
+import type { WorkspaceLifecycle } from '../workspaces/lifecycle.js';
+
+export interface LaunchInput {
+  sessionId: string;
+  workspace: WorkspaceRow;
+  model: string;
+  permissionMode: PermissionMode;
+  resumeId: string | null;
+  emit(event: AgentEvent): void;
+  setResumeId(id: string): void;
+}
+
+/** Builds what an adapter gets: the sandbox's environment, and ways to run and write things inside it. */
+export async function buildLaunch(lifecycle: WorkspaceLifecycle, input: LaunchInput): Promise<AgentLaunch> {
+  const driver = await lifecycle.driverOf(input.workspace);
+  const spec = await lifecycle.spec(input.workspace);
+  return {
+    sessionId: input.sessionId,
+    workspaceId: input.workspace.id,
+    model: input.model,
+    permissionMode: input.permissionMode,
+    resumeId: input.resumeId,
+    env: spec.env,
+    emit: input.emit,
+    setResumeId: input.setResumeId,
+    spawn: (command, options = {}) =>
+      spawnInSandbox(driver, spec, {
+        command,
+        ...(options.env && { env: options.env }),
+        ...(options.cwd && { cwd: options.cwd }),
+      }),
+    // Written by the sandbox user, inside the sandbox: the server never follows a path the sandbox controls.
+    async writeHomeFile(relativePath, content) {
+      const relative = normalize(relativePath);
+      if (relative.startsWith('..') || isAbsolute(relative))
+        throw new Error(`not a path under ${SANDBOX_HOME}: ${relativePath}`);
+      const script = 'umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1"';
+      const result = await runInSandbox(driver, spec, {
+        command: ['/bin/sh', '-c', script, 'write', `${SANDBOX_HOME}/${relative}`],
+        stdin: content,
+        timeoutMs: 10_000,
+      });
+      if (result.exitCode !== 0)
+        throw new Error(`could not write ~/${relative} in the sandbox: ${result.stderr.trim()}`);
+    },
+  };
+}

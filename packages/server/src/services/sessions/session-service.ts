@@ -1,0 +1,287 @@
+import type { Kysely, Selectable } from 'kysely';
+import {
+  EventType,
+  HANGAR_EVENT,
+  permissionMode,
+  type AgentEvent,
+  type PermissionDecision,
+  type SessionStatus,
+} from '@hangar/protocol';
+import type { AgentAdapter, AgentProcess, PermissionMode } from '../../agents/adapter.js';
+import { errors } from '../../errors.js';
+import type { EventLog } from '../../events/event-log.js';
+import type { AgentSessionsTable, Database } from '../../store/schema.js';
+import type { Principal } from '../auth.js';
+import { iso, type Clock } from '../clock.js';
+import { newId } from '../crypto.js';
+import { KeyedLock } from '../keyed-lock.js';
+import type { WorkspaceService } from '../workspaces/workspace-service.js';
+import { buildLaunch } from './launch.js';
+import { statusAfter } from './status.js';
+
+export type SessionRow = Selectable<AgentSessionsTable>;
+
+interface Live {
+  process: AgentProcess;
+  adapter: AgentAdapter;
+  /** Messages sent while a turn runs, for agents that cannot steer. */
+  queue: string[];
+  pendingPermissions: Set<string>;
+  stopping: boolean;
+}
+
+/** Agent sessions: their processes, their event log, and a status derived from the protocol. */
+export class SessionService {
+  private readonly live = new Map<string, Live>();
+  private readonly lock = new KeyedLock();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly events: EventLog,
+    private readonly workspaces: WorkspaceService,
+    private readonly adapters: ReadonlyMap<string, AgentAdapter>,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(
+    principal: Principal,
+    input: {
+      workspaceId: string;
+      agent: string;
+      model: string;
+      prompt?: string | undefined;
+      permissionMode: PermissionMode;
+    },
+  ): Promise<SessionRow> {
+    const { row: workspace } = await this.workspaces.get(principal, input.workspaceId, 'operate');
+    if (workspace.state !== 'running')
+      throw errors.invalidState(workspace.name, workspace.state, 'run agents');
+    const adapter = this.adapter(input.agent);
+    const unavailable = await adapter.unavailableReason();
+    if (unavailable) throw errors.agentUnavailable(adapter.label, unavailable);
+    const now = iso(this.clock.now());
+    const row: SessionRow = {
+      id: newId(),
+      workspace_id: workspace.id,
+      agent: adapter.name,
+      model: input.model,
+      status: 'starting',
+      title: (input.prompt ?? `${adapter.label} session`).slice(0, 80),
+      permission_mode: input.permissionMode,
+      agent_session_id: null,
+      error: null,
+      created_by: principal.user.id,
+      created_at: now,
+      updated_at: now,
+      last_event_at: now,
+    };
+    await this.db.insertInto('agent_sessions').values(row).execute();
+    await this.launch(row);
+    if (input.prompt) await this.send(principal, row.id, input.prompt);
+    return this.find(row.id);
+  }
+
+  async list(principal: Principal, workspaceId: string): Promise<SessionRow[]> {
+    await this.workspaces.get(principal, workspaceId);
+    return this.db
+      .selectFrom('agent_sessions')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('created_at', 'desc')
+      .execute();
+  }
+
+  /** The session, if the principal may see its workspace. */
+  async get(principal: Principal, id: string, action: 'read' | 'operate' = 'read'): Promise<SessionRow> {
+    const row = await this.find(id);
+    await this.workspaces.get(principal, row.workspace_id, action);
+    return row;
+  }
+
+  async send(principal: Principal, id: string, text: string): Promise<void> {
+    const row = await this.get(principal, id, 'operate');
+    const live = this.requireLive(row);
+    await this.emit(id, {
+      type: EventType.CUSTOM,
+      name: HANGAR_EVENT.userMessage,
+      value: { messageId: newId(), text, authorId: principal.user.id },
+    });
+    const busy = row.status === 'working' || row.status === 'awaiting_approval' || row.status === 'starting';
+    if (busy && !live.adapter.capabilities.steering) live.queue.push(text);
+    else await live.process.send(text);
+  }
+
+  async interrupt(principal: Principal, id: string): Promise<void> {
+    const row = await this.get(principal, id, 'operate');
+    const live = this.requireLive(row);
+    live.queue.length = 0;
+    await live.process.interrupt();
+  }
+
+  async answer(
+    principal: Principal,
+    id: string,
+    requestId: string,
+    decision: PermissionDecision,
+    reason?: string,
+  ): Promise<void> {
+    const row = await this.get(principal, id, 'operate');
+    const live = this.requireLive(row);
+    if (!live.pendingPermissions.delete(requestId)) throw errors.unknownPermissionRequest();
+    await live.process.answerPermission(requestId, decision, reason);
+    await this.emit(id, {
+      type: EventType.CUSTOM,
+      name: HANGAR_EVENT.permissionAnswer,
+      value: { requestId, decision, ...(reason !== undefined && { reason }), answeredBy: principal.user.id },
+    });
+  }
+
+  async stop(principal: Principal, id: string): Promise<void> {
+    await this.get(principal, id, 'operate');
+    await this.shutdown(id, 'stopped');
+  }
+
+  /** Starts the agent again after an error, a stop or a server restart, resuming its own session. */
+  async restart(principal: Principal, id: string): Promise<SessionRow> {
+    const row = await this.get(principal, id, 'operate');
+    if (this.live.has(id)) return row;
+    await this.launch(row);
+    return this.find(id);
+  }
+
+  /** After a server restart: sessions that were live resume through their agent's own resume. */
+  async resumeAll(): Promise<void> {
+    const rows = await this.db
+      .selectFrom('agent_sessions')
+      .selectAll()
+      .where('status', 'not in', ['stopped', 'error'])
+      .execute();
+    for (const row of rows) {
+      await this.launch(row).catch(async (error: unknown) => {
+        await this.setStatus(row.id, 'error', `could not resume: ${(error as Error).message}`);
+      });
+    }
+  }
+
+  /** Stops every agent process of this server (they resume on the next start). */
+  async close(): Promise<void> {
+    await Promise.all([...this.live.keys()].map((id) => this.shutdown(id, undefined)));
+  }
+
+  private async launch(row: SessionRow): Promise<void> {
+    await this.lock.run(row.id, async () => {
+      if (this.live.has(row.id)) return;
+      const adapter = this.adapter(row.agent);
+      const workspace = await this.workspaces.repo.find(row.workspace_id);
+      if (!workspace || workspace.state !== 'running')
+        throw errors.invalidState(workspace?.name ?? '?', workspace?.state ?? 'gone', 'run agents');
+      const launch = await buildLaunch(this.workspaces.lifecycle, {
+        sessionId: row.id,
+        workspace,
+        model: row.model,
+        permissionMode: permissionMode.parse(row.permission_mode),
+        resumeId: row.agent_session_id,
+        emit: (event) => void this.fromAgent(row.id, event),
+        setResumeId: (resumeId) =>
+          void this.db
+            .updateTable('agent_sessions')
+            .set({ agent_session_id: resumeId })
+            .where('id', '=', row.id)
+            .execute(),
+      });
+      const process = await adapter.start(launch);
+      const live: Live = { process, adapter, queue: [], pendingPermissions: new Set(), stopping: false };
+      this.live.set(row.id, live);
+      await this.setStatus(row.id, 'idle');
+      void process.exited.then(({ code, signal }) => this.exited(row.id, live, code, signal));
+    });
+  }
+
+  /** An event from the agent: stored, streamed, and folded into the status. */
+  private async fromAgent(id: string, event: AgentEvent): Promise<void> {
+    const live = this.live.get(id);
+    if (event.type === EventType.CUSTOM && event.name === HANGAR_EVENT.permissionRequest) {
+      const value = event.value as { requestId?: unknown };
+      if (typeof value?.requestId === 'string') live?.pendingPermissions.add(value.requestId);
+    }
+    await this.emit(id, event);
+    if (event.type === EventType.RUN_FINISHED || event.type === EventType.RUN_ERROR) {
+      live?.pendingPermissions.clear();
+      const next = live?.queue.shift();
+      if (next !== undefined) await live?.process.send(next);
+    }
+  }
+
+  private async emit(id: string, event: AgentEvent): Promise<void> {
+    await this.events.append(id, event);
+    const row = await this.find(id);
+    const status = statusAfter(row.status, event);
+    const now = iso(this.clock.now());
+    await this.db
+      .updateTable('agent_sessions')
+      .set({ last_event_at: now, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+    if (status !== row.status) {
+      const message = event.type === EventType.RUN_ERROR ? event.message : undefined;
+      await this.setStatus(id, status, message);
+    }
+  }
+
+  private async setStatus(id: string, status: SessionStatus, message?: string): Promise<void> {
+    await this.db
+      .updateTable('agent_sessions')
+      .set({
+        status,
+        updated_at: iso(this.clock.now()),
+        ...(status === 'error' && { error: message ?? null }),
+      })
+      .where('id', '=', id)
+      .execute();
+    await this.events.append(id, {
+      type: EventType.CUSTOM,
+      name: HANGAR_EVENT.status,
+      value: { status, stalled: false, ...(message !== undefined && { message }) },
+    });
+  }
+
+  private async exited(id: string, live: Live, code: number | null, signal: string | null): Promise<void> {
+    if (this.live.get(id) === live) this.live.delete(id);
+    if (live.stopping) return;
+    const message = `The agent process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); restart the session to continue.`;
+    await this.events.append(id, { type: EventType.RUN_ERROR, message, code: 'agent_exited' });
+    await this.setStatus(id, 'error', message);
+  }
+
+  private async shutdown(id: string, status: SessionStatus | undefined): Promise<void> {
+    const live = this.live.get(id);
+    if (live) {
+      live.stopping = true;
+      this.live.delete(id);
+      await live.process.stop().catch(() => undefined);
+    }
+    if (status) await this.setStatus(id, status);
+  }
+
+  private requireLive(row: SessionRow): Live {
+    const live = this.live.get(row.id);
+    if (!live) throw errors.sessionNotLive(row.status);
+    return live;
+  }
+
+  private adapter(name: string): AgentAdapter {
+    const adapter = this.adapters.get(name);
+    if (!adapter) throw errors.unknownAgent(name, [...this.adapters.keys()]);
+    return adapter;
+  }
+
+  private async find(id: string): Promise<SessionRow> {
+    const row = await this.db
+      .selectFrom('agent_sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw errors.notFound('The session');
+    return row;
+  }
+}
