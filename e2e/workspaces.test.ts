@@ -67,7 +67,7 @@ describe('workspaces in the browser', () => {
     await dialog.getByLabel('Name').fill(NAME);
     await dialog.getByLabel('Empty').check();
     const template = dialog.getByLabel('Template');
-    await expect(template.isEnabled()).resolves.toBe(true);
+    await expect.poll(() => template.isEnabled(), { timeout: 10_000 }).toBe(true); // once the templates have loaded
     await page.screenshot({ path: `${SCREENSHOTS}create-workspace.png` });
     await dialog.getByRole('button', { name: 'Create workspace' }).click();
     await page.waitForURL(/\/workspaces\/[A-Za-z0-9_-]+$/);
@@ -107,7 +107,7 @@ describe('workspaces in the browser', () => {
     const confirm = page.getByRole('button', { name: 'Delete workspace' });
     await expect(confirm.isDisabled()).resolves.toBe(true);
     await page.getByLabel('Type the workspace name to confirm').fill(NAME);
-    await expect(confirm.isEnabled()).resolves.toBe(true);
+    await expect.poll(() => confirm.isEnabled()).toBe(true);
     await confirm.click();
     await page.waitForURL(`${hangar.url}/`);
     await page.getByRole('heading', { name: 'No workspaces yet' }).waitFor({ timeout: STATE_TIMEOUT });

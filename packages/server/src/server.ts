@@ -7,6 +7,7 @@ import { buildApp } from './http/app.js';
 import { loggerOptions } from './http/logger.js';
 import type { App } from './http/types.js';
 import { systemClock, type Clock } from './services/clock.js';
+import type { AgentAdapter } from './agents/adapter.js';
 import { createAgentAdapters } from './agents/registry.js';
 import { createSandboxDrivers } from './sandbox/registry.js';
 import { createServices, type Services } from './services/index.js';
@@ -29,6 +30,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Fastify logger option; defaults to JSON logs on stdout at the configured level. */
   logger?: FastifyServerOptions['logger'];
+  /** Agent adapters; default every installed one (agents/registry.ts). */
+  agents?: ReadonlyMap<string, AgentAdapter>;
   /** Where provider keys are read from; default the process environment. */
   env?: Record<string, string | undefined>;
   /** Milliseconds between reconciliation passes (default one minute). */
@@ -46,7 +49,7 @@ export async function startServer(configured: Config, options: StartOptions = {}
     let port = 0;
     const drivers = createSandboxDrivers(config);
     const services = createServices(store, {
-      agents: createAgentAdapters(),
+      agents: options.agents ?? createAgentAdapters(),
       env: options.env ?? process.env,
       config,
       drivers,

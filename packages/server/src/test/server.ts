@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../config/index.js';
+import type { AgentAdapter } from '../agents/adapter.js';
 import { loggerOptions } from '../http/logger.js';
 import { startServer, type RunningServer } from '../server.js';
 import type { Clock } from '../services/clock.js';
@@ -25,6 +26,8 @@ export async function startTestServer(
     dataDir?: string;
     /** Receives every log line (JSON) the server writes. */
     logStream?: (line: string) => void;
+    /** Agent adapters to offer (default: every installed one). */
+    agents?: ReadonlyMap<string, AgentAdapter>;
   } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hangar-test-'));
@@ -40,6 +43,7 @@ export async function startTestServer(
   const logStream = options.logStream;
   const server = await startServer(config, {
     ...(options.clock && { clock: options.clock }),
+    ...(options.agents && { agents: options.agents }),
     ...(logStream && {
       logger: { ...loggerOptions(config), stream: { write: (line: string) => logStream(line) } },
     }),

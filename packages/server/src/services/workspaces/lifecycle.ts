@@ -8,6 +8,7 @@ import { grantGitDirAccess, revokeGitDirAccess, worktreeBinds } from './git-acce
 import { sourceOf, type WorkspaceRow } from './repository.js';
 import { commonGitDir, prepareSource, removeWorktree } from './sources.js';
 import type { TemplateCatalog } from './templates.js';
+import { SANDBOX_AGENTS_DIR, hostAgentsDir } from '../../agents/paths.js';
 import type { WorkspaceTokens } from './workspace-tokens.js';
 
 /** The port that reaches Hangar inside a sandbox with network policy `hangar`. */
@@ -64,7 +65,7 @@ export class WorkspaceLifecycle {
       limits: template?.limits ?? {},
       ...(template?.image !== undefined && { image: template.image }),
       ...(template?.rootfs !== undefined && { rootfs: template.rootfs }),
-      ...(gitDir && { binds: await worktreeBinds(gitDir, paths.work) }),
+      binds: [...(gitDir ? await worktreeBinds(gitDir, paths.work) : []), ...agentBinds()],
       env: {
         PATH: '/usr/local/bin:/usr/bin:/bin',
         HOME: SANDBOX_HOME,
@@ -185,4 +186,10 @@ export class WorkspaceLifecycle {
     await rm(workspacePaths(this.config.dataDir, row.id).root, { recursive: true, force: true });
     await rm(spec.stateDir, { recursive: true, force: true });
   }
+}
+
+/** The installed agent CLIs, visible read-only inside the sandbox. */
+function agentBinds() {
+  const dir = hostAgentsDir();
+  return dir ? [{ hostPath: dir, sandboxPath: SANDBOX_AGENTS_DIR, readOnly: true }] : [];
 }

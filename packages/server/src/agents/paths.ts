@@ -1,0 +1,14 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Where agent CLIs appear inside every sandbox (read-only). */
+export const SANDBOX_AGENTS_DIR = '/hangar/node_modules';
+
+/**
+ * The monorepo's node_modules, where npm installed the agent CLIs; the same
+ * relative path from src/agents and from dist/agents.
+ */
+export function hostAgentsDir(): string | undefined {
+  const dir = fileURLToPath(new URL('../../../../node_modules', import.meta.url));
+  return existsSync(dir) ? dir : undefined;
+}
