@@ -9,6 +9,10 @@
 //   terminal:  `cat` of a 100 MB file (effective MB/s) and keystroke echo (p50/p99) in one shell of
 //              one bubblewrap sandbox, through Hangar's WebSocket (baselines: WeTTY, and a local
 //              node-pty reader of the same tmux session: the limit)
+//   llm-proxy: time to first token and tokens/s of streamed Anthropic Messages and OpenAI Chat
+//              Completions answers of the scripted provider, through Hangar's LLM proxy
+//              (baseline: the same requests sent to the provider directly, taking turns; context:
+//              through a bare Node proxy hop)
 // Loopback only; stops only the processes it started; removes its temp dirs.
 //
 // Usage: npm run bench [-- SUITE...] [options]      no SUITE: all of them
@@ -17,6 +21,8 @@
 //                    --podman-rootfs DIR --uid-base 500000 --workspace-seconds 180
 //   terminal:        --terminal-rounds 3 --echo-samples 200 --terminal-mb 100 --terminal-seconds 600
 //                    --uid-base 500000
+//   llm-proxy:       --llm-samples 200 --llm-warmup 1500 --llm-concurrent 10 --llm-batches 20
+//                    --llm-seconds 120
 //   any:             --json FILE, --startup-timeout MS
 //        node bench/run.js --baseline-only     (the baselines alone; no Hangar build needed)
 //        node bench/run.js --hangar-bin PATH   (another build's CLI entry point)
@@ -27,11 +33,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { killAllStarted } from './lib/processes.js';
 import { TempDirs } from './lib/temp-dirs.js';
+import { llmProxySuite } from './suites/llm-proxy.js';
 import { healthSuite, startupSuite } from './suites/server.js';
 import { terminalSuite } from './suites/terminal.js';
 import { WORKSPACE_DRIVERS, workspaceSuite } from './suites/workspace.js';
 
-const SUITES = ['startup', 'health', 'workspace', 'terminal'];
+const SUITES = ['startup', 'health', 'workspace', 'terminal', 'llm-proxy'];
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -51,6 +58,11 @@ const { values: opts, positionals } = parseArgs({
     'echo-samples': { type: 'string', default: '200' },
     'terminal-mb': { type: 'string', default: '100' },
     'terminal-seconds': { type: 'string', default: '600' },
+    'llm-samples': { type: 'string', default: '200' },
+    'llm-warmup': { type: 'string', default: '1500' },
+    'llm-concurrent': { type: 'string', default: '10' },
+    'llm-batches': { type: 'string', default: '20' },
+    'llm-seconds': { type: 'string', default: '120' },
     // Where scripts/provision-podman-rootfs.sh builds it.
     'podman-rootfs': {
       type: 'string',
@@ -114,12 +126,20 @@ const terminalOptions = {
   maxSeconds: positiveInt('terminal-seconds', 30, 3600),
   uidBase: workspaceOptions.uidBase,
 };
+const llmProxyOptions = {
+  samples: positiveInt('llm-samples', 1, 5000),
+  warmup: positiveInt('llm-warmup', 0, 20_000),
+  concurrent: positiveInt('llm-concurrent', 1, 100),
+  batches: positiveInt('llm-batches', 1, 500),
+  maxSeconds: positiveInt('llm-seconds', 5, 1800),
+};
 /** @type {Record<string, () => Promise<import('./suites/suite.js').SuiteOutcome>>} */
 const suites = {
   startup: () => startupSuite(ctx, startupOptions),
   health: () => healthSuite(ctx, healthOptions),
   workspace: () => workspaceSuite(ctx, workspaceOptions),
   terminal: () => terminalSuite(ctx, terminalOptions),
+  'llm-proxy': () => llmProxySuite(ctx, llmProxyOptions),
 };
 
 process.on('exit', () => {
@@ -160,7 +180,8 @@ async function main() {
 /**
  * @param {'runs' | 'rounds' | 'requests' | 'concurrency' | 'max-seconds' | 'warmup' | 'startup-timeout'
  *   | 'samples' | 'concurrent' | 'workspace-warmup' | 'workspace-seconds' | 'uid-base'
- *   | 'terminal-rounds' | 'echo-samples' | 'terminal-mb' | 'terminal-seconds'} name
+ *   | 'terminal-rounds' | 'echo-samples' | 'terminal-mb' | 'terminal-seconds' | 'llm-samples'
+ *   | 'llm-warmup' | 'llm-concurrent' | 'llm-batches' | 'llm-seconds'} name
  * @param {number} min
  * @param {number} max
  */

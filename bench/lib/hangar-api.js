@@ -1,6 +1,7 @@
-// A small client for the parts of Hangar's HTTP API that the workspace and
-// terminal benchmarks use. Loopback only; every request has a timeout; answers come
-// from another process, so each field is checked before it is used.
+// A small client for the parts of Hangar's HTTP API that the workspace,
+// terminal and llm-proxy benchmarks use. Loopback only; every request has a
+// timeout; answers come from another process, so each field is checked
+// before it is used.
 import { Agent, request } from 'node:http';
 
 /** Longer than the server's own limit on `?wait=true` (60 s), so the server answers first. */
@@ -161,6 +162,20 @@ export function hangarApi(base) {
         expect: [200, 404],
       });
       return status === 200;
+    },
+
+    /**
+     * LLM calls the proxy metered this month, all workspaces together.
+     * @returns {Promise<{ calls: number, errors: number }>}
+     */
+    async usageTotal() {
+      const { body } = await call('GET', '/api/usage?by=workspace', { expect: [200] });
+      const total = field(body, 'total');
+      const calls = field(total, 'calls');
+      const failed = field(total, 'errors');
+      if (typeof calls !== 'number' || typeof failed !== 'number')
+        throw new Error('usage: calls and errors are not numbers');
+      return { calls, errors: failed };
     },
 
     /** @returns {ReadonlySet<string>} */

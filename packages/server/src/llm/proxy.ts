@@ -140,8 +140,7 @@ export class LlmProxy {
     upstream.headers.forEach((value, name) => {
       if (!DROP_RESPONSE.has(name)) headers[name] = value;
     });
-    reply.raw.writeHead(upstream.status, headers);
-    reply.raw.flushHeaders();
+    reply.raw.writeHead(upstream.status, headers); // sent with the first chunk, in one write
 
     const streamed = (upstream.headers.get('content-type') ?? '').includes('text/event-stream');
     let usage: Usage = EMPTY_USAGE;

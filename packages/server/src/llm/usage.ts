@@ -34,6 +34,8 @@ const anthropicUsage = z.object({
   cache_creation_input_tokens: n.nullable().transform((v) => v ?? 0),
   output_tokens_details: z.object({ thinking_tokens: n }).partial().nullish(),
 });
+const anthropicUsagePartial = anthropicUsage.partial(); // built once: it is used for every streamed event
+
 const openaiChatUsage = z.object({
   prompt_tokens: n,
   completion_tokens: n,
@@ -69,7 +71,7 @@ export function foldUsage(api: LlmApi, usage: Usage, doc: unknown): Usage {
         (d.type === 'message_start' ? (d.message as Record<string, unknown> | undefined)?.usage : d.usage) ??
         undefined;
       if (!raw) return usage;
-      const u = anthropicUsage.partial().parse(raw);
+      const u = anthropicUsagePartial.parse(raw);
       return {
         ...usage,
         ...(u.input_tokens !== undefined && u.input_tokens > 0 && { input: u.input_tokens }),

@@ -19,6 +19,7 @@ const KEY_BYTES = 32;
  */
 export class ServerSecrets {
   private readonly master: Buffer;
+  private readonly subkeys = new Map<string, Buffer>();
 
   constructor(dataDir: string) {
     const path = join(dataDir, KEY_FILE);
@@ -31,7 +32,12 @@ export class ServerSecrets {
 
   /** A key for one purpose only (HKDF-SHA256), so no two uses share one. */
   subkey(purpose: string): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.master, Buffer.alloc(0), `hangar:${purpose}`, KEY_BYTES));
+    let key = this.subkeys.get(purpose);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', this.master, Buffer.alloc(0), `hangar:${purpose}`, KEY_BYTES));
+      this.subkeys.set(purpose, key);
+    }
+    return key;
   }
 
   /** AES-256-GCM: iv.tag.ciphertext, base64url. */
