@@ -24,6 +24,9 @@ export interface CallRecord {
 
 /** Records every proxied call with its tokens and cost, and keeps spending within budgets. */
 export class UsageMeter {
+  /** This month's spend per user and workspace, summed once and then kept current by record(). */
+  private readonly spentCache = new Map<string, number>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly prices: PriceTable,
@@ -54,6 +57,11 @@ export class UsageMeter {
       created_at: iso(this.clock.now()),
     };
     await this.db.insertInto('llm_calls').values(row).execute();
+    const month = monthStart(new Date(row.created_at));
+    for (const key of [`user_id:${row.user_id}:${month}`, `workspace_id:${row.workspace_id}:${month}`]) {
+      const known = this.spentCache.get(key);
+      if (known !== undefined) this.spentCache.set(key, known + row.cost_usd);
+    }
     return row;
   }
 
@@ -93,13 +101,18 @@ export class UsageMeter {
   }
 
   async spent(column: 'user_id' | 'workspace_id', id: string, since: string): Promise<number> {
+    const key = `${column}:${id}:${since}`;
+    const cached = this.spentCache.get(key);
+    if (cached !== undefined) return cached;
     const row = await this.db
       .selectFrom('llm_calls')
       .select((eb) => eb.fn.sum<number | string | null>('cost_usd').as('total'))
       .where(column, '=', id)
       .where('created_at', '>=', since)
       .executeTakeFirst();
-    return Number(row?.total ?? 0);
+    const total = Number(row?.total ?? 0);
+    if (since === monthStart(this.clock.now())) this.spentCache.set(key, total);
+    return total;
   }
 }
 
