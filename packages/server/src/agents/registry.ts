@@ -1,4 +1,6 @@
 import type { AgentAdapter } from './adapter.js';
+import { ClaudeCodeAdapter } from './claude-code/index.js';
+import { piAdapter } from './pi/index.js';
 
 /**
  * The agent adapters this server offers, by name: the only place that knows
@@ -7,7 +9,7 @@ import type { AgentAdapter } from './adapter.js';
  */
 export function createAgentAdapters(enabledExperimental: readonly string[] = []): Map<string, AgentAdapter> {
   const adapters = new Map<string, AgentAdapter>();
-  const all: AgentAdapter[] = [];
+  const all: AgentAdapter[] = [new ClaudeCodeAdapter(), piAdapter];
   for (const adapter of all) {
     if (!adapter.experimental || enabledExperimental.includes(adapter.name))
       adapters.set(adapter.name, adapter);

@@ -181,7 +181,13 @@ export class SessionService {
         model: row.model,
         permissionMode: permissionMode.parse(row.permission_mode),
         resumeId: row.agent_session_id,
-        emit: (event) => void this.fromAgent(row.id, event),
+        emit: (event) =>
+          void this.fromAgent(row.id, event).catch((error: unknown) =>
+            // An event that fails validation is dropped, not stored; the stream goes on.
+            globalThis.process.emitWarning(
+              `session ${row.id}: an agent event was dropped: ${(error as Error).message}`,
+            ),
+          ),
         setResumeId: (resumeId) =>
           void this.db
             .updateTable('agent_sessions')
@@ -213,6 +219,11 @@ export class SessionService {
   }
 
   private async emit(id: string, event: AgentEvent): Promise<void> {
+    // One at a time per session, in call order: agents emit without waiting, and the status is read-modify-write.
+    await this.lock.run(`events:${id}`, () => this.record(id, event));
+  }
+
+  private async record(id: string, event: AgentEvent): Promise<void> {
     await this.events.append(id, event);
     const row = await this.find(id);
     const status = statusAfter(row.status, event);

@@ -1,0 +1,1 @@
+export { ClaudeCodeAdapter } from './adapter.js';

@@ -1,0 +1,165 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import { EventType, HANGAR_EVENT, type PermissionDecision } from '@hangar/protocol';
+import type { AgentLaunch, AgentProcess } from '../adapter.js';
+import { claudeLine, toClaude, type ClaudeLine } from './protocol.js';
+import { ClaudeCodeTranslator } from './translator.js';
+
+/** Milliseconds stop() waits for a clean exit after closing stdin, before SIGKILL. */
+const STOP_GRACE_MS = 3000;
+
+type CanUseTool = { toolName: string; input: unknown };
+
+/** One `claude -p` process: Hangar's messages and answers in, AG-UI events out. */
+export class ClaudeCodeProcess implements AgentProcess {
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  private readonly translator: ClaudeCodeTranslator;
+  private readonly pending = new Map<string, CanUseTool>();
+  /** Tools the person allowed for the rest of the session. */
+  private readonly allowedTools = new Set<string>();
+  private stderrTail = '';
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly launch: AgentLaunch,
+  ) {
+    this.translator = new ClaudeCodeTranslator(launch.sessionId, launch.emit);
+    this.exited = new Promise((resolve) => {
+      child.once('close', (code, signal) => {
+        const how = signal ? `signal ${signal}` : `exit code ${code}`;
+        const detail = this.stderrTail.trim().split('\n').slice(-3).join('\n');
+        this.translator.failRun(`Claude Code ended (${how})${detail ? `: ${detail}` : ''}`, 'agent_exited');
+        resolve({ code, signal });
+      });
+    });
+    child.once('error', () => undefined); // a spawn failure also ends in 'close'
+    child.stdin?.on('error', () => undefined); // writes after exit; 'close' reports the exit
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-2000);
+    });
+    this.readLines(child);
+  }
+
+  async send(text: string): Promise<void> {
+    this.translator.startRun();
+    this.write(toClaude.user(text));
+  }
+
+  async interrupt(): Promise<void> {
+    if (this.translator.running) this.write(toClaude.interrupt(randomUUID()));
+  }
+
+  async setModel(model: string): Promise<void> {
+    this.write(toClaude.setModel(randomUUID(), model));
+  }
+
+  async answerPermission(requestId: string, decision: PermissionDecision, reason?: string): Promise<void> {
+    const request = this.pending.get(requestId);
+    if (!request) throw new Error(`no permission request ${requestId} is waiting`);
+    this.pending.delete(requestId);
+    if (decision === 'deny') {
+      this.write(
+        toClaude.answer(requestId, { behavior: 'deny', message: reason ?? 'Denied by the Hangar user' }),
+      );
+      return;
+    }
+    if (decision === 'allow_session') this.allowedTools.add(request.toolName);
+    this.write(toClaude.answer(requestId, allow(request, decision === 'allow_session')));
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.stdin?.end(); // stdin EOF while idle: Claude Code exits 0 within ~50 ms
+    const timer = setTimeout(() => this.kill(), STOP_GRACE_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  private kill(): void {
+    if (this.child.pid === undefined) return;
+    try {
+      process.kill(-this.child.pid, 'SIGKILL'); // its own process group: the sandbox and all in it
+    } catch {
+      this.child.kill('SIGKILL');
+    }
+  }
+
+  private write(message: object): void {
+    this.child.stdin?.write(`${JSON.stringify(message)}\n`);
+  }
+
+  /** Splits stdout on '\n' only: JSON strings may carry U+2028 raw, which readline would split on. */
+  private readLines(child: ChildProcess): void {
+    const decoder = new StringDecoder('utf8');
+    let buffer = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += decoder.write(chunk);
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const text = buffer.slice(0, newline).trim();
+        buffer = buffer.slice(newline + 1);
+        if (text) this.onLine(text);
+      }
+    });
+  }
+
+  private onLine(text: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return; // not protocol output
+    }
+    const parsed = claudeLine.safeParse(json);
+    if (!parsed.success) return; // a line type the adapter does not use
+    const line = parsed.data;
+    if (line.type === 'system' && line.subtype === 'init' && line.session_id)
+      this.launch.setResumeId(line.session_id);
+    if (line.type === 'control_request') this.controlRequest(line);
+    else this.translator.line(line);
+  }
+
+  private controlRequest(line: Extract<ClaudeLine, { type: 'control_request' }>): void {
+    const { request_id: requestId, request } = line;
+    if (request.subtype !== 'can_use_tool' || !request.tool_name) {
+      this.write(toClaude.refuse(requestId, `Hangar does not handle ${request.subtype}`));
+      return;
+    }
+    const ask: CanUseTool = { toolName: request.tool_name, input: request.input ?? {} };
+    if (this.launch.permissionMode === 'allow_all' || this.allowedTools.has(ask.toolName)) {
+      this.write(toClaude.answer(requestId, allow(ask, false)));
+      return;
+    }
+    this.pending.set(requestId, ask);
+    this.launch.emit({
+      type: EventType.CUSTOM,
+      name: HANGAR_EVENT.permissionRequest,
+      value: {
+        requestId,
+        toolName: ask.toolName,
+        input: ask.input,
+        ...(request.tool_use_id && { toolCallId: request.tool_use_id }),
+        ...(request.description && { summary: request.description }),
+      },
+    });
+  }
+}
+
+function allow(request: CanUseTool, forSession: boolean): Record<string, unknown> {
+  return {
+    behavior: 'allow',
+    updatedInput: request.input,
+    ...(forSession && {
+      updatedPermissions: [
+        {
+          type: 'addRules',
+          rules: [{ toolName: request.toolName }],
+          behavior: 'allow',
+          destination: 'session',
+        },
+      ],
+    }),
+  };
+}

@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentAdapter, AgentCapabilities, AgentLaunch, AgentProcess } from '../adapter.js';
+import { hostAgentsDir } from '../paths.js';
+import {
+  APPROVAL_EXTENSION,
+  APPROVAL_EXTENSION_SOURCE,
+  modelsJson,
+  PI_AGENT_DIR,
+  PI_PACKAGE,
+  piCommand,
+} from './config.js';
+import { PiProcess } from './pi-process.js';
+
+/** Pi (`@mariozechner/pi-coding-agent`) over `pi --mode rpc`; see docs/agents/pi.md. */
+export class PiAdapter implements AgentAdapter {
+  readonly name = 'pi';
+  readonly label = 'Pi';
+  readonly experimental = false;
+  readonly capabilities: AgentCapabilities = {
+    streaming: true,
+    reasoning: true,
+    approvals: true,
+    interrupt: true,
+    resume: true,
+    modelSwitch: false,
+    steering: false,
+    perTurnDiff: false,
+  };
+
+  async unavailableReason(): Promise<string | undefined> {
+    const dir = hostAgentsDir();
+    if (!dir || !existsSync(join(dir, PI_PACKAGE, 'dist', 'cli.js')))
+      return `${PI_PACKAGE} is not installed (npm install it in the Hangar monorepo)`;
+    return undefined;
+  }
+
+  async start(launch: AgentLaunch): Promise<AgentProcess> {
+    await launch.writeHomeFile(`${PI_AGENT_DIR}/models.json`, modelsJson(launch));
+    if (launch.permissionMode !== 'allow_all')
+      await launch.writeHomeFile(APPROVAL_EXTENSION, APPROVAL_EXTENSION_SOURCE);
+    const child = await launch.spawn(piCommand(launch), { env: { PI_OFFLINE: '1' } });
+    const pi = new PiProcess(child, launch);
+    try {
+      await pi.init();
+    } catch (error) {
+      await pi.stop();
+      throw error;
+    }
+    return pi;
+  }
+}
+
+export const piAdapter = new PiAdapter();

@@ -1,0 +1,208 @@
+import { existsSync } from 'node:fs';
+import { startScriptedProvider, type ScenarioInput, type ScriptedProvider } from '@hangar/llm-scripted';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setupAdmin, startTestServer, type TestClient, type TestServer } from '../../test/server.js';
+import { createWorkspace } from '../../test/workspaces.js';
+import { piAdapter } from './index.js';
+
+const bwrapMissing = !existsSync('/usr/bin/bwrap');
+if (bwrapMissing && process.env.CI === 'true')
+  throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
+
+const MODEL = 'scripted-1';
+const write = (content: string) => ({ name: 'write', input: { path: 'hello.txt', content } });
+
+// docs/agents/pi.md's scenario, with a denied and an allowed write.
+const scenario: ScenarioInput = {
+  model: MODEL,
+  pace: { chunkChars: 8, intervalMs: 15 },
+  turns: [
+    {
+      name: 'greeting',
+      match: { lastUserText: '/say hello/i', step: 1 },
+      reply: {
+        text: 'Hello from the scripted model! This reply is streamed in small chunks.',
+        usage: { input: 1000, output: 20, cacheRead: 500 },
+      },
+    },
+    {
+      name: 'write-file',
+      match: { lastUserText: '/write the file/i', step: 1 },
+      reply: { text: 'I will write the file.', toolCalls: [write('hello from pi\n')] },
+    },
+    {
+      name: 'after-tool',
+      match: { lastUserText: '/write the file/i', step: 2, toolResult: true },
+      reply: { text: 'Tool call answered.' },
+    },
+    {
+      name: 'recall',
+      match: { lastUserText: '/what did I ask/i' },
+      reply: { text: 'You asked me to write a file.' },
+    },
+  ],
+  fallback: { reply: { text: 'The script has no answer for that.' } },
+};
+
+interface Stored {
+  id: number;
+  event: { type: string; name?: string; value?: Record<string, unknown>; delta?: string };
+}
+
+describe.skipIf(bwrapMissing)('Pi in a bubblewrap sandbox', () => {
+  let provider: ScriptedProvider;
+  let server: TestServer;
+  let admin: TestClient;
+  let workspaceId: string;
+
+  beforeAll(async () => {
+    expect(await piAdapter.unavailableReason()).toBeUndefined();
+    provider = await startScriptedProvider({ scenario });
+    server = await startTestServer({
+      env: {
+        HANGAR_PROVIDERS: JSON.stringify({
+          anthropic: { kind: 'anthropic', baseUrl: provider.url, keyless: true },
+          openai: { kind: 'openai', baseUrl: provider.url, keyless: true },
+        }),
+        HANGAR_DEFAULT_TEMPLATE: 'default',
+        HANGAR_SANDBOX_UID_BASE: String(900_000 + Math.floor(Math.random() * 1000) * 100),
+        HANGAR_SANDBOX_UID_COUNT: '100',
+      },
+    });
+    admin = await setupAdmin(server);
+    const ws = await createWorkspace(admin, { name: 'pi' });
+    expect(ws.body.state).toBe('running');
+    workspaceId = ws.body.id;
+  }, 60_000);
+  afterAll(async () => {
+    if (workspaceId) await admin?.request('DELETE', `/api/workspaces/${workspaceId}`, { confirm: 'pi' });
+    await server?.services.workspaces.settle();
+    await server?.stop();
+    await provider?.close();
+  });
+
+  const events = async (id: string): Promise<Stored[]> =>
+    (await admin.get(`/api/sessions/${id}`)).body.events;
+  /** Polls the session until `done` holds for its events after `since`. */
+  const waitFor = async (
+    id: string,
+    since: number,
+    done: (events: Stored[]) => boolean,
+    timeoutMs = 30_000,
+  ) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const fresh = (await events(id)).filter((e) => e.id > since);
+      if (done(fresh)) return fresh;
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out; events: ${JSON.stringify(fresh.map((e) => e.event.name ?? e.event.type))}`,
+        );
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const turnEnded = (list: Stored[]) =>
+    list.some((e) => ['RUN_FINISHED', 'RUN_ERROR'].includes(e.event.type));
+  const lastId = async (id: string) => (await events(id)).at(-1)?.id ?? 0;
+  const status = async (id: string) => (await admin.get(`/api/sessions/${id}`)).body.session.status;
+  const cat = async () =>
+    (await admin.post(`/api/workspaces/${workspaceId}/exec`, { command: ['cat', '/workspace/hello.txt'] }))
+      .body;
+  const send = async (id: string, text: string) =>
+    expect((await admin.post(`/api/sessions/${id}/messages`, { text })).status).toBeLessThan(300);
+
+  it('streams a reply, runs a tool, recalls the first turn and records usage', async () => {
+    const created = await admin.post('/api/sessions', {
+      workspaceId,
+      agent: 'pi',
+      model: MODEL,
+      prompt: 'Say hello',
+      permissionMode: 'allow_all',
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const first = await waitFor(id, 0, turnEnded);
+    const deltas = first.filter((e) => e.event.type === 'TEXT_MESSAGE_CONTENT');
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(deltas.map((e) => e.event.delta).join('')).toBe(
+      'Hello from the scripted model! This reply is streamed in small chunks.',
+    );
+    expect(first.map((e) => e.event.type)).toContain('RUN_FINISHED');
+    const usage = first.find((e) => e.event.name === 'hangar.usage');
+    expect(usage?.event.value).toMatchObject({ inputTokens: 1000, outputTokens: 20, cacheReadTokens: 500 });
+    expect(await status(id)).toBe('idle');
+
+    let since = await lastId(id);
+    await send(id, 'Now write the file');
+    const second = await waitFor(id, since, turnEnded);
+    expect(second.map((e) => e.event.type)).toEqual(
+      expect.arrayContaining(['TOOL_CALL_START', 'TOOL_CALL_RESULT', 'RUN_FINISHED']),
+    );
+    expect((await cat()).stdout).toBe('hello from pi\n');
+
+    since = await lastId(id);
+    await send(id, 'What did I ask you?');
+    const third = await waitFor(id, since, turnEnded);
+    expect(
+      third
+        .filter((e) => e.event.type === 'TEXT_MESSAGE_CONTENT')
+        .map((e) => e.event.delta)
+        .join(''),
+    ).toBe('You asked me to write a file.');
+    const recall = provider.requests.filter((r) => r.turn?.name === 'recall').at(-1);
+    expect(JSON.stringify(recall?.body)).toContain('Say hello');
+    expect(JSON.stringify(recall?.body)).toContain('Now write the file');
+
+    const report = await admin.get('/api/usage?by=model');
+    const row = report.body.rows.find((r: { key: string }) => r.key === MODEL);
+    expect(row.calls).toBeGreaterThanOrEqual(4);
+    expect(row.inputTokens).toBeGreaterThanOrEqual(1000);
+
+    expect((await admin.post(`/api/sessions/${id}/stop`)).status).toBeLessThan(300);
+    await admin.post(`/api/workspaces/${workspaceId}/exec`, {
+      command: ['rm', '-f', '/workspace/hello.txt'],
+    });
+  }, 90_000);
+
+  it('asks before writing: deny keeps the file away and tells the agent, allow writes it', async () => {
+    const created = await admin.post('/api/sessions', {
+      workspaceId,
+      agent: 'pi',
+      model: MODEL,
+      prompt: 'Please write the file',
+      permissionMode: 'ask',
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const isRequest = (e: Stored) => e.event.name === 'hangar.permission_request';
+
+    const asked = await waitFor(id, 0, (list) => list.some(isRequest));
+    const request = asked.find(isRequest)!.event.value!;
+    expect(request).toMatchObject({
+      toolName: 'write',
+      input: { path: 'hello.txt' },
+      summary: 'Write hello.txt',
+    });
+    expect(await status(id)).toBe('awaiting_approval');
+    const denied = await admin.post(`/api/sessions/${id}/permissions`, {
+      requestId: request.requestId,
+      decision: 'deny',
+      reason: 'not now',
+    });
+    expect(denied.status).toBeLessThan(300);
+    await waitFor(id, 0, turnEnded);
+    expect((await cat()).exitCode).not.toBe(0);
+    const told = provider.requests.filter((r) => r.turn?.name === 'after-tool').at(-1);
+    expect(JSON.stringify(told?.body)).toContain('not now');
+
+    const since = await lastId(id);
+    await send(id, 'Now write the file');
+    const again = await waitFor(id, since, (list) => list.some(isRequest));
+    const second = again.find(isRequest)!.event.value!;
+    await admin.post(`/api/sessions/${id}/permissions`, { requestId: second.requestId, decision: 'allow' });
+    await waitFor(id, since, turnEnded);
+    expect((await cat()).stdout).toBe('hello from pi\n');
+    expect(await status(id)).toBe('idle');
+    await admin.post(`/api/sessions/${id}/stop`);
+  }, 90_000);
+});
