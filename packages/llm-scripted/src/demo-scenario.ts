@@ -9,10 +9,50 @@ This file was written by Hangar's demo model, a scripted stand-in for a real
 LLM. Configure a provider key to work with a real model.
 `;
 
+/** How each agent CLI names its shell and file-writing tools, told apart by the tools a request offers. */
+const FLAVOURS: {
+  agent: string;
+  offers: string | undefined;
+  shell: (command: string) => [string, Record<string, unknown>];
+  write: () => [string, Record<string, unknown>];
+}[] = [
+  {
+    agent: 'claude-code',
+    offers: 'Bash',
+    shell: (command) => ['Bash', { command, description: 'List the workspace' }],
+    write: () => ['Write', { file_path: '/workspace/HELLO_FROM_HANGAR.md', content: NOTE }],
+  },
+  {
+    agent: 'codex',
+    offers: 'exec_command',
+    shell: (command) => ['exec_command', { cmd: command }],
+    write: () => ['exec_command', { cmd: `cat > HELLO_FROM_HANGAR.md <<'NOTE'\n${NOTE}NOTE` }],
+  },
+  {
+    agent: 'gemini',
+    offers: 'run_shell_command',
+    shell: (command) => ['run_shell_command', { command }],
+    write: () => ['write_file', { file_path: 'HELLO_FROM_HANGAR.md', content: NOTE }],
+  },
+  {
+    agent: 'pi',
+    offers: 'bash',
+    shell: (command) => ['bash', { command }],
+    write: () => ['write', { path: 'HELLO_FROM_HANGAR.md', content: NOTE }],
+  },
+  {
+    agent: 'generic',
+    offers: undefined, // any request, tools or not
+    shell: (command) => ['shell', { command }],
+    write: () => ['write_file', { path: 'HELLO_FROM_HANGAR.md', content: NOTE }],
+  },
+];
+
 /**
  * A friendly demo for `hangar serve --demo`: it answers a greeting, and for
  * any other request lists the workspace with a shell tool, writes a file, and
- * sums up. Tool names (`shell`, `write_file`) suit a generic agent.
+ * sums up, using the tool names of whichever agent asks (or `shell` and
+ * `write_file` for an agent it does not know).
  */
 export const demoScenario: ScenarioInput = {
   model: DEMO_MODEL,
@@ -21,7 +61,9 @@ export const demoScenario: ScenarioInput = {
     {
       name: 'greeting',
       match: {
-        lastUserText: '/^\\s*(hi|hello|hey|hallo|bonjour|good (morning|afternoon|evening))\\b/i',
+        // The greeting is the last line: agents such as Claude Code put their own context before it.
+        lastUserText:
+          '/(^|\\n)\\s*(hi|hello|hey|hallo|bonjour|good (morning|afternoon|evening))\\b[^\\n]*\\s*$/i',
         step: 1,
       },
       reply: {
@@ -30,23 +72,29 @@ export const demoScenario: ScenarioInput = {
           'Ask me to do something, for example "look around and leave a note", and I will run a command, write a file and sum up.',
       },
     },
-    {
-      name: 'look around',
-      match: { step: 1, toolResult: false },
-      reply: {
-        reasoning: 'The user wants something done in this workspace. First, see what is in it.',
-        text: "Sure. Let me first look at what's in the workspace.",
-        toolCalls: [{ name: 'shell', input: { command: 'ls -la' } }],
-      },
-    },
-    {
-      name: 'write a note',
-      match: { step: 2, toolResult: true },
-      reply: {
-        text: "Now I'll leave a short note in the workspace.",
-        toolCalls: [{ name: 'write_file', input: { path: 'HELLO_FROM_HANGAR.md', content: NOTE } }],
-      },
-    },
+    ...FLAVOURS.flatMap(({ agent, offers, shell, write }) => {
+      const [shellName, shellInput] = shell('ls -la');
+      const [writeName, writeInput] = write();
+      return [
+        {
+          name: `look around (${agent})`,
+          match: { step: 1, toolResult: false, ...(offers && { tool: offers }) },
+          reply: {
+            reasoning: 'The user wants something done in this workspace. First, see what is in it.',
+            text: "Sure. Let me first look at what's in the workspace.",
+            toolCalls: [{ name: shellName, input: shellInput }],
+          },
+        },
+        {
+          name: `write a note (${agent})`,
+          match: { step: 2, toolResult: true, ...(offers && { tool: offers }) },
+          reply: {
+            text: "Now I'll leave a short note in the workspace.",
+            toolCalls: [{ name: writeName, input: writeInput }],
+          },
+        },
+      ];
+    }),
     {
       name: 'sum up',
       match: { step: 3, toolResult: true },

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import type { Frame, ProviderApi, ResolvedError, ResolvedReply, ResolvedUsage } from './api.js';
-import { chunkText, countAssistantTurns, frame, jsonLength, randomId, sseEvent, textOf } from './common.js';
+import {
+  chunkText,
+  countAssistantTurns,
+  frame,
+  jsonLength,
+  randomId,
+  sseEvent,
+  textOf,
+  toolNames,
+} from './common.js';
 
 const RequestSchema = z.looseObject({
   model: z.string().min(1),
@@ -134,6 +143,7 @@ export const anthropicApi: ProviderApi = {
       assistantTurns: turns.all,
       assistantTurnsSinceUserText: turns.since,
       endsWithToolResult: last?.role === 'user' && hasBlock(last.content, 'tool_result'),
+      tools: toolNames(tools),
       promptChars: jsonLength(system, messages, tools),
       streamUsage: true,
       echo: {},

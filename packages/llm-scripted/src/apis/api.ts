@@ -12,6 +12,8 @@ export interface Conversation {
   assistantTurnsSinceUserText: number;
   /** The request's last message carries a tool result. */
   endsWithToolResult: boolean;
+  /** Names of the tools the request offers (so a scenario can answer each agent with its own tools). */
+  tools: string[];
   /** Length of the prompt (system, messages, tools) as JSON, in characters: the base of token estimates. */
   promptChars: number;
   /** Chat Completions: a stream reports usage only when asked (`stream_options.include_usage`). */

@@ -59,3 +59,23 @@ export function countAssistantTurns(
 
 export const jsonLength = (...values: unknown[]) =>
   values.reduce<number>((n, v) => n + (v === undefined ? 0 : JSON.stringify(v).length), 0);
+
+/**
+ * Names of offered tools in any of the four APIs' shapes: `{name}` (Anthropic,
+ * Responses), `{function: {name}}` (Chat Completions), `{functionDeclarations: [{name}]}` (Gemini).
+ */
+export function toolNames(tools: unknown): string[] {
+  if (!Array.isArray(tools)) return [];
+  const names: string[] = [];
+  for (const tool of tools as unknown[]) {
+    if (typeof tool !== 'object' || tool === null) continue;
+    const t = tool as { name?: unknown; function?: { name?: unknown }; functionDeclarations?: unknown };
+    if (typeof t.name === 'string') names.push(t.name);
+    if (typeof t.function?.name === 'string') names.push(t.function.name);
+    if (Array.isArray(t.functionDeclarations)) {
+      for (const d of t.functionDeclarations as { name?: unknown }[])
+        if (typeof d?.name === 'string') names.push(d.name);
+    }
+  }
+  return names;
+}

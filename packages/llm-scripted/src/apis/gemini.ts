@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Frame, ProviderApi, ResolvedError, ResolvedReply, StopReasonMap } from './api.js';
-import { chunkText, countAssistantTurns, frame, jsonLength, randomId } from './common.js';
+import { chunkText, countAssistantTurns, frame, jsonLength, randomId, toolNames } from './common.js';
 
 const PartSchema = z.looseObject({ text: z.string().optional(), thought: z.boolean().optional() });
 const RequestSchema = z.looseObject({
@@ -88,6 +88,7 @@ export const geminiApi: ProviderApi = {
       assistantTurns: turns.all,
       assistantTurnsSinceUserText: turns.since,
       endsWithToolResult: contents.at(-1)?.parts.some((p) => 'functionResponse' in p) ?? false,
+      tools: toolNames(tools),
       promptChars: jsonLength(systemInstruction, contents, tools),
       streamUsage: true,
       echo: {},

@@ -9,6 +9,7 @@ import {
   randomId,
   sseEvent,
   textOf,
+  toolNames,
 } from './common.js';
 import {
   CHAT_FINISH_REASONS,
@@ -73,6 +74,7 @@ export const openaiChatApi: ProviderApi = {
       assistantTurns: turns.all,
       assistantTurnsSinceUserText: turns.since,
       endsWithToolResult: lastRole === 'tool' || lastRole === 'function',
+      tools: toolNames(tools),
       promptChars: jsonLength(messages, tools),
       streamUsage: stream_options?.include_usage === true,
       echo: {},

@@ -9,6 +9,7 @@ import {
   randomId,
   sseEvent,
   textOf,
+  toolNames,
 } from './common.js';
 import { callId, openaiError, openaiErrorBody, openaiModelsBody, promptTokens } from './openai-shared.js';
 
@@ -199,6 +200,7 @@ export const openaiResponsesApi: ProviderApi = {
       assistantTurns: turns.all,
       assistantTurnsSinceUserText: turns.since,
       endsWithToolResult: items.at(-1)?.type?.endsWith('_call_output') ?? false,
+      tools: toolNames(tools),
       promptChars: jsonLength(instructions, input, tools),
       streamUsage: true,
       echo,

@@ -11,6 +11,7 @@ const conversation = (over: Partial<Conversation> = {}): Conversation => ({
   assistantTurns: 0,
   assistantTurnsSinceUserText: 0,
   endsWithToolResult: false,
+  tools: [],
   promptChars: 10,
   streamUsage: true,
   echo: {},
@@ -21,6 +22,18 @@ const play = (input: ScenarioInput) => new ScenarioPlayer(parseScenario(input));
 const text = (t: string) => ({ reply: { text: t } });
 
 describe('ScenarioPlayer', () => {
+  it('matches on the tools a request offers, to answer each agent with its own tools', () => {
+    const player = play({
+      turns: [
+        { name: 'claude', match: { tool: 'Bash' }, ...text('claude code') },
+        { name: 'codex', match: { tool: '/^exec_/' }, ...text('codex') },
+      ],
+    });
+    expect(player.pick('anthropic', conversation({ tools: ['Read', 'Bash'] })).turnName).toBe('claude');
+    expect(player.pick('openai-responses', conversation({ tools: ['exec_command'] })).turnName).toBe('codex');
+    expect(player.pick('anthropic', conversation({ tools: ['bash'] })).turnName).toBeNull();
+  });
+
   it('takes the first matching turn, in order', () => {
     const player = play({
       turns: [{ match: { lastUserText: 'nope' }, ...text('a') }, { ...text('b') }, { ...text('c') }],
@@ -96,5 +109,26 @@ describe('ScenarioPlayer', () => {
     });
     const fallback = play({}).pick('anthropic', conversation({ lastUserText: 'hi there' }));
     expect(fallback.outcome.reply?.text).toContain('No scripted turn matches turn 1 with "hi there"');
+  });
+});
+
+describe('the demo scenario', () => {
+  it('answers each agent with its own tools, and finds a greeting after an agent’s context', async () => {
+    const { demoScenario } = await import('../demo-scenario.js');
+    const player = play(demoScenario);
+    const toolOf = (tools: string[]) => {
+      const outcome = player.pick('anthropic', conversation({ lastUserText: 'look around', tools })).outcome;
+      return 'reply' in outcome ? outcome.reply?.toolCalls?.[0]?.name : undefined;
+    };
+    expect(toolOf(['Bash', 'Write'])).toBe('Bash');
+    expect(toolOf(['bash', 'write'])).toBe('bash');
+    expect(toolOf(['exec_command'])).toBe('exec_command');
+    expect(toolOf(['run_shell_command', 'write_file'])).toBe('run_shell_command');
+    expect(toolOf([])).toBe('shell');
+    const greeted = player.pick(
+      'anthropic',
+      conversation({ lastUserText: '<system-reminder>\nsome context\n</system-reminder>\nhello' }),
+    );
+    expect(greeted.turnName).toBe('greeting');
   });
 });

@@ -12,7 +12,7 @@ export interface Pick {
 type Predicate = (api: ApiName, conversation: Conversation) => boolean;
 
 function compileMatch(turn: Turn): Predicate {
-  const { lastUserText, turn: turnNumber, step, toolResult, api, model } = turn.match;
+  const { lastUserText, turn: turnNumber, step, toolResult, api, model, tool } = turn.match;
   const checks: Predicate[] = [];
   if (lastUserText !== undefined) {
     const test = compilePattern(lastUserText);
@@ -22,6 +22,10 @@ function compileMatch(turn: Turn): Predicate {
   if (step !== undefined) checks.push((_, c) => c.assistantTurnsSinceUserText + 1 === step);
   if (toolResult !== undefined) checks.push((_, c) => c.endsWithToolResult === toolResult);
   if (api !== undefined) checks.push((a) => a === api);
+  if (tool !== undefined) {
+    const test = compilePattern(tool);
+    checks.push((_, c) => c.tools.some((name) => test(name)));
+  }
   if (model !== undefined) {
     const test = compilePattern(model);
     checks.push((_, c) => c.model !== null && test(c.model));

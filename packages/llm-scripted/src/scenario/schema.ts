@@ -49,6 +49,8 @@ export const MatchSchema = z.strictObject({
   toolResult: z.boolean().optional(),
   api: ApiNameSchema.optional(),
   model: PatternSchema.optional(),
+  /** The request offers a tool whose name matches (tells one agent from another: Bash, bash, exec_command…). */
+  tool: PatternSchema.optional(),
 });
 
 /** Token counts to report; see the README for how each maps to every API's fields. */

@@ -45,3 +45,9 @@ export const workspaceKeys = {
 export const terminalKeys = {
   list: (workspaceId: string) => ['workspaces', 'detail', workspaceId, 'terminals'] as const,
 };
+
+export const sessionKeys = {
+  agents: ['agents'] as const,
+  list: (workspaceId: string) => ['workspaces', 'detail', workspaceId, 'sessions'] as const,
+  detail: (sessionId: string) => ['sessions', sessionId] as const,
+};

@@ -8,6 +8,10 @@ import type { WorkspacePermissions } from './permissions';
 const TerminalPanel = lazy(() =>
   import('../terminals/terminal-panel').then((module) => ({ default: module.TerminalPanel })),
 );
+// The chat (its event schemas and Markdown reader) loads when the Agent tab opens.
+const AgentPanel = lazy(() =>
+  import('../agent/agent-panel').then((module) => ({ default: module.AgentPanel })),
+);
 
 interface ToolsProps {
   workspace: Workspace;
@@ -15,8 +19,8 @@ interface ToolsProps {
 }
 
 /**
- * Where people work in the workspace. PLACEHOLDER AREA: agent sessions
- * (issue 6) and files with diffs (issue 7) replace the last two panels.
+ * Where people work in the workspace. PLACEHOLDER AREA: files with diffs
+ * (issue 7) replace the last panel.
  */
 export function WorkspaceTools({ workspace, permissions }: ToolsProps) {
   return (
@@ -46,7 +50,11 @@ export function WorkspaceTools({ workspace, permissions }: ToolsProps) {
           {
             key: 'agent',
             label: 'Agent',
-            content: <ComingSoon>Agent sessions in this workspace will appear here.</ComingSoon>,
+            content: (
+              <Suspense fallback={<p className="muted">Loading sessions…</p>}>
+                <AgentPanel workspace={workspace} canOperate={permissions.operate} />
+              </Suspense>
+            ),
           },
           {
             key: 'files',

@@ -1,0 +1,250 @@
+import type { ChildProcess } from 'node:child_process';
+import { EventType, HANGAR_EVENT, type PermissionDecision } from '@hangar/protocol';
+import type { AgentLaunch, AgentProcess } from '../adapter.js';
+import {
+  approvalParams,
+  codexMessage,
+  LineSplitter,
+  threadResult,
+  turnResult,
+  type ApprovalParams,
+  type CodexMessage,
+} from './rpc.js';
+import { CodexTranslator } from './translator.js';
+
+/** How long stop() waits for Codex to exit on stdin EOF before killing it, in ms. */
+const STOP_GRACE_MS = 3000;
+/** How long a request (initialize, thread/start…) may take before it fails, in ms. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Hangar's sandbox is the boundary: no Codex OS sandbox, and Codex asks before every command. */
+const APPROVAL_POLICY = 'untrusted';
+const SANDBOX = 'danger-full-access';
+
+const APPROVAL_METHODS: Record<string, string> = {
+  'item/commandExecution/requestApproval': 'exec_command',
+  'item/fileChange/requestApproval': 'apply_patch',
+};
+
+type Result = { result?: unknown; error?: string };
+type Pending = { id: number | string; toolName: string; itemId: string };
+
+/** One `codex app-server` process: JSON-RPC requests in, notifications and approval requests out. */
+export class CodexProcess implements AgentProcess {
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  private readonly translator: CodexTranslator;
+  private readonly waiting = new Map<number, (result: Result) => void>();
+  /** Approval requests waiting for a person, by Hangar request id. */
+  private readonly pending = new Map<string, Pending>();
+  /** Tools allowed for the rest of the session (allow_session). */
+  private readonly allowedTools = new Set<string>();
+  private nextId = 0;
+  private ended = false;
+  private stderr = '';
+  private threadId: string | undefined;
+  private turnId: string | undefined;
+  private model: string;
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly launch: AgentLaunch,
+  ) {
+    this.model = launch.model;
+    this.translator = new CodexTranslator(launch.sessionId, (event) => launch.emit(event));
+    const splitter = new LineSplitter();
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      for (const line of splitter.push(chunk)) this.onLine(line);
+    });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-4000);
+    });
+    child.stdin!.on('error', () => undefined); // EPIPE after the process died: exited reports it
+    child.once('error', () => undefined); // a spawn failure also ends in 'exit'
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        // The session reports an unexpected end as RUN_ERROR itself.
+        this.ended = true;
+        for (const resolveWaiting of this.waiting.values()) resolveWaiting({ error: 'Codex exited' });
+        this.waiting.clear();
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  /** The handshake, then a new thread or the earlier one (its id is kept for resume). */
+  async init(): Promise<void> {
+    const init = await this.request('initialize', {
+      clientInfo: { name: 'hangar', title: 'Hangar', version: '0.0.1' },
+      capabilities: null,
+    });
+    if (init.error) throw new Error(`Codex did not start: ${this.why(init.error)}`);
+    this.write({ method: 'initialized' });
+    const settings = { cwd: '/workspace', approvalPolicy: APPROVAL_POLICY, sandbox: SANDBOX };
+    let thread: Result | undefined;
+    if (this.launch.resumeId) {
+      thread = await this.request('thread/resume', { threadId: this.launch.resumeId, ...settings });
+      if (thread.error) thread = undefined; // its rollout is gone: a new thread
+    }
+    thread ??= await this.request('thread/start', { ...settings, model: this.model });
+    const parsed = threadResult.safeParse(thread.result);
+    if (!parsed.success) throw new Error(`Codex did not open a thread: ${this.why(thread.error)}`);
+    this.threadId = parsed.data.thread.id;
+    this.launch.setResumeId(this.threadId);
+  }
+
+  async send(text: string): Promise<void> {
+    this.translator.startRun();
+    const response = await this.request('turn/start', {
+      threadId: this.threadId,
+      input: [{ type: 'text', text, text_elements: [] }],
+      approvalPolicy: APPROVAL_POLICY,
+      model: this.model,
+    });
+    const turn = turnResult.safeParse(response.result);
+    if (turn.success) this.turnId = turn.data.turn.id;
+    else this.translator.failRun(`Codex refused the message: ${this.why(response.error)}`, 'prompt_refused');
+  }
+
+  async interrupt(): Promise<void> {
+    if (!this.translator.running || !this.threadId || !this.turnId) return;
+    await this.request('turn/interrupt', { threadId: this.threadId, turnId: this.turnId });
+  }
+
+  /** Applies from the next turn on (`turn/start` carries the model). */
+  async setModel(model: string): Promise<void> {
+    this.model = model;
+  }
+
+  async answerPermission(requestId: string, decision: PermissionDecision, reason?: string): Promise<void> {
+    const request = this.pending.get(requestId);
+    if (!request) throw new Error(`no permission request ${requestId} is waiting`);
+    this.pending.delete(requestId);
+    if (decision === 'deny') this.translator.denied(request.itemId, reason);
+    if (decision === 'allow_session') this.allowedTools.add(request.toolName);
+    const answer =
+      decision === 'deny' ? 'decline' : decision === 'allow_session' ? 'acceptForSession' : 'accept';
+    this.write({ id: request.id, result: { decision: answer } });
+  }
+
+  async stop(): Promise<void> {
+    if (this.ended) return;
+    this.child.stdin!.end(); // Codex exits 0 on stdin EOF
+    const timer = setTimeout(() => this.kill(), STOP_GRACE_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  private onLine(text: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return; // not a protocol line (a stray log)
+    }
+    const parsed = codexMessage.safeParse(json);
+    if (!parsed.success) return;
+    const message = parsed.data;
+    if (message.id !== undefined && message.method) return this.onRequest(message);
+    if (message.id !== undefined) {
+      const resolve = typeof message.id === 'number' ? this.waiting.get(message.id) : undefined;
+      if (!resolve) return;
+      this.waiting.delete(message.id as number);
+      resolve(message.error ? { error: message.error.message ?? 'error' } : { result: message.result });
+      return;
+    }
+    if (!message.method) return;
+    if (message.method === 'turn/started') {
+      const turn = turnResult.safeParse(message.params);
+      if (turn.success) this.turnId = turn.data.turn.id;
+    }
+    this.translator.notification(message.method, message.params);
+  }
+
+  /** A request from Codex: approvals go to a person (or are answered by the mode); others are refused. */
+  private onRequest(message: CodexMessage): void {
+    const id = message.id!;
+    const toolName = APPROVAL_METHODS[message.method!];
+    const params = approvalParams.safeParse(message.params);
+    if (!toolName || !params.success) {
+      this.write({ id, error: { code: -32601, message: `Hangar does not handle ${message.method}` } });
+      return;
+    }
+    const mode = this.launch.permissionMode;
+    if (
+      mode === 'allow_all' ||
+      this.allowedTools.has(toolName) ||
+      (mode === 'allow_edits' && toolName === 'apply_patch')
+    ) {
+      this.write({ id, result: { decision: 'accept' } });
+      return;
+    }
+    const requestId = `codex-${String(id)}-${params.data.itemId}`;
+    this.pending.set(requestId, { id, toolName, itemId: params.data.itemId });
+    this.launch.emit({
+      type: EventType.CUSTOM,
+      name: HANGAR_EVENT.permissionRequest,
+      value: {
+        requestId,
+        toolName,
+        input: approvalInput(toolName, params.data),
+        toolCallId: params.data.itemId,
+        summary: summarize(toolName, params.data),
+      },
+    });
+  }
+
+  private request(method: string, params: unknown): Promise<Result> {
+    if (this.ended) return Promise.resolve({ error: 'Codex exited' });
+    const id = ++this.nextId;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve({ error: `no answer to ${method} within ${REQUEST_TIMEOUT_MS / 1000} s` });
+      }, REQUEST_TIMEOUT_MS);
+      this.waiting.set(id, (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+      this.write({ id, method, params });
+    });
+  }
+
+  private write(body: Record<string, unknown>): void {
+    if (this.ended || !this.child.stdin!.writable) return;
+    this.child.stdin!.write(`${JSON.stringify(body)}\n`);
+  }
+
+  private why(error: string | undefined): string {
+    return [error, this.stderr.trim().split('\n').slice(-3).join('\n')].filter(Boolean).join(': ');
+  }
+
+  private kill(): void {
+    try {
+      // The sandbox's process group (spawned detached).
+      if (this.child.pid) process.kill(-this.child.pid, 'SIGKILL');
+    } catch {
+      this.child.kill('SIGKILL');
+    }
+  }
+}
+
+function innerCommand(params: ApprovalParams): string | undefined {
+  return params.commandActions?.[0]?.command ?? params.command ?? undefined;
+}
+
+function approvalInput(toolName: string, params: ApprovalParams): unknown {
+  if (toolName === 'exec_command')
+    return {
+      command: innerCommand(params),
+      cwd: params.cwd ?? undefined,
+      reason: params.reason ?? undefined,
+    };
+  return { reason: params.reason ?? undefined, grantRoot: params.grantRoot ?? undefined };
+}
+
+/** A one-line title for the permission card. */
+function summarize(toolName: string, params: ApprovalParams): string {
+  if (toolName === 'exec_command') return `Run: ${innerCommand(params) ?? 'a command'}`;
+  return params.reason ? `Change files: ${params.reason}` : 'Change files';
+}

@@ -1,0 +1,247 @@
+import { existsSync } from 'node:fs';
+import { startScriptedProvider, type ScenarioInput, type ScriptedProvider } from '@hangar/llm-scripted';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setupAdmin, startTestServer, type TestClient, type TestServer } from '../../test/server.js';
+import { createWorkspace } from '../../test/workspaces.js';
+import { codexAdapter } from './index.js';
+
+const bwrapMissing = !existsSync('/usr/bin/bwrap');
+if (bwrapMissing && process.env.CI === 'true')
+  throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
+
+const MODEL = 'scripted-1';
+const GREETING = 'Hello from the scripted model! This reply is streamed in small chunks.';
+
+// docs/agents/codex.md's scenario (the Must-show part of it): files are written through exec_command.
+const scenario: ScenarioInput = {
+  model: MODEL,
+  pace: { chunkChars: 8, intervalMs: 15 },
+  turns: [
+    {
+      name: 'greeting',
+      match: { lastUserText: '/say hello/i', step: 1 },
+      reply: { text: GREETING, usage: { input: 1000, output: 20, cacheRead: 500 } },
+    },
+    {
+      name: 'write-file',
+      match: { lastUserText: '/write the file/i', step: 1 },
+      reply: {
+        text: 'I will write the file.',
+        toolCalls: [{ name: 'exec_command', input: { cmd: "printf 'hello from codex\\n' > hello.txt" } }],
+      },
+    },
+    {
+      name: 'after-tool',
+      match: { lastUserText: '/write the file/i', step: 2, toolResult: true },
+      reply: { text: 'Tool call answered.' },
+    },
+    {
+      name: 'recall',
+      match: { lastUserText: '/what did I ask/i' },
+      reply: { text: 'You asked me to write a file.' },
+    },
+    {
+      name: 'slow',
+      match: { lastUserText: '/slow/i' },
+      reply: {
+        text: 'This answer streams slowly so that it can be interrupted before it ends.',
+        pace: { chunkChars: 4, intervalMs: 300 },
+      },
+    },
+    {
+      name: 'provider-500',
+      match: { lastUserText: '/fail please/i' },
+      error: { status: 500, message: 'scripted failure' },
+    },
+  ],
+  fallback: { reply: { text: 'The script has no answer for that.' } },
+};
+
+interface Stored {
+  id: number;
+  event: { type: string; name?: string; value?: Record<string, unknown>; delta?: string; content?: string };
+}
+
+describe.skipIf(bwrapMissing)('Codex in a bubblewrap sandbox', () => {
+  let provider: ScriptedProvider;
+  let server: TestServer;
+  let admin: TestClient;
+  let workspaceId: string;
+
+  beforeAll(async () => {
+    expect(await codexAdapter.unavailableReason()).toBeUndefined();
+    provider = await startScriptedProvider({ scenario });
+    server = await startTestServer({
+      env: {
+        HANGAR_PROVIDERS: JSON.stringify({
+          openai: { kind: 'openai', baseUrl: provider.url, keyless: true },
+        }),
+        HANGAR_DEFAULT_TEMPLATE: 'default',
+        // A range of its own, so that it runs beside other sandbox tests.
+        HANGAR_SANDBOX_UID_BASE: String(930_000 + Math.floor(Math.random() * 100) * 100),
+        HANGAR_SANDBOX_UID_COUNT: '100',
+      },
+    });
+    admin = await setupAdmin(server);
+    const ws = await createWorkspace(admin, { name: 'codex' });
+    expect(ws.body.state).toBe('running');
+    workspaceId = ws.body.id;
+  }, 60_000);
+  afterAll(async () => {
+    if (workspaceId) await admin?.request('DELETE', `/api/workspaces/${workspaceId}`, { confirm: 'codex' });
+    await server?.services.workspaces.settle();
+    await server?.stop();
+    await provider?.close();
+  });
+
+  const get = async (id: string) => (await admin.get(`/api/sessions/${id}`)).body;
+  /** Polls until the session awaits approval or its turn ended, and returns its events after `since`. */
+  const settle = async (id: string, since: number, timeoutMs = 30_000): Promise<Stored[]> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { session, events } = await get(id);
+      const fresh = (events as Stored[]).filter((e) => e.id > since);
+      const ended = fresh.some((e) => e.event.type === 'RUN_FINISHED' || e.event.type === 'RUN_ERROR');
+      if (session.status === 'awaiting_approval' || (ended && ['idle', 'error'].includes(session.status)))
+        return fresh;
+      if (Date.now() > deadline) throw new Error(`still ${session.status}: ${JSON.stringify(fresh)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const lastId = async (id: string) => ((await get(id)).events as Stored[]).at(-1)?.id ?? 0;
+  const text = (events: Stored[]) =>
+    events
+      .filter((e) => e.event.type === 'TEXT_MESSAGE_CONTENT')
+      .map((e) => e.event.delta)
+      .join('');
+  const cat = async () =>
+    (await admin.post(`/api/workspaces/${workspaceId}/exec`, { command: ['cat', '/workspace/hello.txt'] }))
+      .body;
+  const permissionRequest = (events: Stored[]) =>
+    events.find((e) => e.event.name === 'hangar.permission_request')?.event.value as
+      | { requestId: string; toolName: string; input: unknown; toolCallId?: string; summary?: string }
+      | undefined;
+
+  it('streams, asks before running a command (deny, then allow), recalls the first turn and records usage', async () => {
+    const created = await admin.post('/api/sessions', {
+      workspaceId,
+      agent: 'codex',
+      model: MODEL,
+      prompt: 'Say hello',
+      permissionMode: 'ask',
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+
+    // A streamed reply, in several deltas.
+    const first = await settle(id, 0);
+    expect(first.filter((e) => e.event.type === 'TEXT_MESSAGE_CONTENT').length).toBeGreaterThan(1);
+    expect(text(first)).toBe(GREETING);
+    expect(first.map((e) => e.event.type)).toEqual(expect.arrayContaining(['RUN_STARTED', 'RUN_FINISHED']));
+    const usage = first.find((e) => e.event.name === 'hangar.usage')?.event.value;
+    expect(usage).toMatchObject({ inputTokens: 1000, outputTokens: 20, cacheReadTokens: 500 });
+    expect((await get(id)).session.status).toBe('idle');
+
+    // The scripted exec_command asks; deny: not run, and the model is told.
+    let since = await lastId(id);
+    await admin.post(`/api/sessions/${id}/messages`, { text: 'Please write the file' });
+    const asked = await settle(id, since);
+    const denied = permissionRequest(asked);
+    expect(denied).toMatchObject({
+      toolName: 'exec_command',
+      input: { command: expect.stringContaining('hello.txt') },
+    });
+    expect(denied?.toolCallId).toBeTruthy();
+    expect(asked.map((e) => e.event.type)).toContain('TOOL_CALL_START');
+    expect((await get(id)).session.status).toBe('awaiting_approval');
+    const answer = { requestId: denied!.requestId, decision: 'deny', reason: 'Not this time' };
+    expect((await admin.post(`/api/sessions/${id}/permissions`, answer)).status).toBeLessThan(300);
+    const afterDeny = await settle(id, since);
+    expect(afterDeny.map((e) => e.event.type)).toContain('RUN_FINISHED');
+    expect(afterDeny.find((e) => e.event.type === 'TOOL_CALL_RESULT')?.event.content).toContain(
+      'Not this time',
+    );
+    expect(text(afterDeny)).toContain('Tool call answered.');
+    expect((await cat()).exitCode).not.toBe(0);
+    const told = provider.requests.filter((r) => r.turn?.name === 'after-tool').at(-1);
+    expect(JSON.stringify(told?.body)).toContain('rejected by user');
+
+    // Allow: run inside the sandbox, the file is seen in the workspace.
+    since = await lastId(id);
+    await admin.post(`/api/sessions/${id}/messages`, { text: 'Now write the file' });
+    const allowed = permissionRequest(await settle(id, since));
+    expect(allowed).toBeDefined();
+    await admin.post(`/api/sessions/${id}/permissions`, { requestId: allowed!.requestId, decision: 'allow' });
+    const afterAllow = await settle(id, since);
+    expect(afterAllow.map((e) => e.event.type)).toContain('RUN_FINISHED');
+    expect((await cat()).stdout).toBe('hello from codex\n');
+
+    // A second turn sees the first ones.
+    since = await lastId(id);
+    await admin.post(`/api/sessions/${id}/messages`, { text: 'What did I ask you?' });
+    expect(text(await settle(id, since))).toBe('You asked me to write a file.');
+    const recall = JSON.stringify(provider.requests.filter((r) => r.turn?.name === 'recall').at(-1)?.body);
+    expect(recall).toContain('Say hello');
+    expect(recall).toContain(GREETING);
+    expect(recall).toContain('Now write the file');
+
+    // Metered by the proxy.
+    const report = await admin.get('/api/usage?by=model');
+    const row = report.body.rows.find((r: { key: string }) => r.key === MODEL);
+    expect(row.calls).toBeGreaterThanOrEqual(6);
+    expect(row.inputTokens).toBeGreaterThanOrEqual(1000);
+
+    expect((await admin.post(`/api/sessions/${id}/stop`)).status).toBeLessThan(300);
+    expect((await get(id)).session.status).toBe('stopped');
+  }, 90_000);
+
+  it('interrupts mid-stream, reports a provider 500 readably, and resumes its thread after a restart', async () => {
+    const created = await admin.post('/api/sessions', {
+      workspaceId,
+      agent: 'codex',
+      model: MODEL,
+      prompt: 'Answer slowly',
+      permissionMode: 'ask',
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+
+    // Interrupt once the first words arrived: the turn ends before the text does.
+    for (let i = 0; ; i++) {
+      const { events } = await get(id);
+      if ((events as Stored[]).some((e) => e.event.type === 'TEXT_MESSAGE_CONTENT')) break;
+      if (i > 300) throw new Error('no text arrived');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await admin.post(`/api/sessions/${id}/interrupt`)).status).toBeLessThan(300);
+    const interrupted = await settle(id, 0);
+    expect(interrupted.map((e) => e.event.type)).toContain('RUN_FINISHED');
+    expect(text(interrupted).length).toBeLessThan(40);
+    expect((await get(id)).session.status).toBe('idle');
+
+    // A provider 500: RUN_ERROR with a readable message, status error.
+    let since = await lastId(id);
+    await admin.post(`/api/sessions/${id}/messages`, { text: 'Fail please' });
+    const failed = await settle(id, since);
+    const error = failed.find((e) => e.event.type === 'RUN_ERROR')?.event as { message?: string } | undefined;
+    expect(error?.message).toMatch(/provider/i);
+    expect((await get(id)).session.status).toBe('error');
+
+    // The session continues.
+    since = await lastId(id);
+    await admin.post(`/api/sessions/${id}/messages`, { text: 'Say hello' });
+    expect(text(await settle(id, since))).toBe(GREETING);
+
+    // Stopped and restarted: a new process resumes the same Codex thread (thread/resume), with its history.
+    expect((await admin.post(`/api/sessions/${id}/stop`)).status).toBeLessThan(300);
+    expect((await admin.post(`/api/sessions/${id}/restart`)).status).toBeLessThan(300);
+    expect((await get(id)).session.status).toBe('idle');
+    since = await lastId(id);
+    await admin.post(`/api/sessions/${id}/messages`, { text: 'What did I ask you?' });
+    expect(text(await settle(id, since))).toBe('You asked me to write a file.');
+    const recall = JSON.stringify(provider.requests.filter((r) => r.turn?.name === 'recall').at(-1)?.body);
+    expect(recall).toContain('Answer slowly');
+    expect(recall).toContain('Fail please');
+    await admin.post(`/api/sessions/${id}/stop`);
+  }, 90_000);
+});
