@@ -1,5 +1,7 @@
 import type { AgentAdapter } from './adapter.js';
 import { ClaudeCodeAdapter } from './claude-code/index.js';
+import { codexAdapter } from './codex/index.js';
+import { geminiAdapter } from './gemini/index.js';
 import { piAdapter } from './pi/index.js';
 
 /**
@@ -9,7 +11,7 @@ import { piAdapter } from './pi/index.js';
  */
 export function createAgentAdapters(enabledExperimental: readonly string[] = []): Map<string, AgentAdapter> {
   const adapters = new Map<string, AgentAdapter>();
-  const all: AgentAdapter[] = [new ClaudeCodeAdapter(), piAdapter];
+  const all: AgentAdapter[] = [new ClaudeCodeAdapter(), codexAdapter, piAdapter, geminiAdapter];
   for (const adapter of all) {
     if (!adapter.experimental || enabledExperimental.includes(adapter.name))
       adapters.set(adapter.name, adapter);

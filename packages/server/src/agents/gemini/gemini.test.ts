@@ -1,0 +1,207 @@
+import { existsSync } from 'node:fs';
+import { startScriptedProvider, type ScenarioInput, type ScriptedProvider } from '@hangar/llm-scripted';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setupAdmin, startTestServer, type TestClient, type TestServer } from '../../test/server.js';
+import { createWorkspace } from '../../test/workspaces.js';
+import { geminiAdapter } from './index.js';
+
+const bwrapMissing = !existsSync('/usr/bin/bwrap');
+if (bwrapMissing && process.env.CI === 'true')
+  throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
+
+const MODEL = 'scripted-1';
+const GREETING = 'Hello from the scripted model! This reply is streamed in small chunks.';
+
+// docs/agents/gemini-cli.md's scenario (the Must-show part of it).
+const scenario: ScenarioInput = {
+  model: MODEL,
+  pace: { chunkChars: 8, intervalMs: 15 },
+  turns: [
+    {
+      name: 'greeting',
+      match: { lastUserText: '/say hello/i', step: 1 },
+      reply: { text: GREETING, usage: { input: 1000, output: 20, cacheRead: 500 } },
+    },
+    {
+      name: 'write-file',
+      match: { lastUserText: '/write the file/i', step: 1 },
+      reply: {
+        text: 'I will write the file.',
+        toolCalls: [
+          { name: 'write_file', input: { file_path: 'hello.txt', content: 'hello from gemini\n' } },
+        ],
+      },
+    },
+    {
+      name: 'after-tool',
+      match: { lastUserText: '/write the file/i', step: 2, toolResult: true },
+      reply: { text: 'Tool call answered.' },
+    },
+    {
+      name: 'recall',
+      match: { lastUserText: '/what did I ask/i' },
+      reply: { text: 'You asked me to write a file.' },
+    },
+  ],
+  fallback: { reply: { text: 'The script has no answer for that.' } },
+};
+
+interface Stored {
+  id: number;
+  event: { type: string; name?: string; value?: Record<string, unknown>; delta?: string; content?: string };
+}
+
+describe.skipIf(bwrapMissing)('Gemini CLI in a bubblewrap sandbox', () => {
+  let provider: ScriptedProvider;
+  let server: TestServer;
+  let admin: TestClient;
+  let workspaceId: string;
+
+  beforeAll(async () => {
+    expect(await geminiAdapter.unavailableReason()).toBeUndefined();
+    provider = await startScriptedProvider({ scenario });
+    server = await startTestServer({
+      env: {
+        HANGAR_PROVIDERS: JSON.stringify({
+          gemini: { kind: 'gemini', baseUrl: provider.url, keyless: true },
+        }),
+        HANGAR_DEFAULT_TEMPLATE: 'default',
+        // A range of its own, so that it runs beside other sandbox tests.
+        HANGAR_SANDBOX_UID_BASE: String(920_000 + Math.floor(Math.random() * 100) * 100),
+        HANGAR_SANDBOX_UID_COUNT: '100',
+      },
+    });
+    admin = await setupAdmin(server);
+    const ws = await createWorkspace(admin, { name: 'gemini' });
+    expect(ws.body.state).toBe('running');
+    workspaceId = ws.body.id;
+  }, 60_000);
+  afterAll(async () => {
+    if (workspaceId) await admin?.request('DELETE', `/api/workspaces/${workspaceId}`, { confirm: 'gemini' });
+    await server?.services.workspaces.settle();
+    await server?.stop();
+    await provider?.close();
+  });
+
+  const get = async (id: string) => (await admin.get(`/api/sessions/${id}`)).body;
+  /** Polls until the session awaits approval or its turn ended, and returns its events after `since`. */
+  const settle = async (id: string, since: number, timeoutMs = 30_000): Promise<Stored[]> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { session, events } = await get(id);
+      const fresh = (events as Stored[]).filter((e) => e.id > since);
+      const ended = fresh.some((e) => e.event.type === 'RUN_FINISHED' || e.event.type === 'RUN_ERROR');
+      if (session.status === 'awaiting_approval' || (ended && ['idle', 'error'].includes(session.status)))
+        return fresh;
+      if (Date.now() > deadline) throw new Error(`still ${session.status}: ${JSON.stringify(fresh)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const lastId = async (id: string) => ((await get(id)).events as Stored[]).at(-1)?.id ?? 0;
+  const text = (events: Stored[]) =>
+    events
+      .filter((e) => e.event.type === 'TEXT_MESSAGE_CONTENT')
+      .map((e) => e.event.delta)
+      .join('');
+  const cat = async () =>
+    (await admin.post(`/api/workspaces/${workspaceId}/exec`, { command: ['cat', '/workspace/hello.txt'] }))
+      .body;
+  const permissionRequest = (events: Stored[]) =>
+    events.find((e) => e.event.name === 'hangar.permission_request')?.event.value as
+      | { requestId: string; toolName: string; input: unknown; toolCallId?: string; summary?: string }
+      | undefined;
+
+  it('streams, asks before writing (deny, then allow), recalls the first turn and records usage', async () => {
+    const created = await admin.post('/api/sessions', {
+      workspaceId,
+      agent: 'gemini',
+      model: MODEL,
+      prompt: 'Say hello',
+      permissionMode: 'ask',
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+
+    // A streamed reply, in several deltas.
+    const first = await settle(id, 0);
+    expect(first.filter((e) => e.event.type === 'TEXT_MESSAGE_CONTENT').length).toBeGreaterThan(1);
+    expect(text(first)).toBe(GREETING);
+    expect(first.map((e) => e.event.type)).toEqual(expect.arrayContaining(['RUN_STARTED', 'RUN_FINISHED']));
+    // Gemini reports input tokens with the cached ones included (1000 + 500).
+    const usage = first.find((e) => e.event.name === 'hangar.usage')?.event.value;
+    expect(usage).toMatchObject({ inputTokens: 1500, outputTokens: 20 });
+    expect((await get(id)).session.status).toBe('idle');
+
+    // The scripted write_file asks; deny: not written, and the model is told it was refused.
+    let since = await lastId(id);
+    await admin.post(`/api/sessions/${id}/messages`, { text: 'Please write the file' });
+    const asked = await settle(id, since);
+    const denied = permissionRequest(asked);
+    expect(denied).toMatchObject({
+      toolName: 'write_file',
+      input: { file_path: '/workspace/hello.txt', content: 'hello from gemini\n' },
+      summary: 'Writing to hello.txt',
+    });
+    expect(denied?.toolCallId).toBeTruthy();
+    expect(asked.map((e) => e.event.type)).toContain('TOOL_CALL_START');
+    expect((await get(id)).session.status).toBe('awaiting_approval');
+    const answer = { requestId: denied!.requestId, decision: 'deny', reason: 'Not this time' };
+    expect((await admin.post(`/api/sessions/${id}/permissions`, answer)).status).toBeLessThan(300);
+    const afterDeny = await settle(id, since);
+    expect(afterDeny.map((e) => e.event.type)).toContain('RUN_FINISHED');
+    expect(afterDeny.find((e) => e.event.type === 'TOOL_CALL_RESULT')?.event.content).toContain(
+      'Not this time',
+    );
+    expect(text(afterDeny)).toContain('Tool call answered.');
+    expect((await cat()).exitCode).not.toBe(0);
+    const told = provider.requests.filter((r) => r.turn?.name === 'after-tool').at(-1);
+    expect(JSON.stringify(told?.body)).toContain('canceled by the user');
+
+    // Allow: written inside the sandbox, seen in the workspace.
+    since = await lastId(id);
+    await admin.post(`/api/sessions/${id}/messages`, { text: 'Now write the file' });
+    const allowed = permissionRequest(await settle(id, since));
+    expect(allowed).toBeDefined();
+    await admin.post(`/api/sessions/${id}/permissions`, { requestId: allowed!.requestId, decision: 'allow' });
+    const afterAllow = await settle(id, since);
+    expect(afterAllow.map((e) => e.event.type)).toEqual(
+      expect.arrayContaining(['TOOL_CALL_RESULT', 'RUN_FINISHED']),
+    );
+    expect(afterAllow.find((e) => e.event.name === 'hangar.file_change')?.event.value).toMatchObject({
+      path: '/workspace/hello.txt',
+      change: 'created',
+    });
+    expect((await cat()).stdout).toBe('hello from gemini\n');
+
+    // A second turn sees the first ones.
+    since = await lastId(id);
+    await admin.post(`/api/sessions/${id}/messages`, { text: 'What did I ask you?' });
+    expect(text(await settle(id, since))).toBe('You asked me to write a file.');
+    const recall = JSON.stringify(provider.requests.filter((r) => r.turn?.name === 'recall').at(-1)?.body);
+    expect(recall).toContain('Say hello');
+    expect(recall).toContain('Hello from the');
+    expect(recall).toContain('Now write the file');
+
+    // Metered by the proxy.
+    const report = await admin.get('/api/usage?by=model');
+    const row = report.body.rows.find((r: { key: string }) => r.key === MODEL);
+    expect(row.calls).toBeGreaterThanOrEqual(6);
+    expect(row.inputTokens).toBeGreaterThanOrEqual(1000);
+
+    expect((await admin.post(`/api/sessions/${id}/stop`)).status).toBeLessThan(300);
+    expect((await get(id)).session.status).toBe('stopped');
+
+    // Restarted: the CLI loads its own session (within the same minute: the doc's workaround) and remembers.
+    const stopped = await lastId(id);
+    expect((await admin.post(`/api/sessions/${id}/restart`)).status).toBeLessThan(300);
+    since = await lastId(id);
+    // The history session/load replays is not stored again.
+    expect(text(((await get(id)).events as Stored[]).filter((e) => e.id > stopped))).toBe('');
+    await admin.post(`/api/sessions/${id}/messages`, { text: 'What did I ask you, again?' });
+    expect(text(await settle(id, since))).toBe('You asked me to write a file.');
+    const resumed = JSON.stringify(provider.requests.filter((r) => r.turn?.name === 'recall').at(-1)?.body);
+    expect(resumed).toContain('Now write the file');
+    expect(resumed).toContain('again?');
+    await admin.post(`/api/sessions/${id}/stop`);
+  }, 90_000);
+});

@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentAdapter, AgentCapabilities, AgentLaunch, AgentProcess } from '../adapter.js';
+import { hostAgentsDir } from '../paths.js';
+import {
+  GEMINI_PACKAGE,
+  geminiCommand,
+  geminiEnvironment,
+  renameSessionFilesCommand,
+  SETTINGS_FILE,
+  settingsJson,
+  WORKSPACE_DIR,
+} from './config.js';
+import { GeminiProcess } from './process.js';
+
+/** Gemini CLI (`@google/gemini-cli`) over ACP, `gemini --acp`; see docs/agents/gemini-cli.md. */
+export class GeminiAdapter implements AgentAdapter {
+  readonly name = 'gemini';
+  readonly label = 'Gemini CLI';
+  readonly experimental = false;
+  readonly capabilities: AgentCapabilities = {
+    streaming: true,
+    reasoning: true,
+    approvals: true,
+    interrupt: true,
+    resume: true,
+    modelSwitch: false,
+    steering: false,
+    perTurnDiff: false,
+  };
+
+  async unavailableReason(): Promise<string | undefined> {
+    const dir = hostAgentsDir();
+    if (!dir || !existsSync(join(dir, GEMINI_PACKAGE, 'bundle', 'gemini.js')))
+      return `${GEMINI_PACKAGE} is not installed (npm install it in the Hangar monorepo)`;
+    return undefined;
+  }
+
+  async start(launch: AgentLaunch): Promise<AgentProcess> {
+    await launch.writeHomeFile(SETTINGS_FILE, settingsJson());
+    if (launch.resumeId) await renameSessionFiles(launch, launch.resumeId);
+    const child = await launch.spawn(geminiCommand(launch), {
+      env: geminiEnvironment(launch),
+      cwd: WORKSPACE_DIR,
+    });
+    const gemini = new GeminiProcess(child, launch);
+    try {
+      await gemini.init(launch.resumeId);
+    } catch (error) {
+      await gemini.stop();
+      throw error;
+    }
+    return gemini;
+  }
+}
+
+/** The `session/load` workaround of docs/agents/gemini-cli.md (see renameSessionFilesCommand). */
+async function renameSessionFiles(launch: AgentLaunch, resumeId: string): Promise<void> {
+  const child = await launch.spawn(renameSessionFilesCommand(resumeId));
+  child.stdout?.resume();
+  child.stderr?.resume();
+  await new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    child.once('error', () => resolve());
+  });
+}
+
+export const geminiAdapter = new GeminiAdapter();
