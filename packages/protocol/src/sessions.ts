@@ -81,6 +81,8 @@ export const session = z.object({
   agent: z.string(),
   model: z.string(),
   status: sessionStatus,
+  /** Working, but no event for longer than the server's stall time. */
+  stalled: z.boolean(),
   title: z.string(),
   permissionMode,
   /** Why the session is in `error`. */

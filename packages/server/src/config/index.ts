@@ -61,6 +61,7 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
   merged.providers = { ...BUILTIN_PROVIDERS, ...(merged.providers as object | undefined) };
   merged.pricing ??= {};
   merged.demo ??= false;
+  merged.sessionStalledSeconds ??= 300;
   merged.budgetUserMonthlyUsd ??= 0;
   merged.budgetWorkspaceMonthlyUsd ??= 0;
   merged.templates = { ...BUILTIN_TEMPLATES, ...(merged.templates as object | undefined) };

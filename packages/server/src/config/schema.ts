@@ -112,6 +112,8 @@ export const configSchema = z.strictObject({
   /** Monthly LLM budget of each user and of each workspace, in US dollars; 0 for none (per-subject budgets via the API). */
   budgetUserMonthlyUsd: z.coerce.number().min(0),
   budgetWorkspaceMonthlyUsd: z.coerce.number().min(0),
+  /** Seconds an agent may work without any event before its session is flagged stalled. */
+  sessionStalledSeconds: z.coerce.number().min(1),
   /** Demo mode (`hangar serve --demo`): the LLM providers are Hangar's scripted demo model. */
   demo: z
     .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
@@ -145,6 +147,7 @@ export const envNames: Record<keyof Config, string> = {
   terminalIdleMinutes: 'HANGAR_TERMINAL_IDLE_MINUTES',
   providers: 'HANGAR_PROVIDERS',
   demo: 'HANGAR_DEMO',
+  sessionStalledSeconds: 'HANGAR_SESSION_STALLED_SECONDS',
   pricing: 'HANGAR_PRICING',
   budgetUserMonthlyUsd: 'HANGAR_BUDGET_USER_MONTHLY_USD',
   budgetWorkspaceMonthlyUsd: 'HANGAR_BUDGET_WORKSPACE_MONTHLY_USD',

@@ -76,7 +76,14 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const adapters = options.agents ?? new Map<string, AgentAdapter>();
   return {
     agents: new AgentCatalog(adapters, config),
-    agentSessions: new AgentSessionService(db, new EventLog(db, clock), workspaces, adapters, clock),
+    agentSessions: new AgentSessionService(
+      db,
+      new EventLog(db, clock),
+      workspaces,
+      adapters,
+      clock,
+      config.sessionStalledSeconds * 1000,
+    ),
     llm: {
       keys,
       meter,

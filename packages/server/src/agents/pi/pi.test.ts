@@ -36,6 +36,11 @@ const scenario: ScenarioInput = {
       reply: { text: 'Tool call answered.' },
     },
     {
+      name: 'slow',
+      match: { lastUserText: '/take your time/i' },
+      reply: { text: 'Finally here.', pace: { firstChunkMs: 3500 } },
+    },
+    {
       name: 'recall',
       match: { lastUserText: '/what did I ask/i' },
       reply: { text: 'You asked me to write a file.' },
@@ -67,6 +72,7 @@ describe.skipIf(bwrapMissing)('Pi in a bubblewrap sandbox', () => {
         HANGAR_DEFAULT_TEMPLATE: 'default',
         HANGAR_SANDBOX_UID_BASE: String(900_000 + Math.floor(Math.random() * 1000) * 100),
         HANGAR_SANDBOX_UID_COUNT: '100',
+        HANGAR_SESSION_STALLED_SECONDS: '1',
       },
     });
     admin = await setupAdmin(server);
@@ -205,4 +211,25 @@ describe.skipIf(bwrapMissing)('Pi in a bubblewrap sandbox', () => {
     expect(await status(id)).toBe('idle');
     await admin.post(`/api/sessions/${id}/stop`);
   }, 90_000);
+
+  it('flags a session stalled while the agent works with no event, and clears it when events come', async () => {
+    const created = await admin.post('/api/sessions', {
+      workspaceId,
+      agent: 'pi',
+      model: MODEL,
+      prompt: 'Please take your time',
+      permissionMode: 'allow_all',
+    });
+    const id = created.body.id as string;
+    const stalled = await waitFor(id, 0, (list) =>
+      list.some((e) => e.event.name === 'hangar.status' && e.event.value?.stalled === true),
+    );
+    expect(stalled.some((e) => e.event.type === 'RUN_FINISHED')).toBe(false); // flagged before the reply came
+    expect((await admin.get(`/api/sessions/${id}`)).body.session.stalled).toBe(true);
+    const after = await waitFor(id, 0, turnEnded);
+    const flags = after.filter((e) => e.event.name === 'hangar.status' && 'stalled' in (e.event.value ?? {}));
+    expect(flags.map((e) => e.event.value?.stalled)).toContain(false);
+    expect((await admin.get(`/api/sessions/${id}`)).body.session.stalled).toBe(false);
+    await admin.post(`/api/sessions/${id}/stop`);
+  });
 });

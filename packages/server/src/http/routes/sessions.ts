@@ -20,13 +20,14 @@ import type { App, AppContext } from '../types.js';
 
 const tags = ['sessions'];
 
-export function presentSession(row: SessionRow): Session {
+export function presentSession(row: SessionRow, stalled = false): Session {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
     agent: row.agent,
     model: row.model,
     status: row.status,
+    stalled,
     title: row.title,
     permissionMode:
       row.permission_mode === 'allow_all' || row.permission_mode === 'allow_edits'
@@ -55,7 +56,9 @@ export async function sessionRoutes(app: App, { services }: AppContext) {
     '/api/sessions',
     { schema: { tags, querystring: sessionListQuery, response: { 200: sessionList } } },
     async (request) => ({
-      sessions: (await sessions.list(principalOf(request), request.query.workspace)).map(presentSession),
+      sessions: (await sessions.list(principalOf(request), request.query.workspace)).map((row) =>
+        presentSession(row, sessions.isStalled(row.id)),
+      ),
     }),
   );
 
@@ -91,7 +94,10 @@ export async function sessionRoutes(app: App, { services }: AppContext) {
     },
     async (request) => {
       const row = await sessions.get(principalOf(request), request.params.id);
-      return { session: presentSession(row), events: await sessions.events.read(row.id) };
+      return {
+        session: presentSession(row, sessions.isStalled(row.id)),
+        events: await sessions.events.read(row.id),
+      };
     },
   );
 

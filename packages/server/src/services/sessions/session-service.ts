@@ -28,12 +28,15 @@ interface Live {
   queue: string[];
   pendingPermissions: Set<string>;
   stopping: boolean;
+  /** Working with no event for longer than the stall time (reported once, cleared by the next event). */
+  stalled: boolean;
 }
 
 /** Agent sessions: their processes, their event log, and a status derived from the protocol. */
 export class SessionService {
   private readonly live = new Map<string, Live>();
   private readonly lock = new KeyedLock();
+  private readonly stallTimer: NodeJS.Timeout;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -41,7 +44,36 @@ export class SessionService {
     private readonly workspaces: WorkspaceService,
     private readonly adapters: ReadonlyMap<string, AgentAdapter>,
     private readonly clock: Clock,
-  ) {}
+    /** Milliseconds working without an event before a session is flagged stalled. */
+    private readonly stalledMs = 5 * 60_000,
+  ) {
+    this.stallTimer = setInterval(() => void this.checkStalled(), Math.min(stalledMs / 2, 5_000));
+    this.stallTimer.unref();
+  }
+
+  /** Whether a live session is flagged stalled now. */
+  isStalled(id: string): boolean {
+    return this.live.get(id)?.stalled ?? false;
+  }
+
+  private async checkStalled(): Promise<void> {
+    const now = this.clock.now().getTime();
+    for (const [id, live] of this.live) {
+      if (live.stalled) continue;
+      const row = await this.find(id).catch(() => undefined);
+      if (row?.status !== 'working' || now - Date.parse(row.last_event_at) < this.stalledMs) continue;
+      live.stalled = true;
+      await this.events.append(id, {
+        type: EventType.CUSTOM,
+        name: HANGAR_EVENT.status,
+        value: {
+          status: 'working',
+          stalled: true,
+          message: `No event for ${Math.round(this.stalledMs / 1000)} s`,
+        },
+      });
+    }
+  }
 
   async create(
     principal: Principal,
@@ -165,6 +197,7 @@ export class SessionService {
 
   /** Stops every agent process of this server (they resume on the next start). */
   async close(): Promise<void> {
+    clearInterval(this.stallTimer);
     await Promise.all([...this.live.keys()].map((id) => this.shutdown(id, undefined)));
   }
 
@@ -196,7 +229,14 @@ export class SessionService {
             .execute(),
       });
       const process = await adapter.start(launch);
-      const live: Live = { process, adapter, queue: [], pendingPermissions: new Set(), stopping: false };
+      const live: Live = {
+        process,
+        adapter,
+        queue: [],
+        pendingPermissions: new Set(),
+        stopping: false,
+        stalled: false,
+      };
       this.live.set(row.id, live);
       await this.setStatus(row.id, 'idle');
       void process.exited.then(({ code, signal }) => this.exited(row.id, live, code, signal));
@@ -225,6 +265,15 @@ export class SessionService {
 
   private async record(id: string, event: AgentEvent): Promise<void> {
     await this.events.append(id, event);
+    const live = this.live.get(id);
+    if (live?.stalled) {
+      live.stalled = false;
+      await this.events.append(id, {
+        type: EventType.CUSTOM,
+        name: HANGAR_EVENT.status,
+        value: { status: 'working', stalled: false },
+      });
+    }
     const row = await this.find(id);
     const status = statusAfter(row.status, event);
     const now = iso(this.clock.now());
