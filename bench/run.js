@@ -13,6 +13,9 @@
 //              Completions answers of the scripted provider, through Hangar's LLM proxy
 //              (baseline: the same requests sent to the provider directly, taking turns; context:
 //              through a bare Node proxy hop)
+//   agent-events: a token from the scripted provider's socket write to an SSE client's read of its
+//              TEXT_MESSAGE_CONTENT event, through Pi sessions in a bubblewrap sandbox, p50/p99, one
+//              session at a time and 20 at once (baseline: a client reading the provider directly)
 // Loopback only; stops only the processes it started; removes its temp dirs.
 //
 // Usage: npm run bench [-- SUITE...] [options]      no SUITE: all of them
@@ -23,6 +26,8 @@
 //                    --uid-base 500000
 //   llm-proxy:       --llm-samples 200 --llm-warmup 1500 --llm-concurrent 10 --llm-batches 20
 //                    --llm-seconds 120
+//   agent-events:    --agent-tokens 50 --agent-rounds 3 --agent-concurrent 20 --agent-interval-ms 20
+//                    --agent-seconds 300 --agent-uid-base 940000
 //   any:             --json FILE, --startup-timeout MS
 //        node bench/run.js --baseline-only     (the baselines alone; no Hangar build needed)
 //        node bench/run.js --hangar-bin PATH   (another build's CLI entry point)
@@ -33,12 +38,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { killAllStarted } from './lib/processes.js';
 import { TempDirs } from './lib/temp-dirs.js';
+import { agentEventsSuite } from './suites/agent-events.js';
 import { llmProxySuite } from './suites/llm-proxy.js';
 import { healthSuite, startupSuite } from './suites/server.js';
 import { terminalSuite } from './suites/terminal.js';
 import { WORKSPACE_DRIVERS, workspaceSuite } from './suites/workspace.js';
 
-const SUITES = ['startup', 'health', 'workspace', 'terminal', 'llm-proxy'];
+const SUITES = ['startup', 'health', 'workspace', 'terminal', 'llm-proxy', 'agent-events'];
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -63,6 +69,13 @@ const { values: opts, positionals } = parseArgs({
     'llm-concurrent': { type: 'string', default: '10' },
     'llm-batches': { type: 'string', default: '20' },
     'llm-seconds': { type: 'string', default: '120' },
+    'agent-tokens': { type: 'string', default: '50' },
+    'agent-rounds': { type: 'string', default: '3' },
+    'agent-concurrent': { type: 'string', default: '20' },
+    'agent-interval-ms': { type: 'string', default: '20' },
+    'agent-seconds': { type: 'string', default: '300' },
+    // Its own range, clear of the other suites': Pi sessions run under these uids.
+    'agent-uid-base': { type: 'string', default: '940000' },
     // Where scripts/provision-podman-rootfs.sh builds it.
     'podman-rootfs': {
       type: 'string',
@@ -133,6 +146,14 @@ const llmProxyOptions = {
   batches: positiveInt('llm-batches', 1, 500),
   maxSeconds: positiveInt('llm-seconds', 5, 1800),
 };
+const agentEventsOptions = {
+  tokens: positiveInt('agent-tokens', 1, 999),
+  rounds: positiveInt('agent-rounds', 1, 99),
+  concurrent: positiveInt('agent-concurrent', 1, 99),
+  intervalMs: positiveInt('agent-interval-ms', 1, 1000),
+  maxSeconds: positiveInt('agent-seconds', 10, 3600),
+  uidBase: positiveInt('agent-uid-base', 1000, 2 ** 31 - 100_000),
+};
 /** @type {Record<string, () => Promise<import('./suites/suite.js').SuiteOutcome>>} */
 const suites = {
   startup: () => startupSuite(ctx, startupOptions),
@@ -140,6 +161,7 @@ const suites = {
   workspace: () => workspaceSuite(ctx, workspaceOptions),
   terminal: () => terminalSuite(ctx, terminalOptions),
   'llm-proxy': () => llmProxySuite(ctx, llmProxyOptions),
+  'agent-events': () => agentEventsSuite(ctx, agentEventsOptions),
 };
 
 process.on('exit', () => {
@@ -181,7 +203,8 @@ async function main() {
  * @param {'runs' | 'rounds' | 'requests' | 'concurrency' | 'max-seconds' | 'warmup' | 'startup-timeout'
  *   | 'samples' | 'concurrent' | 'workspace-warmup' | 'workspace-seconds' | 'uid-base'
  *   | 'terminal-rounds' | 'echo-samples' | 'terminal-mb' | 'terminal-seconds' | 'llm-samples'
- *   | 'llm-warmup' | 'llm-concurrent' | 'llm-batches' | 'llm-seconds'} name
+ *   | 'llm-warmup' | 'llm-concurrent' | 'llm-batches' | 'llm-seconds' | 'agent-tokens' | 'agent-rounds'
+ *   | 'agent-concurrent' | 'agent-interval-ms' | 'agent-seconds' | 'agent-uid-base'} name
  * @param {number} min
  * @param {number} max
  */
