@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { EventType, HANGAR_EVENT, type PermissionDecision } from '@hangar/protocol';
 import type { AgentLaunch, AgentProcess } from '../adapter.js';
+import { stopAgentProcess } from '../common/stop.js';
 import { claudeLine, toClaude, type ClaudeLine } from './protocol.js';
 import { ClaudeCodeTranslator } from './translator.js';
 
@@ -71,19 +72,8 @@ export class ClaudeCodeProcess implements AgentProcess {
 
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.stdin?.end(); // stdin EOF while idle: Claude Code exits 0 within ~50 ms
-    const timer = setTimeout(() => this.kill(), STOP_GRACE_MS);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  private kill(): void {
-    if (this.child.pid === undefined) return;
-    try {
-      process.kill(-this.child.pid, 'SIGKILL'); // its own process group: the sandbox and all in it
-    } catch {
-      this.child.kill('SIGKILL');
-    }
+    // stdin EOF while idle: Claude Code exits 0 within ~50 ms.
+    await stopAgentProcess(this.child, this.exited, STOP_GRACE_MS);
   }
 
   private write(message: object): void {

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventType, HANGAR_EVENT, type PermissionDecision } from '@hangar/protocol';
 import type { AgentLaunch, AgentProcess } from '../adapter.js';
+import { stopAgentProcess } from '../common/stop.js';
 import {
   approvalParams,
   codexMessage,
@@ -129,10 +130,7 @@ export class CodexProcess implements AgentProcess {
 
   async stop(): Promise<void> {
     if (this.ended) return;
-    this.child.stdin!.end(); // Codex exits 0 on stdin EOF
-    const timer = setTimeout(() => this.kill(), STOP_GRACE_MS);
-    await this.exited;
-    clearTimeout(timer);
+    await stopAgentProcess(this.child, this.exited, STOP_GRACE_MS); // Codex exits 0 on stdin EOF
   }
 
   private onLine(text: string): void {
@@ -217,15 +215,6 @@ export class CodexProcess implements AgentProcess {
 
   private why(error: string | undefined): string {
     return [error, this.stderr.trim().split('\n').slice(-3).join('\n')].filter(Boolean).join(': ');
-  }
-
-  private kill(): void {
-    try {
-      // The sandbox's process group (spawned detached).
-      if (this.child.pid) process.kill(-this.child.pid, 'SIGKILL');
-    } catch {
-      this.child.kill('SIGKILL');
-    }
   }
 }
 

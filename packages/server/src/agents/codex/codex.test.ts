@@ -1,13 +1,7 @@
-import { existsSync } from 'node:fs';
-import { startScriptedProvider, type ScenarioInput, type ScriptedProvider } from '@hangar/llm-scripted';
+import type { ScenarioInput } from '@hangar/llm-scripted';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setupAdmin, startTestServer, type TestClient, type TestServer } from '../../test/server.js';
-import { createWorkspace } from '../../test/workspaces.js';
+import { bwrapMissing, startAgentTestbed, type AgentTestbed, type Stored } from '../../test/agent-testbed.js';
 import { codexAdapter } from './index.js';
-
-const bwrapMissing = !existsSync('/usr/bin/bwrap');
-if (bwrapMissing && process.env.CI === 'true')
-  throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
 
 const MODEL = 'scripted-1';
 const GREETING = 'Hello from the scripted model! This reply is streamed in small chunks.';
@@ -57,72 +51,24 @@ const scenario: ScenarioInput = {
   fallback: { reply: { text: 'The script has no answer for that.' } },
 };
 
-interface Stored {
-  id: number;
-  event: { type: string; name?: string; value?: Record<string, unknown>; delta?: string; content?: string };
-}
-
 describe.skipIf(bwrapMissing)('Codex in a bubblewrap sandbox', () => {
-  let provider: ScriptedProvider;
-  let server: TestServer;
-  let admin: TestClient;
-  let workspaceId: string;
+  let bed: AgentTestbed;
 
   beforeAll(async () => {
     expect(await codexAdapter.unavailableReason()).toBeUndefined();
-    provider = await startScriptedProvider({ scenario });
-    server = await startTestServer({
-      env: {
-        HANGAR_PROVIDERS: JSON.stringify({
-          openai: { kind: 'openai', baseUrl: provider.url, keyless: true },
-        }),
-        HANGAR_DEFAULT_TEMPLATE: 'default',
-        // A range of its own, so that it runs beside other sandbox tests.
-        HANGAR_SANDBOX_UID_BASE: String(930_000 + Math.floor(Math.random() * 100) * 100),
-        HANGAR_SANDBOX_UID_COUNT: '100',
-      },
+    bed = await startAgentTestbed({
+      scenario,
+      providers: ['openai'],
+      uidBase: 930_000,
+      workspaceName: 'codex',
     });
-    admin = await setupAdmin(server);
-    const ws = await createWorkspace(admin, { name: 'codex' });
-    expect(ws.body.state).toBe('running');
-    workspaceId = ws.body.id;
   }, 60_000);
   afterAll(async () => {
-    if (workspaceId) await admin?.request('DELETE', `/api/workspaces/${workspaceId}`, { confirm: 'codex' });
-    await server?.services.workspaces.settle();
-    await server?.stop();
-    await provider?.close();
+    await bed?.close();
   });
 
-  const get = async (id: string) => (await admin.get(`/api/sessions/${id}`)).body;
-  /** Polls until the session awaits approval or its turn ended, and returns its events after `since`. */
-  const settle = async (id: string, since: number, timeoutMs = 30_000): Promise<Stored[]> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { session, events } = await get(id);
-      const fresh = (events as Stored[]).filter((e) => e.id > since);
-      const ended = fresh.some((e) => e.event.type === 'RUN_FINISHED' || e.event.type === 'RUN_ERROR');
-      if (session.status === 'awaiting_approval' || (ended && ['idle', 'error'].includes(session.status)))
-        return fresh;
-      if (Date.now() > deadline) throw new Error(`still ${session.status}: ${JSON.stringify(fresh)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  const lastId = async (id: string) => ((await get(id)).events as Stored[]).at(-1)?.id ?? 0;
-  const text = (events: Stored[]) =>
-    events
-      .filter((e) => e.event.type === 'TEXT_MESSAGE_CONTENT')
-      .map((e) => e.event.delta)
-      .join('');
-  const cat = async () =>
-    (await admin.post(`/api/workspaces/${workspaceId}/exec`, { command: ['cat', '/workspace/hello.txt'] }))
-      .body;
-  const permissionRequest = (events: Stored[]) =>
-    events.find((e) => e.event.name === 'hangar.permission_request')?.event.value as
-      | { requestId: string; toolName: string; input: unknown; toolCallId?: string; summary?: string }
-      | undefined;
-
   it('streams, asks before running a command (deny, then allow), recalls the first turn and records usage', async () => {
+    const { admin, provider, workspaceId, get, settle, lastId, text, cat, permissionRequest } = bed;
     const created = await admin.post('/api/sessions', {
       workspaceId,
       agent: 'codex',
@@ -196,6 +142,7 @@ describe.skipIf(bwrapMissing)('Codex in a bubblewrap sandbox', () => {
   }, 90_000);
 
   it('interrupts mid-stream, reports a provider 500 readably, and resumes its thread after a restart', async () => {
+    const { admin, provider, workspaceId, get, settle, lastId, text } = bed;
     const created = await admin.post('/api/sessions', {
       workspaceId,
       agent: 'codex',

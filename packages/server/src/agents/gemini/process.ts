@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { EventType, HANGAR_EVENT, type PermissionDecision } from '@hangar/protocol';
 import type { AgentLaunch, AgentProcess } from '../adapter.js';
+import { stopAgentProcess } from '../common/stop.js';
 import {
   ACP_PROTOCOL_VERSION,
   acpMessage,
@@ -161,10 +162,7 @@ export class GeminiProcess implements AgentProcess {
 
   async stop(): Promise<void> {
     if (this.ended) return;
-    this.child.stdin!.end(); // Gemini exits 0 on stdin EOF
-    const timer = setTimeout(() => this.kill(), STOP_GRACE_MS);
-    await this.exited;
-    clearTimeout(timer);
+    await stopAgentProcess(this.child, this.exited, STOP_GRACE_MS); // Gemini exits 0 on stdin EOF
   }
 
   private onLine(text: string): void {
@@ -303,14 +301,5 @@ export class GeminiProcess implements AgentProcess {
       .slice(-3)
       .join('\n');
     return lines ? `: ${lines}` : '';
-  }
-
-  private kill(): void {
-    try {
-      // The sandbox's process group (spawned detached).
-      if (this.child.pid) process.kill(-this.child.pid, 'SIGKILL');
-    } catch {
-      this.child.kill('SIGKILL');
-    }
   }
 }

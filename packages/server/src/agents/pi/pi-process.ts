@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventType, HANGAR_EVENT, type PermissionDecision } from '@hangar/protocol';
 import type { AgentLaunch, AgentProcess } from '../adapter.js';
+import { stopAgentProcess } from '../common/stop.js';
 import { APPROVAL_TITLE } from './config.js';
 import { approvalRequest, LineSplitter, piLine, toolArgs, type PiLine } from './rpc.js';
 import { PiTranslator } from './translator.js';
@@ -86,10 +87,7 @@ export class PiProcess implements AgentProcess {
 
   async stop(): Promise<void> {
     if (this.ended) return;
-    this.child.stdin!.end(); // Pi exits 0 on EOF
-    const timer = setTimeout(() => this.kill(), STOP_GRACE_MS);
-    await this.exited;
-    clearTimeout(timer);
+    await stopAgentProcess(this.child, this.exited, STOP_GRACE_MS); // Pi exits 0 on EOF
   }
 
   private onLine(text: string): void {
@@ -161,15 +159,6 @@ export class PiProcess implements AgentProcess {
   private write(body: Record<string, unknown>): void {
     if (this.ended || !this.child.stdin!.writable) return;
     this.child.stdin!.write(`${JSON.stringify(body)}\n`);
-  }
-
-  private kill(): void {
-    try {
-      // The sandbox's process group (spawned detached).
-      if (this.child.pid) process.kill(-this.child.pid, 'SIGKILL');
-    } catch {
-      this.child.kill('SIGKILL');
-    }
   }
 }
 

@@ -1,13 +1,7 @@
-import { existsSync } from 'node:fs';
-import { startScriptedProvider, type ScenarioInput, type ScriptedProvider } from '@hangar/llm-scripted';
+import type { ScenarioInput } from '@hangar/llm-scripted';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setupAdmin, startTestServer, type TestClient, type TestServer } from '../../test/server.js';
-import { createWorkspace } from '../../test/workspaces.js';
+import { bwrapMissing, startAgentTestbed, type AgentTestbed, type Stored } from '../../test/agent-testbed.js';
 import { piAdapter } from './index.js';
-
-const bwrapMissing = !existsSync('/usr/bin/bwrap');
-if (bwrapMissing && process.env.CI === 'true')
-  throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
 
 const MODEL = 'scripted-1';
 const write = (content: string) => ({ name: 'write', input: { path: 'hello.txt', content } });
@@ -49,75 +43,25 @@ const scenario: ScenarioInput = {
   fallback: { reply: { text: 'The script has no answer for that.' } },
 };
 
-interface Stored {
-  id: number;
-  event: { type: string; name?: string; value?: Record<string, unknown>; delta?: string };
-}
-
 describe.skipIf(bwrapMissing)('Pi in a bubblewrap sandbox', () => {
-  let provider: ScriptedProvider;
-  let server: TestServer;
-  let admin: TestClient;
-  let workspaceId: string;
+  let bed: AgentTestbed;
 
   beforeAll(async () => {
     expect(await piAdapter.unavailableReason()).toBeUndefined();
-    provider = await startScriptedProvider({ scenario });
-    server = await startTestServer({
-      env: {
-        HANGAR_PROVIDERS: JSON.stringify({
-          anthropic: { kind: 'anthropic', baseUrl: provider.url, keyless: true },
-          openai: { kind: 'openai', baseUrl: provider.url, keyless: true },
-        }),
-        HANGAR_DEFAULT_TEMPLATE: 'default',
-        HANGAR_SANDBOX_UID_BASE: String(900_000 + Math.floor(Math.random() * 1000) * 100),
-        HANGAR_SANDBOX_UID_COUNT: '100',
-        HANGAR_SESSION_STALLED_SECONDS: '1',
-      },
+    bed = await startAgentTestbed({
+      scenario,
+      providers: ['anthropic', 'openai'],
+      uidBase: 900_000,
+      workspaceName: 'pi',
+      env: { HANGAR_SESSION_STALLED_SECONDS: '1' },
     });
-    admin = await setupAdmin(server);
-    const ws = await createWorkspace(admin, { name: 'pi' });
-    expect(ws.body.state).toBe('running');
-    workspaceId = ws.body.id;
   }, 60_000);
   afterAll(async () => {
-    if (workspaceId) await admin?.request('DELETE', `/api/workspaces/${workspaceId}`, { confirm: 'pi' });
-    await server?.services.workspaces.settle();
-    await server?.stop();
-    await provider?.close();
+    await bed?.close();
   });
 
-  const events = async (id: string): Promise<Stored[]> =>
-    (await admin.get(`/api/sessions/${id}`)).body.events;
-  /** Polls the session until `done` holds for its events after `since`. */
-  const waitFor = async (
-    id: string,
-    since: number,
-    done: (events: Stored[]) => boolean,
-    timeoutMs = 30_000,
-  ) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const fresh = (await events(id)).filter((e) => e.id > since);
-      if (done(fresh)) return fresh;
-      if (Date.now() > deadline)
-        throw new Error(
-          `timed out; events: ${JSON.stringify(fresh.map((e) => e.event.name ?? e.event.type))}`,
-        );
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  const turnEnded = (list: Stored[]) =>
-    list.some((e) => ['RUN_FINISHED', 'RUN_ERROR'].includes(e.event.type));
-  const lastId = async (id: string) => (await events(id)).at(-1)?.id ?? 0;
-  const status = async (id: string) => (await admin.get(`/api/sessions/${id}`)).body.session.status;
-  const cat = async () =>
-    (await admin.post(`/api/workspaces/${workspaceId}/exec`, { command: ['cat', '/workspace/hello.txt'] }))
-      .body;
-  const send = async (id: string, text: string) =>
-    expect((await admin.post(`/api/sessions/${id}/messages`, { text })).status).toBeLessThan(300);
-
   it('streams a reply, runs a tool, recalls the first turn and records usage', async () => {
+    const { admin, provider, workspaceId, waitFor, turnEnded, lastId, status, cat, send } = bed;
     const created = await admin.post('/api/sessions', {
       workspaceId,
       agent: 'pi',
@@ -171,6 +115,7 @@ describe.skipIf(bwrapMissing)('Pi in a bubblewrap sandbox', () => {
   }, 90_000);
 
   it('asks before writing: deny keeps the file away and tells the agent, allow writes it', async () => {
+    const { admin, provider, workspaceId, waitFor, turnEnded, lastId, status, cat, send } = bed;
     const created = await admin.post('/api/sessions', {
       workspaceId,
       agent: 'pi',
@@ -213,6 +158,7 @@ describe.skipIf(bwrapMissing)('Pi in a bubblewrap sandbox', () => {
   }, 90_000);
 
   it('flags a session stalled while the agent works with no event, and clears it when events come', async () => {
+    const { admin, workspaceId, waitFor, turnEnded } = bed;
     const created = await admin.post('/api/sessions', {
       workspaceId,
       agent: 'pi',

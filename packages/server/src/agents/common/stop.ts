@@ -1,0 +1,26 @@
+import type { ChildProcess } from 'node:child_process';
+
+/** SIGKILLs the agent's process group (it is spawned detached: the sandbox and all in it), else the child. */
+export function killProcessGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
+/**
+ * Closes the agent's stdin (the agent CLIs exit 0 on EOF) and waits for `exited`; kills its
+ * process group if it has not exited after `graceMs`.
+ */
+export async function stopAgentProcess(
+  child: ChildProcess,
+  exited: Promise<unknown>,
+  graceMs: number,
+): Promise<void> {
+  child.stdin?.end();
+  const timer = setTimeout(() => killProcessGroup(child), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
