@@ -30,6 +30,11 @@ interface Live {
   stopping: boolean;
   /** Working with no event for longer than the stall time (reported once, cleared by the next event). */
   stalled: boolean;
+  /** The status as last recorded, so streamed deltas need no read of the session row. */
+  status: SessionStatus;
+  /** When the last event arrived, and when last_event_at was last written (ms). */
+  lastEventAt: number;
+  lastEventWrittenAt: number;
 }
 
 /** Agent sessions: their processes, their event log, and a status derived from the protocol. */
@@ -59,9 +64,7 @@ export class SessionService {
   private async checkStalled(): Promise<void> {
     const now = this.clock.now().getTime();
     for (const [id, live] of this.live) {
-      if (live.stalled) continue;
-      const row = await this.find(id).catch(() => undefined);
-      if (row?.status !== 'working' || now - Date.parse(row.last_event_at) < this.stalledMs) continue;
+      if (live.stalled || live.status !== 'working' || now - live.lastEventAt < this.stalledMs) continue;
       live.stalled = true;
       await this.events.append(id, {
         type: EventType.CUSTOM,
@@ -236,6 +239,9 @@ export class SessionService {
         pendingPermissions: new Set(),
         stopping: false,
         stalled: false,
+        status: row.status,
+        lastEventAt: this.clock.now().getTime(),
+        lastEventWrittenAt: 0,
       };
       this.live.set(row.id, live);
       await this.setStatus(row.id, 'idle');
@@ -274,21 +280,28 @@ export class SessionService {
         value: { status: 'working', stalled: false },
       });
     }
-    const row = await this.find(id);
-    const status = statusAfter(row.status, event);
-    const now = iso(this.clock.now());
-    await this.db
-      .updateTable('agent_sessions')
-      .set({ last_event_at: now, updated_at: now })
-      .where('id', '=', id)
-      .execute();
-    if (status !== row.status) {
+    const current = live?.status ?? (await this.find(id)).status;
+    const status = statusAfter(current, event);
+    const now = this.clock.now().getTime();
+    if (live) live.lastEventAt = now;
+    // last_event_at is for lists and restarts: written at most once a second, not per streamed delta.
+    if (!live || now - live.lastEventWrittenAt >= 1000) {
+      if (live) live.lastEventWrittenAt = now;
+      await this.db
+        .updateTable('agent_sessions')
+        .set({ last_event_at: iso(new Date(now)), updated_at: iso(new Date(now)) })
+        .where('id', '=', id)
+        .execute();
+    }
+    if (status !== current) {
       const message = event.type === EventType.RUN_ERROR ? event.message : undefined;
       await this.setStatus(id, status, message);
     }
   }
 
   private async setStatus(id: string, status: SessionStatus, message?: string): Promise<void> {
+    const live = this.live.get(id);
+    if (live) live.status = status;
     await this.db
       .updateTable('agent_sessions')
       .set({
