@@ -110,7 +110,11 @@ describe('agent sessions in the browser', () => {
           .isEnabled({ timeout: 100 })
           .catch(() => false)
       )
-        await allow.first().click();
+        // The card re-renders as events stream in; a click that misses is simply tried again.
+        await allow
+          .first()
+          .click({ timeout: 1_000 })
+          .catch(() => undefined);
       else await page.waitForTimeout(200);
     }
     const text = await transcript(page);
