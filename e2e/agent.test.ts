@@ -31,12 +31,7 @@ describe('agent sessions in the browser', () => {
   let page: Page;
   let workspaceId: string;
 
-  const api = (path: string, method = 'GET', body?: unknown) =>
-    fetch(`${hangar.url}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const api = (path: string, method?: string, body?: unknown) => hangar.api(path, method, body);
 
   beforeAll(async () => {
     hangar = await startHangar({ HANGAR_AUTH: 'none', HANGAR_DEMO: 'true' });

@@ -9,6 +9,8 @@ const WEB = fileURLToPath(new URL('../../packages/web/dist/index.html', import.m
 
 export interface HangarProcess {
   url: string;
+  /** A JSON request to the server as is (under HANGAR_AUTH=none it acts as the built-in admin). */
+  api(path: string, method?: string, body?: unknown): Promise<Response>;
   setupUrl: string | undefined;
   output(): string;
   stop(): Promise<void>;
@@ -49,8 +51,15 @@ export async function startHangar(env: Record<string, string> = {}): Promise<Han
     await new Promise((r) => setTimeout(r, 50));
   }
   await new Promise((r) => setTimeout(r, 20)); // let the rest of the banner arrive
+  const url = /listening on (http:\/\/\S+)/.exec(output)![1]!;
   return {
-    url: /listening on (http:\/\/\S+)/.exec(output)![1]!,
+    url,
+    api: (path, method = 'GET', body) =>
+      fetch(`${url}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
     setupUrl: /(http:\/\/\S+\/setup\?token=\S+)/.exec(output)?.[1],
     output: () => output,
     stop,

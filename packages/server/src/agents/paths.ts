@@ -12,3 +12,11 @@ export function hostAgentsDir(): string | undefined {
   const dir = fileURLToPath(new URL('../../../../node_modules', import.meta.url));
   return existsSync(dir) ? dir : undefined;
 }
+
+/** Why an agent package's entry file is missing from the host's node_modules, or undefined when it is there. */
+export function missingAgentFile(pkg: string, file: string): string | undefined {
+  const dir = hostAgentsDir();
+  return dir && existsSync(`${dir}/${pkg}/${file}`)
+    ? undefined
+    : `${pkg} is not installed (npm install it in the Hangar monorepo)`;
+}

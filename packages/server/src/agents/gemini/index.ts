@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AgentAdapter, AgentCapabilities, AgentLaunch, AgentProcess } from '../adapter.js';
-import { hostAgentsDir } from '../paths.js';
+import { missingAgentFile } from '../paths.js';
 import {
   GEMINI_PACKAGE,
   geminiCommand,
@@ -30,10 +28,7 @@ export class GeminiAdapter implements AgentAdapter {
   };
 
   async unavailableReason(): Promise<string | undefined> {
-    const dir = hostAgentsDir();
-    if (!dir || !existsSync(join(dir, GEMINI_PACKAGE, 'bundle', 'gemini.js')))
-      return `${GEMINI_PACKAGE} is not installed (npm install it in the Hangar monorepo)`;
-    return undefined;
+    return missingAgentFile(GEMINI_PACKAGE, 'bundle/gemini.js');
   }
 
   async start(launch: AgentLaunch): Promise<AgentProcess> {

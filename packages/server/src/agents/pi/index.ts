@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AgentAdapter, AgentCapabilities, AgentLaunch, AgentProcess } from '../adapter.js';
-import { hostAgentsDir } from '../paths.js';
+import { missingAgentFile } from '../paths.js';
 import {
   APPROVAL_EXTENSION,
   APPROVAL_EXTENSION_SOURCE,
@@ -29,10 +27,7 @@ export class PiAdapter implements AgentAdapter {
   };
 
   async unavailableReason(): Promise<string | undefined> {
-    const dir = hostAgentsDir();
-    if (!dir || !existsSync(join(dir, PI_PACKAGE, 'dist', 'cli.js')))
-      return `${PI_PACKAGE} is not installed (npm install it in the Hangar monorepo)`;
-    return undefined;
+    return missingAgentFile(PI_PACKAGE, 'dist/cli.js');
   }
 
   async start(launch: AgentLaunch): Promise<AgentProcess> {
