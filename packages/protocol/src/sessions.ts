@@ -24,6 +24,7 @@ export const HANGAR_EVENT = {
   usage: 'hangar.usage',
   fileChange: 'hangar.file_change',
   userMessage: 'hangar.user_message',
+  modelChange: 'hangar.model_change',
 } as const;
 
 export const statusValue = z.object({
@@ -62,6 +63,12 @@ export const userMessageValue = z.object({
   messageId: z.string(),
   text: z.string(),
   authorId: id.nullable(),
+});
+
+export const modelChangeValue = z.object({
+  from: z.string(),
+  model: z.string(),
+  changedBy: id.nullable(),
 });
 
 export const storedEvent = z.object({
@@ -106,6 +113,12 @@ export const createSessionRequest = z.strictObject({
   permissionMode: permissionMode.default('ask'),
 });
 export const sendMessageRequest = z.strictObject({ text: z.string().min(1).max(200_000) });
+/** `sent`: a new turn; `queued`: runs after the current turn; `steered`: added to the running turn. */
+export const messageDelivery = z.enum(['sent', 'queued', 'steered']);
+export const sendMessageResponse = z.object({ ok: z.literal(true), delivery: messageDelivery });
+export type SendMessageResponse = z.infer<typeof sendMessageResponse>;
+/** PATCH /api/sessions/:id: a model the agent's registry entry lists (agents whose capabilities say modelSwitch). */
+export const updateSessionRequest = z.strictObject({ model: z.string().min(1).max(200) });
 export const answerPermissionRequest = z.strictObject({
   requestId: z.string().min(1).max(200),
   decision: permissionDecision,

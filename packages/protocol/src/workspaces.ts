@@ -115,10 +115,17 @@ export const deleteWorkspaceRequest = z.strictObject({
 export const workspaceMemberParams = z.strictObject({ id, userId: id });
 export const setMemberRequest = z.strictObject({ role: workspaceRole });
 
+/** A string that can become a process argument or environment value: no NUL byte. */
+const processString = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes('\0'), 'must not contain a NUL byte');
+
 export const execRequest = z.strictObject({
-  command: z.array(z.string().max(100_000)).min(1).max(1000),
-  cwd: z.string().max(4000).optional(),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(100_000)).optional(),
+  command: z.array(processString(100_000)).min(1).max(1000),
+  cwd: processString(4000).optional(),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), processString(100_000)).optional(),
   /** Milliseconds before the command is killed. */
   timeoutMs: z.number().int().min(1).max(3_600_000).default(60_000),
 });

@@ -44,6 +44,10 @@ export const errors = {
     new HangarError('validation_failed', 400, message, { details }),
   invalidJson: (reason: string) =>
     new HangarError('invalid_json', 400, `The body is not valid JSON: ${reason}`),
+  badUrl: () =>
+    new HangarError('bad_url', 400, 'The URL is not valid: a %-escape does not decode (escape % as %25).'),
+  paramTooLong: (limit: number) =>
+    new HangarError('param_too_long', 414, `A path segment is longer than ${limit} characters.`),
   payloadTooLarge: (limitBytes: number) =>
     new HangarError('payload_too_large', 413, `The body is larger than the limit of ${limitBytes} bytes.`),
   unsupportedMediaType: (type: string) =>
@@ -181,6 +185,25 @@ export const errors = {
     new HangarError('agent_unavailable', 409, `The ${name} agent cannot run on this server: ${reason}`),
   sessionNotLive: (status: string) =>
     new HangarError('session_not_running', 409, `The session is ${status}: restart it first.`),
+  modelSwitchUnsupported: (agent: string) =>
+    new HangarError(
+      'model_switch_unsupported',
+      409,
+      `The ${agent} agent cannot switch models in a session: start a new session with the model.`,
+    ),
+  modelSwitchFailed: (agent: string, reason: string) =>
+    new HangarError(
+      'model_switch_failed',
+      502,
+      `The ${agent} agent refused the model switch (${reason}); the session keeps its model.`,
+    ),
+  unknownModel: (model: string, agent: string, allowed: string[]) =>
+    new HangarError(
+      'unknown_model',
+      400,
+      `The ${agent} agent does not offer the model "${model}": use one of ${allowed.join(', ') || '(none configured)'}.`,
+      field('model', "not one of the agent's models"),
+    ),
   unknownPermissionRequest: () =>
     new HangarError(
       'unknown_permission_request',

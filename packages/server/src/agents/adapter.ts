@@ -25,6 +25,8 @@ export interface AgentLaunch {
   sessionId: string;
   workspaceId: string;
   model: string;
+  /** The models this session may switch to (the agent's allowed models, the session's own first). */
+  models: readonly string[];
   permissionMode: PermissionMode;
   /** The CLI's own session or thread id from an earlier process, to resume it. */
   resumeId: string | null;
@@ -44,8 +46,14 @@ export interface AgentLaunch {
 export interface AgentProcess {
   /** Starts a turn with the person's text (the session queues it while a turn runs, unless the agent steers). */
   send(text: string): Promise<void>;
+  /**
+   * Adds the person's text to the running turn (agents whose capabilities say `steering`).
+   * False when no turn was running any more: the session then sends it as a new turn.
+   */
+  steer?(text: string): Promise<boolean>;
   interrupt(): Promise<void>;
   answerPermission(requestId: string, decision: PermissionDecision, reason?: string): Promise<void>;
+  /** Switches the model from the next model call on; without it the session restarts the agent with the model. */
   setModel?(model: string): Promise<void>;
   stop(): Promise<void>;
   /** Settles when the process ends, whatever the reason. */

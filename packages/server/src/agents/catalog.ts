@@ -11,11 +11,20 @@ export interface AgentModel {
 export const DEFAULT_AGENT_MODELS: Record<string, AgentModel[]> = {
   'claude-code': [
     { id: 'claude-sonnet-4-5', label: 'Claude Sonnet 4.5', provider: 'anthropic' },
-    { id: 'claude-opus-4-1', label: 'Claude Opus 4.1', provider: 'anthropic' },
+    { id: 'claude-opus-4-5', label: 'Claude Opus 4.5', provider: 'anthropic' },
   ],
-  codex: [{ id: 'gpt-5-codex', label: 'GPT-5 Codex', provider: 'openai' }],
-  pi: [{ id: 'claude-sonnet-4-5', label: 'Claude Sonnet 4.5', provider: 'anthropic' }],
-  gemini: [{ id: 'gemini-2.5-pro', label: 'Gemini 2.5 Pro', provider: 'gemini' }],
+  codex: [
+    { id: 'gpt-5-codex', label: 'GPT-5 Codex', provider: 'openai' },
+    { id: 'gpt-5', label: 'GPT-5', provider: 'openai' },
+  ],
+  pi: [
+    { id: 'claude-sonnet-4-5', label: 'Claude Sonnet 4.5', provider: 'anthropic' },
+    { id: 'claude-opus-4-5', label: 'Claude Opus 4.5', provider: 'anthropic' },
+  ],
+  gemini: [
+    { id: 'gemini-2.5-pro', label: 'Gemini 2.5 Pro', provider: 'gemini' },
+    { id: 'gemini-2.5-flash', label: 'Gemini 2.5 Flash', provider: 'gemini' },
+  ],
 };
 
 /** The agent registry: adapters with their capabilities, availability and models. */

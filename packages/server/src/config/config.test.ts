@@ -49,4 +49,27 @@ describe('config', () => {
     writeFileSync(file, '{ nope');
     expect(problems({ HANGAR_CONFIG: file })[0]).toContain('cannot be read as JSON');
   });
+
+  it('reads forges, protected branches and template git guardrails', () => {
+    const config = loadConfig({
+      HANGAR_FORGES: JSON.stringify({
+        'ghe.example.com': { kind: 'github', apiUrl: 'https://ghe.example.com/api/v3' },
+      }),
+      HANGAR_GIT_PROTECTED_BRANCHES: 'main, release/*',
+      HANGAR_TEMPLATES: JSON.stringify({ t: { driver: 'bubblewrap', git: { allowForcePush: true } } }),
+    });
+    expect(config.forges['github.com']).toEqual({ kind: 'github', apiUrl: 'https://api.github.com' });
+    expect(config.forges['ghe.example.com']?.apiUrl).toBe('https://ghe.example.com/api/v3');
+    expect(config.gitProtectedBranches).toEqual(['main', 'release/*']);
+    expect(config.templates.t?.git).toEqual({
+      allowForcePush: true,
+      allowProtectedPush: false,
+      allowRemoteBranchDelete: false,
+      protectedBranches: [],
+    });
+    expect(loadConfig({}).gitProtectedBranches).toEqual(['main', 'master']);
+    expect(
+      problems({ HANGAR_FORGES: JSON.stringify({ 'x.com': { kind: 'gitea', apiUrl: 'https://x.com' } }) })[0],
+    ).toContain('kind must be github or gitlab');
+  });
 });

@@ -3,13 +3,22 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
-import { BUILTIN_PROVIDERS, BUILTIN_TEMPLATES, configSchema, envNames, type Config } from './schema.js';
+import {
+  BUILTIN_FORGES,
+  BUILTIN_PROVIDERS,
+  BUILTIN_TEMPLATES,
+  configSchema,
+  envNames,
+  type Config,
+} from './schema.js';
 
 export {
   type Config,
   type TemplateConfig,
   type ProviderConfig,
   type Price,
+  type ForgeConfig,
+  type GitGuardrails,
   envNames,
   BUILTIN_TEMPLATES,
 } from './schema.js';
@@ -39,7 +48,12 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
   const merged: Record<string, unknown> = { ...defaults, ...fromFile, ...fromEnv };
   if (typeof merged.localRepoRoots === 'string')
     merged.localRepoRoots = merged.localRepoRoots.split(':').filter(Boolean);
-  for (const key of ['templates', 'providers', 'pricing'] as const) {
+  if (typeof merged.gitProtectedBranches === 'string')
+    merged.gitProtectedBranches = merged.gitProtectedBranches
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
+  for (const key of ['templates', 'providers', 'pricing', 'forges'] as const) {
     const value = merged[key];
     if (typeof value === 'string') merged[key] = parseJson(value, envNames[key], problems);
   }
@@ -60,6 +74,8 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
   merged.terminalIdleMinutes ??= 10;
   merged.providers = { ...BUILTIN_PROVIDERS, ...(merged.providers as object | undefined) };
   merged.pricing ??= {};
+  merged.forges = { ...BUILTIN_FORGES, ...(merged.forges as object | undefined) };
+  merged.gitProtectedBranches ??= ['main', 'master'];
   merged.demo ??= false;
   merged.sessionStalledSeconds ??= 300;
   merged.budgetUserMonthlyUsd ??= 0;

@@ -23,6 +23,25 @@ const limitsSchema = z.strictObject({
   cpus: z.number().positive().optional(),
 });
 
+/** What Hangar's git API may do to a workspace's remote; everything off when omitted. */
+export const gitGuardrailsSchema = z.strictObject({
+  allowForcePush: z.boolean().default(false),
+  /** Pushes to the remote's default branch and to protected branches. */
+  allowProtectedPush: z.boolean().default(false),
+  allowRemoteBranchDelete: z.boolean().default(false),
+  /** Protected besides the server's list (`*` matches any suffix: `release/*`). */
+  protectedBranches: z.array(z.string().min(1)).default([]),
+});
+export type GitGuardrails = z.infer<typeof gitGuardrailsSchema>;
+
+/** A code host's API, for pull requests; keyed by the host of remote URLs. */
+export const forgeSchema = z.strictObject({
+  kind: z.enum(['github', 'gitlab'], { message: 'kind must be github or gitlab' }),
+  /** GitHub: https://api.github.com or https://ghe.example.com/api/v3; GitLab: https://gitlab.example.com/api/v4. */
+  apiUrl: z.url({ message: 'apiUrl must be a URL' }),
+});
+export type ForgeConfig = z.infer<typeof forgeSchema>;
+
 /** A workspace template: how its sandbox is made. Defined in the config file. */
 export const templateSchema = z.strictObject({
   driver: z.enum(['bubblewrap', 'podman', 'host'], { message: 'driver must be bubblewrap, podman or host' }),
@@ -38,6 +57,8 @@ export const templateSchema = z.strictObject({
   limits: limitsSchema.default({}),
   /** Models this template's sandboxes may call through the LLM proxy (`*` matches any suffix); all when omitted. */
   models: z.array(z.string().min(1)).optional(),
+  /** Guardrails of the git API (push, force, remote branch deletion). */
+  git: gitGuardrailsSchema.optional(),
 });
 export type TemplateConfig = z.infer<typeof templateSchema>;
 
@@ -114,6 +135,10 @@ export const configSchema = z.strictObject({
   budgetWorkspaceMonthlyUsd: z.coerce.number().min(0),
   /** Seconds an agent may work without any event before its session is flagged stalled. */
   sessionStalledSeconds: z.coerce.number().min(1),
+  /** Code hosts by remote host (`github.com`, `gitlab.example.com:8443`); built in: github.com, gitlab.com. */
+  forges: z.record(z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?$/, 'forge keys are hosts'), forgeSchema),
+  /** Remote branches the git API never pushes to unless a template allows it (`*` matches any suffix). */
+  gitProtectedBranches: positiveList,
   /** Demo mode (`hangar serve --demo`): the LLM providers are Hangar's scripted demo model. */
   demo: z
     .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
@@ -151,6 +176,8 @@ export const envNames: Record<keyof Config, string> = {
   pricing: 'HANGAR_PRICING',
   budgetUserMonthlyUsd: 'HANGAR_BUDGET_USER_MONTHLY_USD',
   budgetWorkspaceMonthlyUsd: 'HANGAR_BUDGET_WORKSPACE_MONTHLY_USD',
+  forges: 'HANGAR_FORGES',
+  gitProtectedBranches: 'HANGAR_GIT_PROTECTED_BRANCHES',
 };
 
 /** Templates every server has; the config file may redefine or add to them. */
@@ -177,6 +204,11 @@ export const BUILTIN_TEMPLATES: Record<string, TemplateConfig> = {
     network: 'none',
     limits: { processes: 2048, openFiles: 4096, fileSizeBytes: 8 * 1024 ** 3 },
   },
+};
+
+export const BUILTIN_FORGES: Record<string, ForgeConfig> = {
+  'github.com': { kind: 'github', apiUrl: 'https://api.github.com' },
+  'gitlab.com': { kind: 'gitlab', apiUrl: 'https://gitlab.com/api/v4' },
 };
 
 export const BUILTIN_PROVIDERS: Record<string, ProviderConfig> = {

@@ -93,6 +93,61 @@ for (const dialect of DIALECTS) {
       expect((await log.read('s2')).map((e) => e.id)).toEqual([1]);
     });
 
+    it('stores appends made at once by several sessions (one INSERT per loop turn), numbered and delivered in order', async () => {
+      const ids = ['b1', 'b2', 'b3'];
+      for (const id of ids)
+        await store.db
+          .insertInto('agent_sessions')
+          .values({
+            id,
+            workspace_id: 'w1',
+            agent: 'pi',
+            model: 'm',
+            status: 'idle',
+            title: '',
+            permission_mode: 'ask',
+            agent_session_id: null,
+            error: null,
+            created_by: null,
+            created_at: now,
+            updated_at: now,
+            last_event_at: now,
+          })
+          .execute();
+      const seen = new Map<string, number[]>(ids.map((id) => [id, []]));
+      const stops = await Promise.all(ids.map((id) => log.follow(id, 0, (e) => seen.get(id)!.push(e.id))));
+      // Not awaited one by one: all 150 appends are pending together.
+      const appended = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => ids.map((id) => log.append(id, text(`${id}-${i}`)))).flat(),
+      );
+      for (const stop of stops) stop();
+      for (const id of ids) {
+        const mine = appended.filter((e) => e.sessionId === id).map((e) => e.id);
+        expect(mine).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+        expect(seen.get(id)).toEqual(mine);
+        const stored = await log.read(id);
+        expect(stored.map((e) => (e.event as { delta: string }).delta)).toEqual(
+          Array.from({ length: 50 }, (_, i) => `${id}-${i}`),
+        );
+      }
+    });
+
+    it('goes on when a subscriber throws: the append succeeds and other subscribers hear of it', async () => {
+      const seen: number[] = [];
+      const last = (await log.read('s2')).at(-1)?.id ?? 0;
+      const stopBad = await log.follow('s2', last, () => {
+        throw new Error('a broken subscriber');
+      });
+      const stopGood = await log.follow('s2', last, (e) => seen.push(e.id));
+      const warned = new Promise((resolve) => process.once('warning', resolve));
+      const appended = await log.append('s2', text('still stored'));
+      expect(seen).toEqual([appended.id]);
+      expect(String(await warned)).toContain('a broken subscriber');
+      stopBad();
+      stopGood();
+      expect((await log.append('s2', text('and the next one'))).id).toBe(appended.id + 1);
+    });
+
     it('refuses an event that is not a valid AG-UI event', async () => {
       await expect(
         log.append('s1', { type: 'TEXT_MESSAGE_CONTENT', delta: 'no message id' } as never),

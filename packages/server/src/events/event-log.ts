@@ -6,15 +6,32 @@ import type { Database } from '../store/schema.js';
 
 type Listener = (event: StoredEvent) => void;
 
+/** Most rows one INSERT carries (5 values each: far below SQLite's and PostgreSQL's parameter limits). */
+const MAX_BATCH_ROWS = 500;
+
+interface Pending {
+  stored: StoredEvent;
+  resolve(stored: StoredEvent): void;
+  reject(error: unknown): void;
+}
+
 /**
  * The append-only event log of agent sessions, with in-process fan-out to
  * live subscribers. Ids increase by one per session, so a client that
  * reconnects with the last id it saw misses nothing and sees nothing twice.
+ *
+ * Appends made in the same turn of the event loop (many sessions streaming at
+ * once) are written by one multi-row INSERT, then handed to subscribers: an
+ * event reaches a client only once it is stored, at the cost of one query per
+ * loop turn rather than one per event.
  */
 export class EventLog {
   private readonly lock = new KeyedLock();
   private readonly lastSeq = new Map<string, number>();
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly observers = new Set<Listener>();
+  private pending: Pending[] = [];
+  private flushing: Promise<void> | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -24,18 +41,68 @@ export class EventLog {
   /** Validates and stores an event, then hands it to live subscribers. */
   async append(sessionId: string, event: AgentEvent): Promise<StoredEvent> {
     const parsed = agentEvent.parse(event);
-    return this.lock.run(sessionId, async () => {
-      const seq = (await this.last(sessionId)) + 1;
-      const at = iso(this.clock.now());
-      await this.db
-        .insertInto('session_events')
-        .values({ session_id: sessionId, seq, at, type: parsed.type, data: JSON.stringify(parsed) })
-        .execute();
-      this.lastSeq.set(sessionId, seq);
-      const stored: StoredEvent = { id: seq, sessionId, at, event: parsed };
-      for (const listener of this.listeners.get(sessionId) ?? []) listener(stored);
-      return stored;
+    return new Promise((resolve, reject) => {
+      const enqueue = (last: number) => {
+        // Ids are handed out in call order, and queued in that order.
+        const stored: StoredEvent = { id: last + 1, sessionId, at: iso(this.clock.now()), event: parsed };
+        this.lastSeq.set(sessionId, stored.id);
+        this.pending.push({ stored, resolve, reject });
+        this.flushing ??= new Promise((done) => setImmediate(() => void this.flush().finally(done)));
+      };
+      const known = this.lastSeq.get(sessionId);
+      // Only a session's first append (in this process) reads the store for its last id.
+      if (known !== undefined) enqueue(known);
+      else this.lock.run(sessionId, async () => enqueue(await this.last(sessionId))).catch(reject);
     });
+  }
+
+  /** Writes what was appended since the last flush, then tells subscribers, in append order. */
+  private async flush(): Promise<void> {
+    try {
+      await this.flushPending();
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async flushPending(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_BATCH_ROWS);
+      // A session's events in id order (a first append that waited for the store may come late).
+      batch.sort((a, b) => a.stored.id - b.stored.id);
+      try {
+        await this.db
+          .insertInto('session_events')
+          .values(
+            batch.map(({ stored }) => ({
+              session_id: stored.sessionId,
+              seq: stored.id,
+              at: stored.at,
+              type: stored.event.type,
+              data: JSON.stringify(stored.event),
+            })),
+          )
+          .execute();
+      } catch (error) {
+        // Nothing of the batch is stored: its sessions number on from what the store holds.
+        for (const { stored, reject } of batch) {
+          this.lastSeq.delete(stored.sessionId);
+          reject(error);
+        }
+        continue;
+      }
+      for (const { stored, resolve } of batch) {
+        for (const listener of [...(this.listeners.get(stored.sessionId) ?? []), ...this.observers])
+          tell(listener, stored);
+        resolve(stored);
+      }
+    }
+  }
+
+  /** Every event of every session as it is stored (chat, notifications, webhooks); returns the unsubscribe function. */
+  observe(observer: Listener): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   /** Stored events after `afterId`, oldest first. */
@@ -99,5 +166,16 @@ export class EventLog {
       .where('session_id', '=', sessionId)
       .executeTakeFirst();
     return Number(row?.seq ?? 0);
+  }
+}
+
+/** A subscriber that throws is reported, and the others (and the rest of the batch) still hear of the event. */
+function tell(listener: Listener, stored: StoredEvent): void {
+  try {
+    listener(stored);
+  } catch (error) {
+    process.emitWarning(
+      `a subscriber of session ${stored.sessionId}'s events failed: ${(error as Error).message}`,
+    );
   }
 }

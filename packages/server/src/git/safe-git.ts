@@ -1,34 +1,81 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { asWorkspaceUser, type WorkspaceUser } from './workspace-user.js';
+
+export type { WorkspaceUser } from './workspace-user.js';
 
 const run = promisify(execFile);
 
 /**
  * Settings a repository's own config could use to run code on the host:
- * hooks, fsmonitor, pagers, editors, ssh and proxy commands. Forced off on
- * every call; content filters are neutralised per repository (see filterOverrides).
+ * hooks, fsmonitor, pagers, editors, signing programs, ssh and proxy
+ * commands. Forced off on every call; settings a repository names per driver,
+ * remote or URL (filters, merge and diff drivers, credential helpers, HTTP
+ * proxies) are neutralised per repository (see repositoryOverrides).
  */
-const FORCED = [
-  'core.hooksPath=/dev/null',
-  'core.fsmonitor=false',
-  'core.pager=cat',
-  'core.editor=false',
-  'core.askPass=',
-  'core.gitProxy=',
-  'core.sshCommand=ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new',
-  'credential.helper=',
-  'diff.external=',
-  'protocol.ext.allow=never',
-  'uploadpack.packObjectsHook=',
+const FORCED: [string, string][] = [
+  ['core.hooksPath', '/dev/null'],
+  ['core.fsmonitor', 'false'],
+  ['core.pager', 'cat'],
+  ['core.editor', 'false'],
+  ['sequence.editor', 'false'],
+  ['core.askPass', ''],
+  ['core.gitProxy', ''],
+  ['core.sshCommand', 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new'],
+  ['credential.helper', ''],
+  ['diff.external', ''],
+  ['protocol.ext.allow', 'never'],
+  ['uploadpack.packObjectsHook', ''],
+  // Signing and signature checks run gpg.program (or ssh-keygen) from the config.
+  ['commit.gpgSign', 'false'],
+  ['tag.gpgSign', 'false'],
+  ['push.gpgSign', 'false'],
+  ['log.showSignature', 'false'],
+  ['merge.verifySignatures', 'false'],
+  // Submodules carry configs of their own; background gc would outlive the call.
+  ['submodule.recurse', 'false'],
+  ['fetch.recurseSubmodules', 'false'],
+  ['push.recurseSubmodules', 'no'],
+  ['gc.auto', '0'],
+  ['maintenance.auto', 'false'],
   // Workspace trees belong to sandbox uids. Git refuses "dubious ownership" to stop a
   // foreign repository's config from running code; that config is neutralised above.
-  'safe.directory=*',
+  ['safe.directory', '*'],
+];
+
+/** Per-name settings of the repository, each mapped to a harmless value. */
+const NEUTRAL: [RegExp, (name: string, sub: string) => [string, string][]][] = [
+  [
+    /^filter\.(.+)\.(smudge|clean|process|required)$/,
+    (_, driver) => [
+      [`filter.${driver}.smudge`, ''],
+      [`filter.${driver}.clean`, ''],
+      [`filter.${driver}.process`, ''],
+      [`filter.${driver}.required`, 'false'],
+    ],
+  ],
+  // A failing merge driver turns the file into a conflict (which the caller aborts).
+  [/^merge\.(.+)\.driver$/, (name) => [[name, 'false']]],
+  [/^diff\.(.+)\.textconv$/, (name) => [[name, 'cat']]],
+  [/^diff\.(.+)\.command$/, (name) => [[name, 'true']]],
+  [/^credential\.(.+)\.helper$/, (name) => [[name, '']]],
+  // A proxy or redirect could carry a credential header elsewhere; TLS must verify.
+  [/^http\.(?:(.+)\.)?(proxy|extraheader|curloptresolve)$/, (name) => [[name, '']]],
+  [/^http\.(?:(.+)\.)?sslverify$/, (name) => [[name, 'true']]],
+  [/^http\.(?:(.+)\.)?followredirects$/, (name) => [[name, 'false']]],
+  [/^remote\.(.+)\.proxy$/, (name) => [[name, '']]],
+  [/^remote\.(.+)\.mirror$/, (name) => [[name, 'false']]],
 ];
 
 export class GitError extends Error {
   constructor(
     message: string,
     readonly stderr: string,
+    /** What git printed on stdout before failing (merge conflicts, "nothing to commit"). */
+    readonly stdout = '',
   ) {
     super(message);
     this.name = 'GitError';
@@ -41,63 +88,152 @@ export interface GitOptions {
   timeoutMs?: number;
   /** Extra environment, e.g. credentials for one call. */
   env?: Record<string, string>;
+  /** Config for this call only, after the forced settings; passed in the environment, never as arguments. */
+  config?: [string, string][];
+  /**
+   * Run as the workspace's sandbox user (see workspace-user.ts), so what git
+   * writes keeps the workspace's ownership and it reaches nothing that user
+   * could not. `cwd` is then the workspace's tree.
+   */
+  user?: WorkspaceUser;
+  /** Strings (tokens) replaced by `***` in errors. */
+  redact?: string[];
+}
+
+/**
+ * `remote.<name>.uploadpack` and `.receivepack` are commands (run by the shell
+ * for local and ssh remotes), and git takes the first of several values, so
+ * config cannot override them: the command line does.
+ */
+function remoteCommands(args: string[]): string[] {
+  const [command, ...rest] = args;
+  if (command === 'fetch' || command === 'ls-remote' || command === 'pull' || command === 'clone')
+    return [command, '--upload-pack=git-upload-pack', ...rest];
+  if (command === 'push') return [command, '--receive-pack=git-receive-pack', ...rest];
+  return args;
 }
 
 /** Runs git on the host without letting the repository's config execute anything. */
-export async function safeGit(args: string[], options: GitOptions): Promise<string> {
-  const overrides = [...FORCED, ...(await filterOverrides(options.cwd))];
+export async function safeGit(given: string[], options: GitOptions): Promise<string> {
+  const args = remoteCommands(given);
+  const config = [...FORCED, ...(await repositoryOverrides(options)), ...(options.config ?? [])];
+  const env = { ...gitEnv(config), ...options.env };
   try {
-    const { stdout } = await run('git', [...overrides.flatMap((c) => ['-c', c]), ...args], {
-      cwd: options.cwd,
-      timeout: options.timeoutMs ?? 120_000,
-      maxBuffer: 64 * 1024 * 1024,
-      env: gitEnv(options.env),
-    });
+    const { stdout } = await runGit(args, options, env);
     return stdout;
   } catch (error) {
-    const stderr = String((error as { stderr?: string }).stderr ?? '').trim();
+    const stderr = redact(String((error as { stderr?: string }).stderr ?? '').trim(), options.redact);
     const lines = stderr.split('\n').filter(Boolean);
-    const reason = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.at(-1) ?? (error as Error).message;
-    throw new GitError(`git ${args[0] ?? ''} failed: ${reason}`, stderr);
+    const reason =
+      lines.find((l) => /^(fatal|error):/.test(l)) ??
+      lines.at(-1) ??
+      redact((error as Error).message, options.redact);
+    const stdout = redact(String((error as { stdout?: string }).stdout ?? ''), options.redact);
+    throw new GitError(`git ${args[0] ?? ''} failed: ${reason}`, stderr, stdout);
   }
+}
+
+function runGit(args: string[], options: GitOptions, env: Record<string, string>) {
+  const exec = { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env };
+  if (options.user) {
+    const { command, argv, cwd } = asWorkspaceUser(options.user, options.cwd, args);
+    return run(command, argv, { ...exec, cwd });
+  }
+  return run('git', args, { ...exec, cwd: options.cwd });
+}
+
+let globalConfig: string | undefined;
+
+/**
+ * The forced settings again, as the "global" config file. Git passes no
+ * command-line config to the git it runs in a local remote (a file:// push
+ * runs receive-pack there), but that one reads this file too: its hooks stay
+ * off and its ownership is not "dubious". Root-owned, readable by sandbox uids.
+ */
+function forcedConfigFile(): string {
+  if (globalConfig) return globalConfig;
+  const path =
+    process.getuid?.() === 0
+      ? '/run/hangar-git.gitconfig'
+      : join(mkdtempSync(join(tmpdir(), 'hangar-git-')), 'gitconfig');
+  const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  // An empty value unsets a setting on the command line, but names an empty command in a file.
+  const lines = FORCED.filter(([, value]) => value !== '').map(([key, value]) => {
+    const [section, name] = key.split('.');
+    return `[${section}]\n\t${name} = ${quote(value)}`;
+  });
+  // Written aside and renamed: other servers on this host may be reading it.
+  const temp = `${path}.${process.pid}`;
+  writeFileSync(temp, `${lines.join('\n')}\n`, { mode: 0o644 });
+  renameSync(temp, path);
+  globalConfig = path;
+  return path;
 }
 
 /** No system or user config, no prompts: git gets only what Hangar passes. */
-function gitEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
+function gitEnv(config: [string, string][]): Record<string, string> {
+  const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: '/nonexistent',
+    XDG_CONFIG_HOME: '/nonexistent',
     GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_GLOBAL: forcedConfigFile(),
     GIT_TERMINAL_PROMPT: '0',
     GIT_ASKPASS: '/bin/false',
     SSH_ASKPASS: '/bin/false',
+    GIT_PAGER: 'cat',
+    PAGER: 'cat',
+    GIT_EDITOR: 'false',
     LANG: 'C.UTF-8',
-    ...extra,
+    GIT_CONFIG_COUNT: String(config.length),
   };
+  config.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  });
+  return env;
 }
 
-/** Empties every content filter the repository defines, so checkout and status run none of them. */
-async function filterOverrides(cwd: string): Promise<string[]> {
+/** Neutral values for every driver, remote or URL setting the repository (and its includes) defines. */
+async function repositoryOverrides(options: GitOptions): Promise<[string, string][]> {
   let names: string;
   try {
-    ({ stdout: names } = await run('git', ['config', '--name-only', '--get-regexp', '^filter\\.'], {
-      cwd,
-      env: gitEnv(),
-    }));
-  } catch {
-    return []; // not a repository, or no filters
+    ({ stdout: names } = await runGit(['config', '--list', '--name-only'], options, gitEnv(FORCED)));
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? '');
+    if (/not a git repository/i.test(stderr)) return [];
+    throw new GitError(
+      `git cannot read the repository's config: ${stderr.trim().split('\n').at(-1)}`,
+      stderr,
+    );
   }
-  const drivers = new Set(
-    names
-      .split('\n')
-      .map((n) => /^filter\.(.+)\.[^.]+$/.exec(n.trim())?.[1])
-      .filter(Boolean),
-  );
-  return [...drivers].flatMap((d) => [
-    `filter.${d}.smudge=`,
-    `filter.${d}.clean=`,
-    `filter.${d}.process=`,
-    `filter.${d}.required=false`,
-  ]);
+  const seen = new Map<string, string>();
+  for (const name of names.split('\n').map((n) => n.trim())) {
+    for (const [pattern, neutral] of NEUTRAL) {
+      const match = pattern.exec(name);
+      if (match) for (const [key, value] of neutral(name, match[1] ?? '')) seen.set(key, value);
+    }
+  }
+  return [...seen];
+}
+
+/**
+ * The forced settings, and neutral values for the drivers among a repository's
+ * config names, as environment (GIT_CONFIG_COUNT/KEY/VALUE have the scope of
+ * `-c`): for git run other than through safeGit, inside a sandbox (services/diff).
+ */
+export function neutralGitEnv(configNames: string[]): Record<string, string> {
+  const seen = new Map<string, string>(FORCED);
+  for (const name of configNames)
+    for (const [pattern, neutral] of NEUTRAL) {
+      const match = pattern.exec(name);
+      if (match) for (const [key, value] of neutral(name, match[1] ?? '')) seen.set(key, value);
+    }
+  return gitEnv([...seen]);
+}
+
+export function redact(text: string, secrets: string[] = []): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('***');
+  return out;
 }

@@ -5,20 +5,27 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { errors } from '../errors.js';
 import { authHook } from './auth.js';
-import { handleError } from './error-handler.js';
+import { MAX_PARAM_LENGTH, handleError } from './error-handler.js';
 import { registerOpenApi } from './openapi.js';
 import { authRoutes } from './routes/auth.js';
+import { diffRoutes } from './routes/diff.js';
+import { chatRoutes } from './routes/chat.js';
+import { fileRoutes } from './routes/files.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { invitationRoutes } from './routes/invitations.js';
 import { meRoutes } from './routes/me.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { presenceRoutes } from './routes/presence.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { llmRoutes } from './routes/llm.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { terminalRoutes } from './routes/terminals.js';
 import { usageRoutes } from './routes/usage.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { workspaceRoutes } from './routes/workspaces.js';
+import { gitRoutes } from './routes/git.js';
 import type { App, AppContext, RouteEntry } from './types.js';
 import { registerWebApp } from './web.js';
 
@@ -29,6 +36,9 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   const app = Fastify({
     logger,
     bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // URLs that fail before routing (bad %-escapes, over-long parameters) get the same error body.
+    frameworkErrors: (error, request, reply) => void handleError(error, request, reply),
     // Request ids in logs, without trusting one a client sends.
     genReqId: () => Math.random().toString(36).slice(2, 10),
   }).withTypeProvider<ZodTypeProvider>();
@@ -60,9 +70,16 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     invitationRoutes,
     workspaceRoutes,
     terminalRoutes,
+    gitRoutes,
+    fileRoutes,
     usageRoutes,
     sessionRoutes,
+    diffRoutes,
     llmRoutes,
+    chatRoutes,
+    presenceRoutes,
+    notificationRoutes,
+    webhookRoutes,
   ]) {
     await routes(app, ctx);
   }

@@ -48,6 +48,8 @@ describe('HTTP boundary', () => {
         'POST /api/auth/logout',
         'POST /api/auth/setup',
         'POST /api/invitations/accept',
+        // Authenticated by the workspace token (code in the sandbox), not a user: see routes/chat.ts.
+        'POST /api/workspaces/:id/chat/bot-messages',
       ].sort(),
     );
   });
@@ -117,6 +119,15 @@ describe('HTTP boundary', () => {
   it('answers a bad path parameter and a bad query with 400', async () => {
     expect((await admin.delete('/api/tokens/not%20an%20id')).status).toBe(400);
     expect((await admin.get('/api/login-attempts?limit=-5')).body.error.id).toBe('validation_failed');
+  });
+
+  it('answers a URL with a broken %-escape with 400 bad_url, and an over-long parameter with 414', async () => {
+    const broken = await admin.get('/api/workspaces/%E0%A4%A');
+    expect(broken.status).toBe(400);
+    expect(broken.body.error.id).toBe('bad_url');
+    const long = await admin.get(`/api/workspaces/${'a'.repeat(300)}`);
+    expect(long.status).toBe(414);
+    expect(long.body.error.id).toBe('param_too_long');
   });
 
   it('answers unknown /api paths with a JSON 404', async () => {

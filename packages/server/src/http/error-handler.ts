@@ -2,6 +2,9 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { HangarError, errors } from '../errors.js';
 
+/** Fastify's limit on one path parameter (its default); longer ones get 414. */
+export const MAX_PARAM_LENGTH = 100;
+
 /** The one place where any thrown error becomes an HTTP answer. */
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   const known = toHangarError(error, request);
@@ -34,6 +37,10 @@ export function toHangarError(error: FastifyError | Error, request: FastifyReque
       return errors.invalidJson('the body is empty; send {} or leave out the Content-Type header');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return errors.payloadTooLarge(request.routeOptions.bodyLimit ?? 0);
+    case 'FST_ERR_BAD_URL':
+      return errors.badUrl();
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return errors.paramTooLong(MAX_PARAM_LENGTH);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return errors.unsupportedMediaType(String(request.headers['content-type'] ?? 'none'));
   }

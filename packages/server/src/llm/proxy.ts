@@ -140,7 +140,10 @@ export class LlmProxy {
     upstream.headers.forEach((value, name) => {
       if (!DROP_RESPONSE.has(name)) headers[name] = value;
     });
-    reply.raw.writeHead(upstream.status, headers); // sent with the first chunk, in one write
+    // Sent with the first chunk, in one write; until then a cut can still become a clean 502.
+    const sendHead = () => {
+      if (!reply.raw.headersSent) reply.raw.writeHead(upstream.status, headers);
+    };
 
     const streamed = (upstream.headers.get('content-type') ?? '').includes('text/event-stream');
     let usage: Usage = EMPTY_USAGE;
@@ -155,6 +158,7 @@ export class LlmProxy {
       for (let next = await reader?.read(); next && !next.done; next = await reader?.read()) {
         const bytes = Buffer.from(next.value);
         firstByteMs ??= performance.now() - started;
+        sendHead();
         if (!reply.raw.write(bytes)) await waitDrain(reply);
         if (streamed) {
           sse.push(bytes, (doc) => {
@@ -169,8 +173,17 @@ export class LlmProxy {
     } catch (error) {
       cut = abort.signal.aborted ? 'client disconnected' : `stream cut: ${(error as Error).message}`;
     }
-    if (cut) reply.raw.destroy();
-    else reply.raw.end();
+    if (cut && firstByteMs === null && !abort.signal.aborted) {
+      // Nothing reached the client yet: it gets an answer rather than a dropped connection.
+      const failure = errors.upstreamUnreachable(call.provider, cut);
+      reply.raw.writeHead(failure.status, { 'content-type': 'application/json' });
+      reply.raw.end(JSON.stringify({ error: { id: failure.id, message: failure.message } }));
+    } else if (cut) {
+      reply.raw.destroy();
+    } else {
+      sendHead();
+      reply.raw.end();
+    }
 
     let errorText = cut ?? eventError ?? null;
     if (!streamed && keptBytes < METER_BODY_LIMIT) {

@@ -26,7 +26,9 @@ export function detectApi(kind: 'anthropic' | 'openai' | 'gemini', path: string)
   return 'other';
 }
 
-const n = z.number().nonnegative().catch(0).default(0);
+/** More tokens than any call can hold: a provider reporting more (or fractions, or negatives) is not believed. */
+const MAX_TOKENS = 1e9;
+const n = z.number().int().nonnegative().max(MAX_TOKENS).catch(0).default(0);
 const anthropicUsage = z.object({
   input_tokens: n,
   output_tokens: n,
@@ -91,7 +93,7 @@ export function foldUsage(api: LlmApi, usage: Usage, doc: unknown): Usage {
       const cached = u.prompt_tokens_details?.cached_tokens ?? 0;
       const written = u.prompt_tokens_details?.cache_write_tokens ?? 0;
       return {
-        input: u.prompt_tokens - cached - written,
+        input: Math.max(0, u.prompt_tokens - cached - written),
         output: u.completion_tokens,
         cacheRead: cached,
         cacheWrite: written,
@@ -105,7 +107,7 @@ export function foldUsage(api: LlmApi, usage: Usage, doc: unknown): Usage {
       const cached = u.input_tokens_details?.cached_tokens ?? 0;
       const written = u.input_tokens_details?.cache_write_tokens ?? 0;
       return {
-        input: u.input_tokens - cached - written,
+        input: Math.max(0, u.input_tokens - cached - written),
         output: u.output_tokens,
         cacheRead: cached,
         cacheWrite: written,
@@ -138,27 +140,60 @@ export function streamError(doc: unknown): string | undefined {
 }
 
 /** Splits a server-sent-events byte stream into the JSON documents of its `data:` fields. */
+/** Largest server-sent event read for its usage numbers, in characters. */
+const MAX_EVENT_CHARS = 16 * 1024 * 1024;
+
 export class SseParser {
-  private buffer = '';
+  /** The current event's text so far, in pieces: joined once, when the event ends. */
+  private parts: string[] = [];
+  private size = 0;
+  /** The last characters seen (at most 3): an event boundary may straddle two chunks. */
+  private tail = '';
+  /** The current event outgrew MAX_EVENT_CHARS: its pieces were dropped, and it is skipped. */
+  private skipping = false;
   private readonly decoder = new TextDecoder();
 
   push(chunk: Uint8Array, onDocument: (doc: unknown) => void): void {
-    this.buffer += this.decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = this.buffer.search(/\r?\n\r?\n/)) >= 0) {
-      const event = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end).replace(/^\r?\n\r?\n/, '');
-      const data = event
-        .split(/\r?\n/)
-        .filter((line) => line.startsWith('data:'))
-        .map((line) => line.slice(5).replace(/^ /, ''))
-        .join('\n');
-      if (!data || data === '[DONE]') continue;
-      try {
-        onDocument(JSON.parse(data));
-      } catch {
-        // not JSON: nothing to meter in it
+    let text = this.decoder.decode(chunk, { stream: true });
+    for (;;) {
+      // Only the new text (and the tail) is searched: a long event is scanned once, not once per chunk.
+      const found = /\r?\n\r?\n/.exec(this.tail + text);
+      if (!found) {
+        this.parts.push(text);
+        this.size += text.length;
+        this.tail = (this.tail + text).slice(-3);
+        if (this.size > MAX_EVENT_CHARS) {
+          // Larger than any usage report: not read for usage, and not kept in memory.
+          this.parts = [];
+          this.size = 0;
+          this.skipping = true;
+        }
+        return;
       }
+      const full = this.parts.join('') + text;
+      const end = this.size - this.tail.length + found.index;
+      const event = full.slice(0, Math.max(0, end));
+      text = full.slice(end + found[0].length);
+      const skipped = this.skipping;
+      this.parts = [];
+      this.size = 0;
+      this.tail = '';
+      this.skipping = false;
+      if (!skipped) parseEvent(event, onDocument);
     }
+  }
+}
+
+function parseEvent(event: string, onDocument: (doc: unknown) => void): void {
+  const data = event
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(5).replace(/^ /, ''))
+    .join('\n');
+  if (!data || data === '[DONE]') return;
+  try {
+    onDocument(JSON.parse(data));
+  } catch {
+    // not JSON: nothing to meter in it
   }
 }

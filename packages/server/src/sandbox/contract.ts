@@ -15,6 +15,7 @@ import {
   type SandboxLimits,
   type SandboxSpec,
 } from './driver.js';
+import { runEscapeAttempts } from './escape.js';
 import { openPtyInSandbox, runInSandbox, type RunOptions } from './exec.js';
 
 /** What a driver's test file gives the shared suite. */
@@ -414,6 +415,16 @@ export function runSandboxContract(options: SandboxContractOptions): void {
       expect(await h.driver.listRunning()).toContain(spec.id);
       expect((await sh(spec, 'echo alive')).stdout).toBe('alive\n');
     }, 30_000);
+
+    runEscapeAttempts({
+      name: options.name,
+      driver: () => h.driver,
+      dataDir: () => h.dataDir,
+      started,
+      hostUid: (spec) => h.hostUid?.(spec),
+      closers,
+      tag,
+    });
   });
 }
 

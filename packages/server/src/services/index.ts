@@ -11,7 +11,10 @@ import type { SandboxDriver } from '../sandbox/driver.js';
 import type { Store } from '../store/database.js';
 import { AccountService } from './accounts.js';
 import { AuthService } from './auth.js';
+import { createTeamServices, type TeamServices } from './chat/team-services.js';
 import { systemClock, type Clock } from './clock.js';
+import { DiffService } from './diff/diff-service.js';
+import { FileService } from './files/file-service.js';
 import { GroupService } from './groups.js';
 import { InvitationService } from './invitations.js';
 import { SessionService } from './sessions.js';
@@ -26,6 +29,7 @@ import { WorkspaceTokens } from './workspaces/workspace-tokens.js';
 import { ServerSecrets } from './secrets.js';
 import { TemplateCatalog } from './workspaces/templates.js';
 import { WorkspaceService } from './workspaces/workspace-service.js';
+import { createGitOps, type GitOps } from './git-ops/index.js';
 
 export type { Principal } from './auth.js';
 
@@ -45,6 +49,10 @@ export interface Services {
   llm: { keys: ProviderKeys; meter: UsageMeter; proxy: LlmProxy; reports: UsageReports };
   agents: AgentCatalog;
   agentSessions: AgentSessionService;
+  diff: DiffService;
+  git: GitOps;
+  files: FileService;
+  team: TeamServices;
 }
 
 export interface ServiceOptions {
@@ -71,16 +79,19 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const workspaceTokens = new WorkspaceTokens(secrets, new WorkspaceRepository(db));
   const lifecycle = new WorkspaceLifecycle(config, templates, bridge, workspaceTokens);
   const workspaces = new WorkspaceService(db, config, templates, lifecycle, accounts, clock);
+  const diff = new DiffService(workspaces, config.dataDir);
   const keys = new ProviderKeys(db, secrets, config, options.env ?? {}, clock);
   const meter = new UsageMeter(db, new PriceTable(config.pricing), config, clock);
   const adapters = options.agents ?? new Map<string, AgentAdapter>();
-  return {
-    agents: new AgentCatalog(adapters, config),
+  const agents = new AgentCatalog(adapters, config);
+  const services: Omit<Services, 'team'> = {
+    agents,
     agentSessions: new AgentSessionService(
       db,
       new EventLog(db, clock),
       workspaces,
       adapters,
+      agents,
       clock,
       config.sessionStalledSeconds * 1000,
     ),
@@ -91,8 +102,11 @@ export function createServices(store: Store, options: ServiceOptions): Services 
       reports: new UsageReports(db, clock),
     },
     templates,
+    git: createGitOps(db, config, workspaces, secrets, clock),
     bridge,
     workspaces,
+    diff,
+    files: new FileService(workspaces, config),
     terminals: new TerminalService(db, workspaces, config, clock),
     accounts,
     sessions,
@@ -102,4 +116,8 @@ export function createServices(store: Store, options: ServiceOptions): Services 
     groups: new GroupService(db, clock),
     invitations: new InvitationService(db, accounts, clock),
   };
+  services.agentSessions.turnObserver = diff.turns;
+  const { agentSessions } = services;
+  const team = createTeamServices({ db, config, clock, secrets, workspaces, agentSessions, agents, meter });
+  return { ...services, team };
 }

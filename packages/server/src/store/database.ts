@@ -70,7 +70,13 @@ function sqliteDialect(url: string): SqliteDialect {
 }
 
 function postgresDialect(url: string): PostgresDialect {
-  return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) });
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection the server ends (a restart, an administrator) is dropped from the pool and
+  // replaced on the next query; without a listener its 'error' event would end the whole process.
+  pool.on('error', (error) => {
+    console.warn(`PostgreSQL closed an idle connection (${error.message}); the next query opens a new one.`);
+  });
+  return new PostgresDialect({ pool });
 }
 
 /** A unique or primary-key constraint was violated (both dialects). */

@@ -205,6 +205,19 @@ export interface SessionEventsTable {
   data: string;
 }
 
+export interface GitCredentialsTable {
+  id: string;
+  user_id: string;
+  /** `github.com`, `gitlab.example.com:8443`: where the token is sent, and nowhere else. */
+  host: string;
+  username: string;
+  label: string;
+  /** AES-256-GCM of the token under the data dir's secret key: iv.tag.ciphertext, base64url. */
+  sealed: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -221,4 +234,5 @@ export interface Database {
   budgets: BudgetsTable;
   agent_sessions: AgentSessionsTable;
   session_events: SessionEventsTable;
+  git_credentials: GitCredentialsTable;
 }

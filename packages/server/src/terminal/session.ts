@@ -12,6 +12,13 @@ export const MIRROR_SCROLLBACK = 5000;
 const ATTACH_TIMEOUT_MS = 3_000;
 /** Output queued for the mirror before the terminal pauses, in bytes. */
 const MIRROR_QUEUE_BYTES = 1024 * 1024;
+/**
+ * While output streams, frames go out at most this often, in ms. The first
+ * read after a quiet spell goes out at once, so a keystroke's echo is never held.
+ */
+export const FRAME_INTERVAL_MS = 4;
+/** A frame goes out at once when its gathered reads reach this size, in bytes. */
+export const FRAME_MAX_BYTES = 64 * 1024;
 
 export interface SessionOptions {
   cols: number;
@@ -41,6 +48,14 @@ export class TerminalSession {
   private lastViewerLeftAt = Date.now();
   private stallTimer: NodeJS.Timeout | undefined;
   private readonly gathered: Buffer[] = [];
+  private gatheredBytes = 0;
+  /** Cancels the flush collect() scheduled, while one is. */
+  private cancelFlush: (() => void) | undefined;
+  private lastFlushAt = 0;
+  /** True while collect() holds the PTY to gather a frame. */
+  private gathering = false;
+  /** Viewers being given their snapshot; output waits meanwhile. */
+  private joining = 0;
 
   constructor(private readonly options: SessionOptions) {
     this.mirror = new Terminal({
@@ -92,12 +107,15 @@ export class TerminalSession {
   ): Promise<Viewer> {
     const viewer = new Viewer(channel, canType, size);
     // Hold output while the mirror catches up, so the snapshot and the live stream meet exactly.
-    this.pty?.pause();
+    this.joining++;
+    this.updateReading();
     try {
+      this.flush();
       await this.drainMirror();
       this.sendSnapshot(viewer);
       this.viewers.add(viewer);
     } finally {
+      this.joining--;
       this.updatePause();
     }
     if (canType && (!this.sizeOwner || !this.sizeOwner.canType)) this.claimSize(viewer);
@@ -140,6 +158,7 @@ export class TerminalSession {
     for (const viewer of this.viewers) viewer.channel.close(code, reason);
     this.viewers.clear();
     clearTimeout(this.stallTimer);
+    this.cancelFlush?.();
     this.pty?.kill();
     this.pty = undefined;
     this.mirror.dispose();
@@ -151,10 +170,44 @@ export class TerminalSession {
     this.close(1000, 'terminal exited');
   }
 
-  /** Gathers the PTY reads of one event-loop turn into one frame: tmux writes many tiny pieces. */
+  /**
+   * Gathers PTY reads into frames: tmux writes many tiny pieces (mostly cursor
+   * moves), and each frame costs a WebSocket write per viewer and a mirror
+   * write. Reads of one event-loop turn always share a frame; while output
+   * keeps coming, one frame per FRAME_INTERVAL_MS.
+   */
   private collect(chunk: Buffer): void {
     this.gathered.push(chunk);
-    if (this.gathered.length === 1) setImmediate(() => this.output(Buffer.concat(this.gathered.splice(0))));
+    this.gatheredBytes += chunk.length;
+    if (this.gatheredBytes >= FRAME_MAX_BYTES) return this.flush();
+    if (this.cancelFlush) return;
+    const wait = this.lastFlushAt + FRAME_INTERVAL_MS - performance.now();
+    if (wait <= 0) {
+      const immediate = setImmediate(() => this.flush());
+      this.cancelFlush = () => clearImmediate(immediate);
+    } else {
+      // Output is streaming: let the PTY fill up until the frame is due, so it is read in fewer, larger reads.
+      const timer = setTimeout(() => this.flush(), wait);
+      this.cancelFlush = () => clearTimeout(timer);
+      this.gathering = true;
+      this.updateReading();
+    }
+  }
+
+  /** Sends what collect() gathered now. */
+  private flush(): void {
+    this.cancelFlush?.();
+    this.cancelFlush = undefined;
+    this.lastFlushAt = performance.now();
+    if (this.gathering) {
+      this.gathering = false;
+      this.updateReading();
+    }
+    if (this.gathered.length === 0) return;
+    const chunk = this.gathered.length === 1 ? this.gathered[0]! : Buffer.concat(this.gathered);
+    this.gathered.length = 0;
+    this.gatheredBytes = 0;
+    this.output(chunk);
   }
 
   private output(chunk: Buffer): void {
@@ -186,7 +239,6 @@ export class TerminalSession {
     const caughtUp = this.mirrorQueued <= MIRROR_QUEUE_BYTES / 2 && slowest <= RESUME_BELOW_BYTES;
     if (!this.paused && behind) {
       this.paused = true;
-      this.pty.pause();
       // A viewer that stops acknowledging must not hold the others for long.
       this.stallTimer ??= setTimeout(() => {
         this.stallTimer = undefined;
@@ -194,10 +246,19 @@ export class TerminalSession {
       }, STALL_MS + 100);
     } else if (this.paused && caughtUp) {
       this.paused = false;
-      this.pty.resume();
-    } else if (!this.paused) {
-      this.pty.resume(); // undo a pause taken while a viewer joined
     }
+    this.updateReading();
+  }
+
+  /**
+   * Reads the PTY unless flow control, a joining viewer or a frame being
+   * gathered holds it. While it is not read, tmux keeps the pane's latest
+   * screen and redraws it once reading resumes, rather than queueing output.
+   */
+  private updateReading(): void {
+    if (!this.pty) return;
+    if (this.paused || this.joining > 0 || this.gathering) this.pty.pause();
+    else this.pty.resume();
   }
 
   private dropStalled(): void {

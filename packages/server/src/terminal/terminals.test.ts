@@ -11,6 +11,7 @@ import {
 } from '../test/server.js';
 import { TerminalClient } from '../test/terminal-client.js';
 import { createWorkspace } from '../test/workspaces.js';
+import { FRAME_INTERVAL_MS, FRAME_MAX_BYTES } from './session.js';
 
 const bwrapMissing = !existsSync('/usr/bin/bwrap');
 if (bwrapMissing && process.env.CI === 'true')
@@ -63,6 +64,13 @@ describe.skipIf(bwrapMissing)('terminals in a bubblewrap sandbox', () => {
     ]);
   });
 
+  it('takes the size a viewer asks for in the socket URL', async () => {
+    const id = await newTerminal({ name: 'sized' });
+    const viewer = await connect(admin, id, { size: { cols: 117, rows: 31 } });
+    viewer.type('echo "size=$(tput cols)x$(tput lines)"\r');
+    await viewer.waitFor(/^size=117x31$/m);
+  });
+
   it('restores the same screen to a viewer that reconnects', async () => {
     const id = await newTerminal();
     const first = await connect(admin, id);
@@ -92,6 +100,23 @@ describe.skipIf(bwrapMissing)('terminals in a bubblewrap sandbox', () => {
     expect(Buffer.concat(b.chunks).toString('latin1')).toBe(Buffer.concat(a.chunks).toString('latin1'));
     expect(Buffer.concat(a.chunks).length).toBeGreaterThan(100);
   });
+
+  it('sends streaming output in few frames: one per FRAME_INTERVAL_MS unless a frame fills up', async () => {
+    const viewer = await connect(admin, await newTerminal(), { keepChunks: true });
+    await new Promise((r) => setTimeout(r, 300));
+    viewer.chunks.length = 0;
+    const started = Date.now();
+    viewer.type('head -c 15000000 /dev/zero | base64; echo DONE-$((6*7))\r');
+    await viewer.waitFor(/^DONE-42$/m, 60_000);
+    const elapsedMs = Date.now() - started;
+    const bytes = viewer.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    // tmux writes thousands of tiny pieces meanwhile; each read used to be a frame of its own.
+    // Timers have 1 ms granularity, so two timed frames can be FRAME_INTERVAL_MS - 1 apart.
+    expect(viewer.chunks.length).toBeLessThanOrEqual(
+      elapsedMs / (FRAME_INTERVAL_MS - 1) + bytes / FRAME_MAX_BYTES + 2,
+    );
+    expect(bytes).toBeGreaterThan(10_000);
+  }, 90_000);
 
   it('refuses a viewer’s input with an error frame and never applies it', async () => {
     const bob = await createMember(server, admin, 'bob');
@@ -153,7 +178,7 @@ describe.skipIf(bwrapMissing)('terminals in a bubblewrap sandbox', () => {
     // Bound: the mirror (5000 lines), per-viewer windows (~100 KB) and the WebSocket buffers; 150 MB leaves room for GC timing.
     expect(rssPeak - rssBefore).toBeLessThan(150 * 1024 * 1024);
     expect(Math.max(...echoTimes)).toBeLessThan(5_000);
-  });
+  }, 180_000); // the flood's own waits allow 120 s: a loaded machine passes 200 MB through tmux slowly
 
   it('keeps the terminal and its shell state across a server restart', async () => {
     const id = await newTerminal({ name: 'durable' });

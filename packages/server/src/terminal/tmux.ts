@@ -7,7 +7,7 @@
 const TMUX_DIR = '"$HOME/.hangar"';
 
 /** Runs tmux with this workspace's socket; the shell expands $HOME inside the sandbox. */
-function tmux(args: string[]): string[] {
+export function tmuxCommand(args: string[]): string[] {
   return [
     '/bin/sh',
     '-c',
@@ -39,7 +39,7 @@ export function newSession(id: string, command: string[] | null, cols: number, r
     ...program,
   ];
   const chained = OPTIONS.flatMap((option) => [';', ...option]);
-  return tmux([
+  return tmuxCommand([
     '-f',
     '/dev/null',
     'new-session',
@@ -57,15 +57,15 @@ export function newSession(id: string, command: string[] | null, cols: number, r
 }
 
 export function attachSession(id: string): string[] {
-  return tmux(['attach-session', '-t', `=${id}`]);
+  return tmuxCommand(['attach-session', '-t', `=${id}`]);
 }
 
 export function hasSession(id: string): string[] {
-  return tmux(['has-session', '-t', `=${id}`]);
+  return tmuxCommand(['has-session', '-t', `=${id}`]);
 }
 
 export function killSession(id: string): string[] {
-  return tmux(['kill-session', '-t', `=${id}`]);
+  return tmuxCommand(['kill-session', '-t', `=${id}`]);
 }
 
 /** Prints the exit code a finished session recorded, if any. */

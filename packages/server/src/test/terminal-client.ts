@@ -40,9 +40,19 @@ export class TerminalClient {
     client: TestClient,
     workspaceId: string,
     terminalId: string,
-    options: Partial<{ keepChunks: boolean; keepText: boolean; ack: boolean; origin: string }> = {},
+    options: Partial<{
+      keepChunks: boolean;
+      keepText: boolean;
+      ack: boolean;
+      origin: string;
+      size: { cols: number; rows: number };
+    }> = {},
   ): Promise<TerminalClient> {
     const url = new URL(`/api/workspaces/${workspaceId}/terminals/${terminalId}/ws`, client.baseUrl);
+    if (options.size) {
+      url.searchParams.set('cols', String(options.size.cols));
+      url.searchParams.set('rows', String(options.size.rows));
+    }
     url.protocol = 'ws:';
     const headers: Record<string, string> = {};
     if (client.cookie) headers.cookie = client.cookie;

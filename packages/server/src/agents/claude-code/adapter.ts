@@ -83,6 +83,8 @@ function environment(launch: AgentLaunch): Record<string, string> {
     DISABLE_ERROR_REPORTING: '1',
     // The default retries a 500 for minutes; Hangar shows the error at once and the person retries.
     CLAUDE_CODE_MAX_RETRIES: '0',
+    // Claude Code swaps older model ids (claude-opus-4-1…) for its newest; Hangar's choice of model stands.
+    CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP: '1',
     // The sandbox user may be uid 0 in its namespace; Hangar's sandbox is the boundary.
     IS_SANDBOX: '1',
     ANTHROPIC_CUSTOM_HEADERS: `x-hangar-session: ${launch.sessionId}`,

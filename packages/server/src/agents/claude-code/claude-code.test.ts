@@ -1,6 +1,14 @@
 import type { ScenarioInput } from '@hangar/llm-scripted';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bwrapMissing, startAgentTestbed, type AgentTestbed } from '../../test/agent-testbed.js';
+import {
+  bwrapMissing,
+  expectFailurePaths,
+  expectModelSwitch,
+  expectQueued,
+  FAILURE_TURNS,
+  startAgentTestbed,
+  type AgentTestbed,
+} from '../../test/agent-testbed.js';
 import { ClaudeCodeAdapter } from './adapter.js';
 
 const MODEL = 'scripted-1';
@@ -36,6 +44,7 @@ const scenario: ScenarioInput = {
       match: { lastUserText: '/what did I ask/i' },
       reply: { text: 'You asked me to write a file.' },
     },
+    ...FAILURE_TURNS,
   ],
   fallback: { reply: { text: 'The script has no answer for that.' } },
 };
@@ -54,7 +63,7 @@ describe.skipIf(bwrapMissing)('Claude Code in a bubblewrap sandbox', () => {
   }, 60_000);
   afterAll(async () => {
     await bed?.close();
-  });
+  }, 60_000);
 
   it('streams, asks before writing (deny, then allow), recalls the first turn and records usage', async () => {
     const { admin, provider, workspaceId, get, settle, lastId, text, cat, permissionRequest } = bed;
@@ -124,5 +133,28 @@ describe.skipIf(bwrapMissing)('Claude Code in a bubblewrap sandbox', () => {
 
     expect((await admin.post(`/api/sessions/${id}/stop`)).status).toBeLessThan(300);
     expect((await get(id)).session.status).toBe('stopped');
+  }, 60_000);
+
+  it('survives an interrupt, a provider 500 and a kill -9 of its process, and resumes its session', async () => {
+    await expectFailurePaths(bed, {
+      agent: 'claude-code',
+      model: MODEL,
+      greeting: GREETING,
+      recall: 'You asked me to write a file.',
+      processPattern: 'claude-code/bin/claude.exe',
+    });
+  }, 120_000);
+
+  it('switches the model in the same conversation', async () => {
+    await expectModelSwitch(bed, {
+      agent: 'claude-code',
+      from: 'claude-sonnet-4-5',
+      to: 'claude-opus-4-5',
+      greeting: GREETING,
+    });
+  }, 60_000);
+
+  it('queues a message sent during a turn (Claude Code cannot steer) and runs it next', async () => {
+    await expectQueued(bed, { agent: 'claude-code', model: MODEL, greeting: GREETING });
   }, 60_000);
 });

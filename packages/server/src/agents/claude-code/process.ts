@@ -9,6 +9,8 @@ import { ClaudeCodeTranslator } from './translator.js';
 
 /** Milliseconds stop() waits for a clean exit after closing stdin, before SIGKILL. */
 const STOP_GRACE_MS = 3000;
+/** Milliseconds a control request of Hangar's (set_model) may wait for its answer. */
+const CONTROL_TIMEOUT_MS = 10_000;
 
 type CanUseTool = { toolName: string; input: unknown };
 
@@ -20,6 +22,8 @@ export class ClaudeCodeProcess implements AgentProcess {
   /** Tools the person allowed for the rest of the session. */
   private readonly allowedTools = new Set<string>();
   private stderrTail = '';
+  /** Hangar's control requests waiting for Claude Code's control_response, by request id. */
+  private readonly controlAnswers = new Map<string, (error: string | undefined) => void>();
 
   constructor(
     private readonly child: ChildProcess,
@@ -31,6 +35,8 @@ export class ClaudeCodeProcess implements AgentProcess {
         const how = signal ? `signal ${signal}` : `exit code ${code}`;
         const detail = this.stderrTail.trim().split('\n').slice(-3).join('\n');
         this.translator.failRun(`Claude Code ended (${how})${detail ? `: ${detail}` : ''}`, 'agent_exited');
+        for (const resolveAnswer of this.controlAnswers.values()) resolveAnswer(`Claude Code ended (${how})`);
+        this.controlAnswers.clear();
         resolve({ code, signal });
       });
     });
@@ -52,8 +58,22 @@ export class ClaudeCodeProcess implements AgentProcess {
     if (this.translator.running) this.write(toClaude.interrupt(randomUUID()));
   }
 
+  /** The `set_model` control request; Claude Code uses the model from its next model call on. */
   async setModel(model: string): Promise<void> {
-    this.write(toClaude.setModel(randomUUID(), model));
+    const requestId = randomUUID();
+    const answer = new Promise<{ error?: string }>((resolve) => {
+      const timer = setTimeout(() => {
+        this.controlAnswers.delete(requestId);
+        resolve({ error: `no answer within ${CONTROL_TIMEOUT_MS / 1000} s` });
+      }, CONTROL_TIMEOUT_MS);
+      this.controlAnswers.set(requestId, (error) => {
+        clearTimeout(timer);
+        resolve(error === undefined ? {} : { error });
+      });
+    });
+    this.write(toClaude.setModel(requestId, model));
+    const { error } = await answer;
+    if (error !== undefined) throw new Error(`Claude Code could not switch to ${model}: ${error}`);
   }
 
   async answerPermission(requestId: string, decision: PermissionDecision, reason?: string): Promise<void> {
@@ -108,7 +128,16 @@ export class ClaudeCodeProcess implements AgentProcess {
     if (line.type === 'system' && line.subtype === 'init' && line.session_id)
       this.launch.setResumeId(line.session_id);
     if (line.type === 'control_request') this.controlRequest(line);
+    else if (line.type === 'control_response') this.controlResponse(line);
     else this.translator.line(line);
+  }
+
+  private controlResponse(line: Extract<ClaudeLine, { type: 'control_response' }>): void {
+    const id = line.response.request_id;
+    const resolve = id === undefined ? undefined : this.controlAnswers.get(id);
+    if (!resolve || id === undefined) return;
+    this.controlAnswers.delete(id);
+    resolve(line.response.subtype === 'success' ? undefined : (line.response.error ?? 'refused'));
   }
 
   private controlRequest(line: Extract<ClaudeLine, { type: 'control_request' }>): void {

@@ -76,6 +76,15 @@ export const claudeLine = z.discriminatedUnion('type', [
       description: z.string().optional(),
     }),
   }),
+  /** Claude Code's answer to a control request of Hangar's (set_model). */
+  z.looseObject({
+    type: z.literal('control_response'),
+    response: z.looseObject({
+      subtype: z.string(),
+      request_id: z.string().optional(),
+      error: z.string().optional(),
+    }),
+  }),
 ]);
 export type ClaudeLine = z.infer<typeof claudeLine>;
 

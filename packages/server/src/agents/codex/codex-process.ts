@@ -107,6 +107,17 @@ export class CodexProcess implements AgentProcess {
     else this.translator.failRun(`Codex refused the message: ${this.why(response.error)}`, 'prompt_refused');
   }
 
+  /** `turn/steer`: the text joins the running turn (Codex checks that it is still the turn we know). */
+  async steer(text: string): Promise<boolean> {
+    if (!this.translator.running || !this.threadId || !this.turnId) return false;
+    const response = await this.request('turn/steer', {
+      threadId: this.threadId,
+      input: [{ type: 'text', text, text_elements: [] }],
+      expectedTurnId: this.turnId,
+    });
+    return response.error === undefined;
+  }
+
   async interrupt(): Promise<void> {
     if (!this.translator.running || !this.threadId || !this.turnId) return;
     await this.request('turn/interrupt', { threadId: this.threadId, turnId: this.turnId });

@@ -1,6 +1,14 @@
 import type { ScenarioInput } from '@hangar/llm-scripted';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bwrapMissing, startAgentTestbed, type AgentTestbed, type Stored } from '../../test/agent-testbed.js';
+import {
+  bwrapMissing,
+  expectModelSwitch,
+  expectSteering,
+  startAgentTestbed,
+  STEER_TURN,
+  type AgentTestbed,
+  type Stored,
+} from '../../test/agent-testbed.js';
 import { codexAdapter } from './index.js';
 
 const MODEL = 'scripted-1';
@@ -47,6 +55,7 @@ const scenario: ScenarioInput = {
       match: { lastUserText: '/fail please/i' },
       error: { status: 500, message: 'scripted failure' },
     },
+    STEER_TURN,
   ],
   fallback: { reply: { text: 'The script has no answer for that.' } },
 };
@@ -65,7 +74,7 @@ describe.skipIf(bwrapMissing)('Codex in a bubblewrap sandbox', () => {
   }, 60_000);
   afterAll(async () => {
     await bed?.close();
-  });
+  }, 60_000);
 
   it('streams, asks before running a command (deny, then allow), recalls the first turn and records usage', async () => {
     const { admin, provider, workspaceId, get, settle, lastId, text, cat, permissionRequest } = bed;
@@ -191,4 +200,12 @@ describe.skipIf(bwrapMissing)('Codex in a bubblewrap sandbox', () => {
     expect(recall).toContain('Fail please');
     await admin.post(`/api/sessions/${id}/stop`);
   }, 90_000);
+
+  it('switches the model on the next turn/start, in the same thread', async () => {
+    await expectModelSwitch(bed, { agent: 'codex', from: 'gpt-5-codex', to: 'gpt-5', greeting: GREETING });
+  }, 60_000);
+
+  it('steers the running turn with turn/steer', async () => {
+    await expectSteering(bed, { agent: 'codex', model: MODEL });
+  }, 60_000);
 });

@@ -25,8 +25,8 @@ export class CodexAdapter implements AgentAdapter {
     interrupt: true,
     resume: true,
     modelSwitch: true,
-    // turn/steer exists, but messages during a turn are queued by the session for now.
-    steering: false,
+    // turn/steer adds a message to the running turn.
+    steering: true,
     // turn/diff/updated is not emitted for files written by shell commands.
     perTurnDiff: false,
   };

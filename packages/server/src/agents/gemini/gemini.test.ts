@@ -1,6 +1,14 @@
 import type { ScenarioInput } from '@hangar/llm-scripted';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bwrapMissing, startAgentTestbed, type AgentTestbed, type Stored } from '../../test/agent-testbed.js';
+import {
+  bwrapMissing,
+  expectFailurePaths,
+  expectModelSwitch,
+  FAILURE_TURNS,
+  startAgentTestbed,
+  type AgentTestbed,
+  type Stored,
+} from '../../test/agent-testbed.js';
 import { geminiAdapter } from './index.js';
 
 const MODEL = 'scripted-1';
@@ -36,6 +44,7 @@ const scenario: ScenarioInput = {
       match: { lastUserText: '/what did I ask/i' },
       reply: { text: 'You asked me to write a file.' },
     },
+    ...FAILURE_TURNS,
   ],
   fallback: { reply: { text: 'The script has no answer for that.' } },
 };
@@ -54,7 +63,7 @@ describe.skipIf(bwrapMissing)('Gemini CLI in a bubblewrap sandbox', () => {
   }, 60_000);
   afterAll(async () => {
     await bed?.close();
-  });
+  }, 60_000);
 
   it('streams, asks before writing (deny, then allow), recalls the first turn and records usage', async () => {
     const { admin, provider, workspaceId, get, settle, lastId, text, cat, permissionRequest } = bed;
@@ -150,4 +159,23 @@ describe.skipIf(bwrapMissing)('Gemini CLI in a bubblewrap sandbox', () => {
     expect(resumed).toContain('again?');
     await admin.post(`/api/sessions/${id}/stop`);
   }, 90_000);
+
+  it('survives an interrupt, a provider 500 and a kill -9 of its process, and resumes its session', async () => {
+    await expectFailurePaths(bed, {
+      agent: 'gemini',
+      model: MODEL,
+      greeting: GREETING,
+      recall: 'You asked me to write a file.',
+      processPattern: 'gemini',
+    });
+  }, 120_000);
+
+  it('switches the model in the same conversation', async () => {
+    await expectModelSwitch(bed, {
+      agent: 'gemini',
+      from: 'gemini-2.5-pro',
+      to: 'gemini-2.5-flash',
+      greeting: GREETING,
+    });
+  }, 60_000);
 });

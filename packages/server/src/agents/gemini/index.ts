@@ -22,7 +22,8 @@ export class GeminiAdapter implements AgentAdapter {
     approvals: true,
     interrupt: true,
     resume: true,
-    modelSwitch: false,
+    // ACP session/set_model.
+    modelSwitch: true,
     steering: false,
     perTurnDiff: false,
   };

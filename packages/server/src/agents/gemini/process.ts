@@ -135,6 +135,13 @@ export class GeminiProcess implements AgentProcess {
     });
   }
 
+  /** ACP `session/set_model` (Gemini CLI's unstable_setSessionModel): used from the next model call on. */
+  async setModel(model: string): Promise<void> {
+    const answer = await this.request('session/set_model', { sessionId: this.acpSessionId, modelId: model });
+    if ('error' in answer)
+      throw new Error(`Gemini CLI could not switch to ${model}: ${this.describe(answer.error)}`);
+  }
+
   async interrupt(): Promise<void> {
     if (!this.translator.running) return;
     // ACP: the client answers its open permission requests as cancelled, then notifies.

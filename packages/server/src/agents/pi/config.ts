@@ -38,9 +38,13 @@ export function providerFor(model: string): string {
   return OPENAI_MODEL.test(model) ? 'hangar-openai' : 'hangar';
 }
 
-/** models.json: both proxy endpoints, each offering the session's model; the key is read from HANGAR_TOKEN. */
-export function modelsJson(launch: Pick<AgentLaunch, 'env' | 'model' | 'sessionId'>): string {
-  const models = [{ id: launch.model, contextWindow: 200_000, maxTokens: 8192 }];
+/**
+ * models.json: both proxy endpoints, each offering the session's models (its own and those it may
+ * switch to with `set_model`); the key is read from HANGAR_TOKEN.
+ */
+export function modelsJson(launch: Pick<AgentLaunch, 'env' | 'model' | 'models' | 'sessionId'>): string {
+  const ids = [...new Set([launch.model, ...launch.models])];
+  const models = ids.map((id) => ({ id, contextWindow: 200_000, maxTokens: 8192 }));
   const headers = { 'x-hangar-session': launch.sessionId };
   const providers: Record<string, unknown> = {};
   if (launch.env.ANTHROPIC_BASE_URL)

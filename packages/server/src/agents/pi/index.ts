@@ -12,7 +12,7 @@ import { PiProcess } from './pi-process.js';
 
 /** Pi (`@mariozechner/pi-coding-agent`) over `pi --mode rpc`; see docs/agents/pi.md. */
 export class PiAdapter implements AgentAdapter {
-  readonly name = 'pi';
+  readonly name: string = 'pi';
   readonly label = 'Pi';
   readonly experimental = false;
   readonly capabilities: AgentCapabilities = {
@@ -21,8 +21,9 @@ export class PiAdapter implements AgentAdapter {
     approvals: true,
     interrupt: true,
     resume: true,
-    modelSwitch: false,
-    steering: false,
+    // set_model and steer over RPC.
+    modelSwitch: true,
+    steering: true,
     perTurnDiff: false,
   };
 

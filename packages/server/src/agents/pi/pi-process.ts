@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { EventType, HANGAR_EVENT, type PermissionDecision } from '@hangar/protocol';
 import type { AgentLaunch, AgentProcess } from '../adapter.js';
 import { stopAgentProcess } from '../common/stop.js';
-import { APPROVAL_TITLE } from './config.js';
+import { APPROVAL_TITLE, providerFor } from './config.js';
 import { approvalRequest, LineSplitter, piLine, toolArgs, type PiLine } from './rpc.js';
 import { PiTranslator } from './translator.js';
 
@@ -56,6 +56,8 @@ export class PiProcess implements AgentProcess {
     if (!state.success)
       throw new Error(`Pi did not start: ${[state.error, this.stderr.trim()].filter(Boolean).join(': ')}`);
     if (state.data?.sessionFile) this.launch.setResumeId(state.data.sessionFile);
+    // Pi retries a failed model call with growing delays; Hangar shows the error at once and the person retries.
+    await this.command({ type: 'set_auto_retry', enabled: false });
   }
 
   async send(text: string): Promise<void> {
@@ -71,8 +73,21 @@ export class PiProcess implements AgentProcess {
       this.translator.failRun(response.error ?? 'Pi refused the prompt.', 'prompt_refused');
   }
 
+  /** Pi's `steer`: the text reaches the model at its next call within the running turn. */
+  async steer(text: string): Promise<boolean> {
+    if (!this.translator.running) return false;
+    const response = await this.command({ type: 'steer', message: text });
+    return response.success;
+  }
+
   async interrupt(): Promise<void> {
     this.write({ type: 'abort' });
+  }
+
+  /** Pi's `set_model`: models.json lists every model the session may switch to. */
+  async setModel(model: string): Promise<void> {
+    const response = await this.command({ type: 'set_model', provider: providerFor(model), modelId: model });
+    if (!response.success) throw new Error(`Pi could not switch to ${model}: ${response.error ?? 'refused'}`);
   }
 
   async answerPermission(requestId: string, decision: PermissionDecision, reason?: string): Promise<void> {

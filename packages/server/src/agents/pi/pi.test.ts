@@ -1,7 +1,25 @@
 import type { ScenarioInput } from '@hangar/llm-scripted';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bwrapMissing, startAgentTestbed, type AgentTestbed, type Stored } from '../../test/agent-testbed.js';
-import { piAdapter } from './index.js';
+import {
+  bwrapMissing,
+  expectFailurePaths,
+  expectModelSwitch,
+  expectSteering,
+  FAILURE_TURNS,
+  STEER_TURN,
+  startAgentTestbed,
+  type AgentTestbed,
+  type Stored,
+} from '../../test/agent-testbed.js';
+import type { AgentCapabilities } from '../adapter.js';
+import { createAgentAdapters } from '../registry.js';
+import { PiAdapter, piAdapter } from './index.js';
+
+/** The real Pi, registered as an agent whose capabilities say it cannot switch models. */
+class FixedModelPi extends PiAdapter {
+  override readonly name = 'pi-fixed-model';
+  override readonly capabilities: AgentCapabilities = { ...piAdapter.capabilities, modelSwitch: false };
+}
 
 const MODEL = 'scripted-1';
 const write = (content: string) => ({ name: 'write', input: { path: 'hello.txt', content } });
@@ -39,6 +57,8 @@ const scenario: ScenarioInput = {
       match: { lastUserText: '/what did I ask/i' },
       reply: { text: 'You asked me to write a file.' },
     },
+    ...FAILURE_TURNS,
+    STEER_TURN,
   ],
   fallback: { reply: { text: 'The script has no answer for that.' } },
 };
@@ -54,11 +74,12 @@ describe.skipIf(bwrapMissing)('Pi in a bubblewrap sandbox', () => {
       uidBase: 900_000,
       workspaceName: 'pi',
       env: { HANGAR_SESSION_STALLED_SECONDS: '1' },
+      agents: new Map([...createAgentAdapters(), ['pi-fixed-model', new FixedModelPi()]]),
     });
   }, 60_000);
   afterAll(async () => {
     await bed?.close();
-  });
+  }, 60_000);
 
   it('streams a reply, runs a tool, recalls the first turn and records usage', async () => {
     const { admin, provider, workspaceId, waitFor, turnEnded, lastId, status, cat, send } = bed;
@@ -178,4 +199,58 @@ describe.skipIf(bwrapMissing)('Pi in a bubblewrap sandbox', () => {
     expect((await admin.get(`/api/sessions/${id}`)).body.session.stalled).toBe(false);
     await admin.post(`/api/sessions/${id}/stop`);
   });
+
+  it('survives an interrupt, a provider 500 and a kill -9 of its process, and resumes its session', async () => {
+    await expectFailurePaths(bed, {
+      agent: 'pi',
+      model: MODEL,
+      greeting: 'Hello from the scripted model! This reply is streamed in small chunks.',
+      recall: 'You asked me to write a file.',
+      // Pi sets its process title to "pi".
+      processPattern: '^pi ',
+    });
+  }, 120_000);
+
+  it('switches the model with set_model, in the same conversation', async () => {
+    await expectModelSwitch(bed, {
+      agent: 'pi',
+      from: 'claude-sonnet-4-5',
+      to: 'claude-opus-4-5',
+      greeting: 'Hello from the scripted model! This reply is streamed in small chunks.',
+    });
+  }, 60_000);
+
+  it('steers the running turn with a message sent while it streams', async () => {
+    await expectSteering(bed, { agent: 'pi', model: MODEL });
+  }, 60_000);
+
+  it('refuses a model switch, with an error id, for an agent that cannot switch', async () => {
+    const { admin, workspaceId, waitFor, turnEnded, get } = bed;
+    const created = await admin.post('/api/sessions', {
+      workspaceId,
+      agent: 'pi-fixed-model',
+      model: MODEL,
+      prompt: 'Say hello',
+      permissionMode: 'allow_all',
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    await waitFor(id, 0, turnEnded);
+    const refused = await admin.patch(`/api/sessions/${id}`, { model: 'claude-opus-4-5' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.id).toBe('model_switch_unsupported');
+    const bad = await admin.patch(`/api/sessions/${id}`, { model: '' });
+    expect(bad.status).toBe(400);
+    expect((await get(id)).session.model).toBe(MODEL);
+    const agents = (await admin.get('/api/agents')).body.agents as {
+      name: string;
+      capabilities: AgentCapabilities;
+    }[];
+    expect(agents.find((a) => a.name === 'pi-fixed-model')?.capabilities.modelSwitch).toBe(false);
+    expect(agents.find((a) => a.name === 'pi')?.capabilities).toMatchObject({
+      modelSwitch: true,
+      steering: true,
+    });
+    await admin.post(`/api/sessions/${id}/stop`);
+  }, 60_000);
 });

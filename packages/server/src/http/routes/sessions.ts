@@ -5,10 +5,12 @@ import {
   idParams,
   okResponse,
   sendMessageRequest,
+  sendMessageResponse,
   session,
   sessionList,
   sessionListQuery,
   sessionWithEvents,
+  updateSessionRequest,
   type Session,
 } from '@hangar/protocol';
 import { z } from 'zod';
@@ -125,15 +127,32 @@ export async function sessionRoutes(app: App, { services }: AppContext) {
     {
       schema: {
         tags,
-        summary: 'Send a message (queued while a turn runs)',
+        summary: 'Send a message: it steers a running turn where the agent can, else waits for it',
         params: idParams,
         body: sendMessageRequest,
-        response: { 200: okResponse },
+        response: { 200: sendMessageResponse },
+      },
+    },
+    async (request) => ({
+      ok: true as const,
+      delivery: await sessions.send(principalOf(request), request.params.id, request.body.text),
+    }),
+  );
+
+  app.patch(
+    '/api/sessions/:id',
+    {
+      schema: {
+        tags,
+        summary: "Switch the session's model (agents whose capabilities say modelSwitch)",
+        params: idParams,
+        body: updateSessionRequest,
+        response: { 200: session },
       },
     },
     async (request) => {
-      await sessions.send(principalOf(request), request.params.id, request.body.text);
-      return { ok: true as const };
+      const row = await sessions.setModel(principalOf(request), request.params.id, request.body.model);
+      return presentSession(row, sessions.isStalled(row.id));
     },
   );
 

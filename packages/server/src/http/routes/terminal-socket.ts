@@ -19,9 +19,10 @@ const KEEPALIVE_MS = 25_000;
 /** How long a typing permission check stays valid, in ms. */
 const ROLE_CACHE_MS = 2_000;
 
+/** Query values arrive as text: `?cols=120&rows=40`. */
 const socketQuery = z.strictObject({
-  cols: terminalSize.cols.optional(),
-  rows: terminalSize.rows.optional(),
+  cols: z.coerce.number().pipe(terminalSize.cols).optional(),
+  rows: z.coerce.number().pipe(terminalSize.rows).optional(),
 });
 
 /** The terminal stream: see packages/protocol/src/terminals.ts for the frames. */

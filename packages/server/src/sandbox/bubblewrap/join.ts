@@ -7,6 +7,7 @@ import {
   type HostCommand,
   type SandboxSpec,
 } from '../driver.js';
+import { seccompPrefix } from '../seccomp.js';
 import { cgroupProcsFiles } from './cgroup.js';
 import { SANDBOX_PATH, ulimitCommands } from './layout.js';
 import type { SandboxRecord } from './state.js';
@@ -39,7 +40,8 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * 4. setpriv: drop the bounding set (only uid 0 inside may) and become the
  *    sandbox user, without capabilities or supplementary groups, with
  *    no_new_privs;
- * 5. sh: set the sandbox's rlimits, working directory and environment; exec.
+ * 5. perl: load the sandbox's seccomp filter (no TIOCSTI; see seccomp.ts);
+ * 6. sh: set the sandbox's rlimits, working directory and environment; exec.
  */
 export function joinCommand(
   tools: Tools,
@@ -74,7 +76,16 @@ unset OLDPWD
 eval "$${ENV_VARIABLE}"
 unset ${ENV_VARIABLE}
 exec "$@"`;
-  const inside = [...drop, tools.sh, '-c', script, 'hangar-exec', cwd, ...options.command];
+  const inside = [
+    ...drop,
+    ...seccompPrefix(tools.perl),
+    tools.sh,
+    '-c',
+    script,
+    'hangar-exec',
+    cwd,
+    ...options.command,
+  ];
   // prettier-ignore
   const chain = record.idMode === 'root'
     ? [

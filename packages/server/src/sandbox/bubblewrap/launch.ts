@@ -211,12 +211,40 @@ async function handshake(child: ChildProcess, options: LaunchOptions): Promise<n
   const pid = infoSchema.parse(JSON.parse(text))['child-pid'];
   if (options.ids.write) {
     await options.ids.write(pid, options.spec);
+    await forbidNestedUserNamespaces(options.tools, pid);
     const block = stdioAt(child, FD.usernsBlock);
     if (!isDuplex(block)) throw new Error('bwrap pipes missing');
     block.end('x');
   }
   await Promise.race([readyByte, exited]);
   return pid;
+}
+
+/**
+ * Sets user.max_user_namespaces to 0 in the sandbox's user namespace, before
+ * anything runs inside: a process there cannot create a user namespace of
+ * its own, in which it would hold every capability (mount, and the kernel's
+ * namespaced code as attack surface). Only a process with CAP_SYS_RESOURCE in
+ * that namespace may raise it again: none inside has it. Written from a
+ * process that joins only the user namespace (uid 0 there), as the value is
+ * per user namespace.
+ */
+async function forbidNestedUserNamespaces(tools: Tools, pid: number): Promise<void> {
+  const script = 'echo 0 >/proc/sys/user/max_user_namespaces';
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(tools.nsenter, ['--target', String(pid), '--user', '--', tools.sh, '-c', script], {
+      env: { PATH: HOST_PATH },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`cannot forbid nested user namespaces (${code}): ${stderr.trim()}`)),
+    );
+  });
 }
 
 function whenExited(child: ChildProcess): Promise<void> {

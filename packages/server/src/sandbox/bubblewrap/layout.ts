@@ -47,7 +47,7 @@ const RESERVED_TREES = [
 /** Private tmpfs mounts: a bind inside one is mounted after it, but at or above it would hide it. */
 const PRIVATE_TMPFS = ['/tmp'];
 
-/** Default size of the private /tmp and /dev/shm (each), in bytes, when the spec sets no memory limit. */
+/** Size of the private /tmp and /dev/shm (each), in bytes, when the spec sets no memory limit; else a quarter of it. */
 const DEFAULT_TMPFS_BYTES = 1024 ** 3;
 
 export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -81,7 +81,11 @@ export interface BwrapPlan {
 
 export function bwrapArgs(plan: BwrapPlan): string[] {
   const { spec, sources } = plan;
-  const tmpBytes = String(spec.limits.memoryBytes ?? DEFAULT_TMPFS_BYTES);
+  // tmpfs pages count as the sandbox's memory: together, /tmp and /dev/shm may take half of it, so
+  // filling them leaves room to run `rm` (full, the memory cgroup would kill every new process).
+  const tmpBytes = String(
+    spec.limits.memoryBytes === undefined ? DEFAULT_TMPFS_BYTES : Math.floor(spec.limits.memoryBytes / 4),
+  );
   // prettier-ignore
   return [
     '--unshare-user',

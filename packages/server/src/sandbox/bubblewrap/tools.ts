@@ -14,6 +14,8 @@ export interface Tools {
   mount: string;
   socat: string;
   sh: string;
+  /** Loads the sandbox's seccomp filter (see ../seccomp.ts). */
+  perl: string;
 }
 
 const PACKAGES: Record<keyof Tools, string> = {
@@ -24,12 +26,13 @@ const PACKAGES: Record<keyof Tools, string> = {
   mount: 'mount',
   socat: 'socat',
   sh: 'dash',
+  perl: 'perl-base',
 };
 
 /**
  * Paths inside the sandbox are the host's (the sandbox binds /usr read-only),
- * so these programs also run inside: the shell (init and exec wrapper), setpriv
- * and socat (the hangar network forwarder).
+ * so these programs also run inside: the shell (init and exec wrapper), setpriv,
+ * socat (the hangar network forwarder) and perl (the seccomp loader).
  */
 export function findTools(): { tools: Tools; missing: (keyof Tools)[] } {
   const missing: (keyof Tools)[] = [];
@@ -46,6 +49,7 @@ export function findTools(): { tools: Tools; missing: (keyof Tools)[] } {
     mount: locate('mount'),
     socat: locate('socat'),
     sh: locate('sh'),
+    perl: locate('perl'),
   };
   return { tools, missing };
 }

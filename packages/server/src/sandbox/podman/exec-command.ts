@@ -1,4 +1,5 @@
 import { SANDBOX_WORKSPACE, type ExecOptions, type HostCommand, type SandboxSpec } from '../driver.js';
+import { seccompPrefix } from '../seccomp.js';
 import { HOST_PATH, type PodmanCli } from './podman-cli.js';
 import { containerName, envArgs } from './run-args.js';
 
@@ -49,6 +50,24 @@ const SANDBOX_SHIM = [
   'exec "$@" 3<&-',
 ].join('\n');
 
+/**
+ * Inside, first: the command runs under Hangar's seccomp filter (no TIOCSTI;
+ * see seccomp.ts) on top of podman's own, when the image has perl to load it
+ * (Debian-based images, the provisioned root file system); without perl, under
+ * podman's filter alone.
+ */
+function seccompStep(): string[] {
+  const prefix = seccompPrefix('perl');
+  if (prefix.length === 0) return [];
+  const [, flag, loader, filter] = prefix;
+  return [
+    '/bin/sh',
+    '-c',
+    `if command -v perl >/dev/null 2>&1; then exec perl ${flag} '${loader!.replaceAll("'", `'\\''`)}' ${filter} "$@"; fi; exec "$@"`,
+    'hangar-seccomp',
+  ];
+}
+
 /** The host command that runs `options.command` in the workspace's container. */
 export function execCommand(cli: PodmanCli, spec: SandboxSpec, options: ExecOptions): HostCommand {
   if (options.command.length === 0) throw new Error('empty command');
@@ -64,8 +83,10 @@ export function execCommand(cli: PodmanCli, spec: SandboxSpec, options: ExecOpti
     '--preserve-fds=1',
     `--user=${spec.uid}:${spec.gid}`,
     `--workdir=${options.cwd ?? SANDBOX_WORKSPACE}`,
-    ...envArgs(options.env ?? {}),
+    // As the bubblewrap driver: a terminal says what it is (tmux refuses to attach without TERM).
+    ...envArgs({ ...(options.pty && { TERM: 'xterm-256color' }), ...options.env }),
     containerName(spec.id),
+    ...seccompStep(),
     '/bin/sh',
     '-c',
     SANDBOX_SHIM,

@@ -72,6 +72,10 @@ describe('podman run arguments', () => {
       '--pids-limit=100000',
       '--memory=1024',
       '--memory-swap=1024',
+      '--shm-size=128',
+      '--tmpfs=/tmp:rw,exec,nosuid,nodev,size=128',
+      '--tmpfs=/var/tmp:rw,exec,nosuid,nodev,size=128',
+      '--tmpfs=/run:rw,exec,nosuid,nodev,size=128',
       '--cpus=1.5',
     ]);
   });

@@ -142,6 +142,13 @@ export function limitArgs(limits: SandboxLimits, ceilings: RlimitCeilings): stri
   if (limits.memoryBytes !== undefined) {
     // The same for memory+swap: no swapping past the limit.
     args.push(`--memory=${limits.memoryBytes}`, `--memory-swap=${limits.memoryBytes}`);
+    // tmpfs pages count as the container's memory: the four together may take half of it, so filling
+    // them leaves room to run `rm` (full, the memory cgroup would kill every new process).
+    const tmpfsBytes = Math.floor(limits.memoryBytes / 8);
+    args.push(
+      `--shm-size=${tmpfsBytes}`,
+      ...['/tmp', '/var/tmp', '/run'].map((dir) => `--tmpfs=${dir}:rw,exec,nosuid,nodev,size=${tmpfsBytes}`),
+    );
   }
   if (limits.cpus !== undefined) args.push(`--cpus=${limits.cpus}`);
   return args;

@@ -10,6 +10,7 @@ export interface LaunchInput {
   sessionId: string;
   workspace: WorkspaceRow;
   model: string;
+  models: readonly string[];
   permissionMode: PermissionMode;
   resumeId: string | null;
   emit(event: AgentEvent): void;
@@ -24,6 +25,7 @@ export async function buildLaunch(lifecycle: WorkspaceLifecycle, input: LaunchIn
     sessionId: input.sessionId,
     workspaceId: input.workspace.id,
     model: input.model,
+    models: input.models,
     permissionMode: input.permissionMode,
     resumeId: input.resumeId,
     env: spec.env,

@@ -8,6 +8,7 @@ import {
   type SessionStatus,
 } from '@hangar/protocol';
 import type { AgentAdapter, AgentProcess, PermissionMode } from '../../agents/adapter.js';
+import type { AgentCatalog } from '../../agents/catalog.js';
 import { errors } from '../../errors.js';
 import type { EventLog } from '../../events/event-log.js';
 import type { AgentSessionsTable, Database } from '../../store/schema.js';
@@ -15,11 +16,15 @@ import type { Principal } from '../auth.js';
 import { iso, type Clock } from '../clock.js';
 import { newId } from '../crypto.js';
 import { KeyedLock } from '../keyed-lock.js';
+import { startObserved, type TurnObserver } from '../diff/turn-observer.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
 import { buildLaunch } from './launch.js';
 import { statusAfter } from './status.js';
 
 export type SessionRow = Selectable<AgentSessionsTable>;
+
+/** What became of a message: sent as a new turn, queued behind the running one, or steering it. */
+export type MessageDelivery = 'sent' | 'queued' | 'steered';
 
 interface Live {
   process: AgentProcess;
@@ -32,6 +37,10 @@ interface Live {
   stalled: boolean;
   /** The status as last recorded, so streamed deltas need no read of the session row. */
   status: SessionStatus;
+  /** A run started and has not finished or failed yet. */
+  running: boolean;
+  /** The adapter reported the end of its process itself (a RUN_ERROR with code agent_exited). */
+  exitReported: boolean;
   /** When the last event arrived, and when last_event_at was last written (ms). */
   lastEventAt: number;
   lastEventWrittenAt: number;
@@ -41,6 +50,8 @@ interface Live {
 export class SessionService {
   private readonly live = new Map<string, Live>();
   private readonly lock = new KeyedLock();
+  /** Told before each turn and of every event (per-turn diffs); set once at wiring. */
+  turnObserver: TurnObserver | undefined;
   private readonly stallTimer: NodeJS.Timeout;
 
   constructor(
@@ -48,6 +59,7 @@ export class SessionService {
     readonly events: EventLog,
     private readonly workspaces: WorkspaceService,
     private readonly adapters: ReadonlyMap<string, AgentAdapter>,
+    private readonly catalog: Pick<AgentCatalog, 'models'>,
     private readonly clock: Clock,
     /** Milliseconds working without an event before a session is flagged stalled. */
     private readonly stalledMs = 5 * 60_000,
@@ -133,17 +145,62 @@ export class SessionService {
     return row;
   }
 
-  async send(principal: Principal, id: string, text: string): Promise<void> {
+  /**
+   * Sends a person's message. While a turn runs it steers that turn where the agent can, else it
+   * waits for the turn's end. A session whose agent process ended (an error, a stop, a server
+   * restart) is started again first, through the agent's own resume.
+   */
+  async send(principal: Principal, id: string, text: string): Promise<MessageDelivery> {
     const row = await this.get(principal, id, 'operate');
+    if (!this.live.has(id)) await this.launch(row);
     const live = this.requireLive(row);
     await this.emit(id, {
       type: EventType.CUSTOM,
       name: HANGAR_EVENT.userMessage,
       value: { messageId: newId(), text, authorId: principal.user.id },
     });
-    const busy = row.status === 'working' || row.status === 'awaiting_approval' || row.status === 'starting';
-    if (busy && !live.adapter.capabilities.steering) live.queue.push(text);
-    else await live.process.send(text);
+    if (live.status === 'working' && live.adapter.capabilities.steering && live.process.steer) {
+      // The turn may end just before the steer arrives: then the message starts the next turn.
+      if (await live.process.steer(text)) return 'steered';
+    } else if (
+      live.status === 'working' ||
+      live.status === 'awaiting_approval' ||
+      live.status === 'starting'
+    ) {
+      live.queue.push(text);
+      return 'queued';
+    }
+    await live.process.send(text);
+    return 'sent';
+  }
+
+  /** Switches the session's model, through the agent's own mechanism (from its next model call on). */
+  async setModel(principal: Principal, id: string, model: string): Promise<SessionRow> {
+    const row = await this.get(principal, id, 'operate');
+    const adapter = this.adapter(row.agent);
+    if (!adapter.capabilities.modelSwitch) throw errors.modelSwitchUnsupported(adapter.label);
+    const allowed = this.catalog.models(row.agent).map((m) => m.id);
+    if (!allowed.includes(model)) throw errors.unknownModel(model, adapter.label, allowed);
+    if (model === row.model) return row;
+    const live = this.live.get(id);
+    const restart = live !== undefined && !live.process.setModel;
+    if (live?.process.setModel)
+      await live.process.setModel(model).catch((error: unknown) => {
+        throw errors.modelSwitchFailed(adapter.label, (error as Error).message);
+      });
+    else if (restart) await this.shutdown(id, undefined);
+    await this.db
+      .updateTable('agent_sessions')
+      .set({ model, updated_at: iso(this.clock.now()) })
+      .where('id', '=', id)
+      .execute();
+    await this.emit(id, {
+      type: EventType.CUSTOM,
+      name: HANGAR_EVENT.modelChange,
+      value: { from: row.model, model, changedBy: principal.user.id },
+    });
+    if (restart) await this.launch({ ...row, model });
+    return this.find(id);
   }
 
   async interrupt(principal: Principal, id: string): Promise<void> {
@@ -192,6 +249,14 @@ export class SessionService {
       .where('status', 'not in', ['stopped', 'error'])
       .execute();
     for (const row of rows) {
+      // A turn the server was following when it went away is over: its agent process went with it.
+      if (row.status === 'working' || row.status === 'awaiting_approval')
+        await this.emit(row.id, {
+          type: EventType.RUN_ERROR,
+          message:
+            'The Hangar server restarted during this turn; the agent resumed its session: send a message to go on.',
+          code: 'server_restarted',
+        });
       await this.launch(row).catch(async (error: unknown) => {
         await this.setStatus(row.id, 'error', `could not resume: ${(error as Error).message}`);
       });
@@ -217,6 +282,7 @@ export class SessionService {
         model: row.model,
         permissionMode: permissionMode.parse(row.permission_mode),
         resumeId: row.agent_session_id,
+        models: [...new Set([row.model, ...this.catalog.models(row.agent).map((m) => m.id)])],
         emit: (event) =>
           void this.fromAgent(row.id, event).catch((error: unknown) =>
             // An event that fails validation is dropped, not stored; the stream goes on.
@@ -231,7 +297,10 @@ export class SessionService {
             .where('id', '=', row.id)
             .execute(),
       });
-      const process = await adapter.start(launch);
+      const process = await startObserved(adapter, launch, this.turnObserver, {
+        sessionId: row.id,
+        workspaceId: row.workspace_id,
+      });
       const live: Live = {
         process,
         adapter,
@@ -240,6 +309,8 @@ export class SessionService {
         stopping: false,
         stalled: false,
         status: row.status,
+        running: false,
+        exitReported: false,
         lastEventAt: this.clock.now().getTime(),
         lastEventWrittenAt: 0,
       };
@@ -252,6 +323,7 @@ export class SessionService {
   /** An event from the agent: stored, streamed, and folded into the status. */
   private async fromAgent(id: string, event: AgentEvent): Promise<void> {
     const live = this.live.get(id);
+    if (live && event.type === EventType.RUN_ERROR && event.code === 'agent_exited') live.exitReported = true;
     if (event.type === EventType.CUSTOM && event.name === HANGAR_EVENT.permissionRequest) {
       const value = event.value as { requestId?: unknown };
       if (typeof value?.requestId === 'string') live?.pendingPermissions.add(value.requestId);
@@ -283,7 +355,12 @@ export class SessionService {
     const current = live?.status ?? (await this.find(id)).status;
     const status = statusAfter(current, event);
     const now = this.clock.now().getTime();
-    if (live) live.lastEventAt = now;
+    if (live) {
+      live.lastEventAt = now;
+      if (event.type === EventType.RUN_STARTED) live.running = true;
+      else if (event.type === EventType.RUN_FINISHED || event.type === EventType.RUN_ERROR)
+        live.running = false;
+    }
     // last_event_at is for lists and restarts: written at most once a second, not per streamed delta.
     if (!live || now - live.lastEventWrittenAt >= 1000) {
       if (live) live.lastEventWrittenAt = now;
@@ -321,9 +398,14 @@ export class SessionService {
   private async exited(id: string, live: Live, code: number | null, signal: string | null): Promise<void> {
     if (this.live.get(id) === live) this.live.delete(id);
     if (live.stopping) return;
-    const message = `The agent process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); restart the session to continue.`;
-    await this.events.append(id, { type: EventType.RUN_ERROR, message, code: 'agent_exited' });
-    await this.setStatus(id, 'error', message);
+    const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    const message = `The agent process ended unexpectedly (${how}); send a message to start it again, resuming the session.`;
+    // After the adapter's own events (it may have reported the end already): one RUN_ERROR, then the status.
+    await this.lock.run(`events:${id}`, async () => {
+      if (!live.exitReported)
+        await this.events.append(id, { type: EventType.RUN_ERROR, message, code: 'agent_exited' });
+      await this.setStatus(id, 'error', message);
+    });
   }
 
   private async shutdown(id: string, status: SessionStatus | undefined): Promise<void> {

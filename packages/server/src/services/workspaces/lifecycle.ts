@@ -9,6 +9,7 @@ import { sourceOf, type WorkspaceRow } from './repository.js';
 import { commonGitDir, prepareSource, removeWorktree } from './sources.js';
 import type { TemplateCatalog } from './templates.js';
 import { SANDBOX_AGENTS_DIR, hostAgentsDir } from '../../agents/paths.js';
+import { SANDBOX_BIN_DIR, sandboxBinBinds } from '../chat/sandbox-command.js';
 import type { WorkspaceTokens } from './workspace-tokens.js';
 
 /** The port that reaches Hangar inside a sandbox with network policy `hangar`. */
@@ -65,9 +66,13 @@ export class WorkspaceLifecycle {
       limits: template?.limits ?? {},
       ...(template?.image !== undefined && { image: template.image }),
       ...(template?.rootfs !== undefined && { rootfs: template.rootfs }),
-      binds: [...(gitDir ? await worktreeBinds(gitDir, paths.work) : []), ...agentBinds()],
+      binds: [
+        ...(gitDir ? await worktreeBinds(gitDir, paths.work) : []),
+        ...agentBinds(),
+        ...sandboxBinBinds(),
+      ],
       env: {
-        PATH: '/usr/local/bin:/usr/bin:/bin',
+        PATH: `/usr/local/bin:/usr/bin:/bin:${SANDBOX_BIN_DIR}`,
         HOME: SANDBOX_HOME,
         USER: SANDBOX_USER,
         LOGNAME: SANDBOX_USER,

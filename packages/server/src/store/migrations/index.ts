@@ -4,6 +4,8 @@ import * as workspaces from './0002-workspaces.js';
 import * as terminals from './0003-terminals.js';
 import * as llm from './0004-llm.js';
 import * as sessions from './0005-sessions.js';
+import * as gitCredentials from './0006-git-credentials.js';
+import * as team from './0007-team.js';
 
 /** Every migration, in order. Names never change once released. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +14,8 @@ const migrations: Record<string, Migration> = {
   '0003-terminals': terminals,
   '0004-llm': llm,
   '0005-sessions': sessions,
+  '0006-git-credentials': gitCredentials,
+  '0007-team': team,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,284 @@
+import { webhookEvent, type Webhook, type WebhookEvent } from '@hangar/protocol';
+import type { Kysely } from 'kysely';
+import { errors } from '../../errors.js';
+import type { Database } from '../../store/schema.js';
+import type { Principal } from '../auth.js';
+import { teamDb, type TeamDb, type WebhookDeliveriesTable, type WebhooksTable } from '../chat/tables.js';
+import { iso, type Clock } from '../clock.js';
+import { newId, newSecret } from '../crypto.js';
+import type { ServerSecrets } from '../secrets.js';
+import type { WorkspaceRow } from '../workspaces/repository.js';
+import type { WorkspaceService } from '../workspaces/workspace-service.js';
+import { signBody } from './signature.js';
+import { isPrivateTarget } from './url-policy.js';
+
+const PURPOSE = 'webhook-secret';
+/** Attempts per delivery; the waits between them grow 1 s, 4 s, 16 s, 64 s, 256 s. */
+export const MAX_ATTEMPTS = 6;
+const FIRST_RETRY_MS = 1_000;
+const BACKOFF_FACTOR = 4;
+/** A receiver answering slower than this (ms) counts as failed. */
+const TIMEOUT_MS = 10_000;
+/** Deliveries kept per webhook in the log. */
+const LOG_LIMIT = 200;
+
+/**
+ * Webhooks: per workspace (its owners) or global (admins). Each event makes
+ * a delivery row, POSTed as JSON signed with HMAC-SHA256 under the webhook's
+ * secret (sealed at rest, shown once), retried with backoff until it
+ * succeeds or MAX_ATTEMPTS fail. Pending deliveries resume after a restart.
+ */
+export class WebhookService {
+  private readonly db: TeamDb;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly aborter = new AbortController();
+  private closed = false;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly secrets: ServerSecrets,
+    private readonly workspaces: WorkspaceService,
+    private readonly clock: Clock,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.db = teamDb(db);
+  }
+
+  async create(
+    principal: Principal,
+    input: {
+      url: string;
+      events: WebhookEvent[];
+      workspaceId?: string | undefined;
+      secret?: string | undefined;
+    },
+  ): Promise<Webhook & { secret: string }> {
+    const isAdmin = principal.user.role === 'admin';
+    if (input.workspaceId) await this.workspaces.get(principal, input.workspaceId, 'manage');
+    else if (!isAdmin)
+      throw errors.forbidden('create a global webhook (admins can; owners can add one to a workspace)');
+    if (!isAdmin && isPrivateTarget(new URL(input.url)))
+      throw errors.badRequest(
+        'Only an admin can point a webhook at this machine or a private network address.',
+      );
+    const secret = input.secret ?? newSecret('whsec');
+    const row: WebhooksTable = {
+      id: newId(),
+      workspace_id: input.workspaceId ?? null,
+      url: input.url,
+      events: JSON.stringify([...new Set(input.events)]),
+      secret_sealed: this.secrets.seal(PURPOSE, secret),
+      enabled: 1,
+      created_by: principal.user.id,
+      created_at: iso(this.clock.now()),
+    };
+    await this.db.insertInto('webhooks').values(row).execute();
+    return { ...present(row), secret };
+  }
+
+  /** A workspace's webhooks (its owners), or every webhook (admins). */
+  async list(principal: Principal, workspaceId: string | undefined): Promise<Webhook[]> {
+    let query = this.db.selectFrom('webhooks').selectAll().orderBy('created_at');
+    if (workspaceId) {
+      await this.workspaces.get(principal, workspaceId, 'manage');
+      query = query.where('workspace_id', '=', workspaceId);
+    } else if (principal.user.role !== 'admin') {
+      throw errors.forbidden('list every webhook (admins can; add ?workspace= for a workspace you own)');
+    }
+    return (await query.execute()).map(present);
+  }
+
+  async remove(principal: Principal, id: string): Promise<void> {
+    const row = await this.authorized(principal, id);
+    await this.db.deleteFrom('webhooks').where('id', '=', row.id).execute();
+  }
+
+  /** The delivery log, newest first: admins, and owners of the webhook's workspace. */
+  async deliveries(principal: Principal, id: string) {
+    const row = await this.authorized(principal, id);
+    const rows = await this.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('webhook_id', '=', row.id)
+      .orderBy('created_at', 'desc')
+      .limit(LOG_LIMIT)
+      .execute();
+    return rows.map(presentDelivery);
+  }
+
+  /** Queues a delivery of `event` to every enabled webhook that wants it. */
+  async dispatch(
+    event: WebhookEvent,
+    workspace: WorkspaceRow | null,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    if (this.closed) return;
+    const hooks = await this.db
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('enabled', '=', 1)
+      .where((eb) =>
+        workspace
+          ? eb.or([eb('workspace_id', 'is', null), eb('workspace_id', '=', workspace.id)])
+          : eb('workspace_id', 'is', null),
+      )
+      .execute();
+    const now = iso(this.clock.now());
+    for (const hook of hooks) {
+      if (!(JSON.parse(hook.events) as string[]).includes(event)) continue;
+      const id = newId();
+      const payload = JSON.stringify({
+        id,
+        event,
+        at: now,
+        workspace: workspace ? { id: workspace.id, name: workspace.name } : null,
+        data,
+      });
+      await this.db
+        .insertInto('webhook_deliveries')
+        .values({
+          id,
+          webhook_id: hook.id,
+          event,
+          payload,
+          status: 'pending',
+          attempts: 0,
+          response_status: null,
+          error: null,
+          next_attempt_at: now,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      this.schedule(id, 0);
+    }
+  }
+
+  /** After a restart: deliveries still pending are tried when due. */
+  async resumePending(): Promise<void> {
+    const rows = await this.db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'next_attempt_at'])
+      .where('status', '=', 'pending')
+      .execute();
+    const now = this.clock.now().getTime();
+    for (const row of rows)
+      this.schedule(row.id, Math.max(0, Date.parse(row.next_attempt_at ?? '') - now || 0));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.aborter.abort();
+    await Promise.all([...this.inFlight]);
+  }
+
+  private schedule(id: string, delayMs: number): void {
+    if (this.closed) return;
+    clearTimeout(this.timers.get(id));
+    const timer = setTimeout(() => {
+      this.timers.delete(id);
+      const task = this.attempt(id).catch(this.onError);
+      this.inFlight.add(task);
+      void task.finally(() => this.inFlight.delete(task));
+    }, delayMs);
+    timer.unref();
+    this.timers.set(id, timer);
+  }
+
+  private async attempt(id: string): Promise<void> {
+    const delivery = await this.db
+      .selectFrom('webhook_deliveries')
+      .innerJoin('webhooks', 'webhooks.id', 'webhook_deliveries.webhook_id')
+      .select([
+        'webhook_deliveries.payload',
+        'webhook_deliveries.attempts',
+        'webhook_deliveries.status',
+        'webhook_deliveries.event',
+        'webhooks.url',
+        'webhooks.secret_sealed',
+      ])
+      .where('webhook_deliveries.id', '=', id)
+      .executeTakeFirst();
+    if (!delivery || delivery.status !== 'pending') return;
+    const signature = signBody(this.secrets.open(PURPOSE, delivery.secret_sealed), delivery.payload);
+    let responseStatus: number | null = null;
+    let error: string | null = null;
+    try {
+      const response = await fetch(delivery.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Hangar-Webhook',
+          'x-hangar-event': delivery.event,
+          'x-hangar-delivery': id,
+          'x-hangar-signature-256': signature,
+        },
+        body: delivery.payload,
+        redirect: 'manual',
+        signal: AbortSignal.any([this.aborter.signal, AbortSignal.timeout(TIMEOUT_MS)]),
+      });
+      responseStatus = response.status;
+      await response.body?.cancel().catch(() => undefined);
+      if (response.status < 200 || response.status >= 300) error = `the receiver answered ${response.status}`;
+    } catch (cause) {
+      if (this.closed) return; // tried again after the next start
+      error = `the receiver could not be reached: ${(cause as Error).message}`;
+    }
+    const attempts = Number(delivery.attempts) + 1;
+    const now = this.clock.now();
+    const retry = error !== null && attempts < MAX_ATTEMPTS;
+    const delayMs = FIRST_RETRY_MS * BACKOFF_FACTOR ** (attempts - 1);
+    await this.db
+      .updateTable('webhook_deliveries')
+      .set({
+        attempts,
+        response_status: responseStatus,
+        error,
+        status: error === null ? 'succeeded' : retry ? 'pending' : 'failed',
+        next_attempt_at: retry ? iso(new Date(now.getTime() + delayMs)) : null,
+        updated_at: iso(now),
+      })
+      .where('id', '=', id)
+      .execute();
+    if (retry) this.schedule(id, delayMs);
+  }
+
+  private async authorized(principal: Principal, id: string): Promise<WebhooksTable> {
+    const row = await this.db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw errors.notFound('The webhook');
+    if (principal.user.role === 'admin') return row;
+    if (!row.workspace_id) throw errors.notFound('The webhook');
+    await this.workspaces.get(principal, row.workspace_id, 'manage');
+    return row;
+  }
+}
+
+function present(row: WebhooksTable): Webhook {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    url: row.url,
+    events: webhookEvent.array().parse(JSON.parse(row.events)),
+    enabled: Number(row.enabled) === 1,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+  };
+}
+
+function presentDelivery(row: WebhookDeliveriesTable) {
+  return {
+    id: row.id,
+    webhookId: row.webhook_id,
+    event: webhookEvent.parse(row.event),
+    status: row.status,
+    attempts: Number(row.attempts),
+    responseStatus: row.response_status === null ? null : Number(row.response_status),
+    error: row.error,
+    nextAttemptAt: row.next_attempt_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
