@@ -1,13 +1,20 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { VERSION } from '@hangar/server';
-import { serveCommand } from './commands/serve.js';
+import { CommanderError } from 'commander';
+import { CliError, EXIT } from './client/errors.js';
+import { buildProgram, commanderExitCode } from './program.js';
+import { err } from './ui/style.js';
 
-const program = new Command('hangar')
-  .description('Hangar: run AI coding agents in isolated workspaces')
-  .version(VERSION)
-  .showHelpAfterError();
-
-program.addCommand(serveCommand());
-
-await program.parseAsync(process.argv);
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = commanderExitCode(error);
+  } else if (error instanceof CliError) {
+    process.stderr.write(`${err.red('error:')} ${error.message}\n`);
+    process.exitCode = error.exitCode;
+  } else {
+    const detail = process.env.HANGAR_DEBUG && error instanceof Error ? error.stack : String(error);
+    process.stderr.write(`${err.red('error:')} ${detail} (HANGAR_DEBUG=1 for details)\n`);
+    process.exitCode = EXIT.failure;
+  }
+}

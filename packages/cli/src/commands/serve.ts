@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { ConfigError, loadConfig, startServer, type RunningServer } from '@hangar/server';
+import type { RunningServer } from '@hangar/server';
 
 /** The web app built beside this package in the monorepo. */
 const bundledWebDir = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -22,6 +22,8 @@ Examples:
   hangar serve --demo                           # no provider key needed: a scripted demo model answers`,
     )
     .action(async (options: { demo?: boolean }) => {
+      // Loaded here, not at the top: the client commands start without the whole server.
+      const { ConfigError, loadConfig, startServer } = await import('@hangar/server');
       let config;
       try {
         config = loadConfig(process.env, { webDir: bundledWebDir, ...(options.demo && { demo: true }) });
