@@ -1,17 +1,39 @@
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Link, Route, Routes } from 'react-router-dom';
+import { PageErrorBoundary } from './components/error-boundary';
 import { usePageTitle } from './components/hooks';
-import { AccountPage } from './features/account/account-page';
+import { LoadingState } from './components/states';
 import { AuthGate } from './features/auth/auth-gate';
-import { InvitePage } from './features/auth/invite-page';
 import { LoginPage } from './features/auth/login-page';
 import { RequireAdmin, RequireAuth } from './features/auth/require-auth';
 import { SetupPage } from './features/auth/setup-page';
 import { AppFrame } from './features/frame/app-frame';
-import { PeoplePage } from './features/people/people-page';
-import { ProvidersPage } from './features/providers/providers-page';
-import { UsagePage } from './features/usage/usage-page';
-import { WorkspacePage } from './features/workspaces/workspace-page';
+import { GlobalKeys } from './features/frame/global-keys';
 import { WorkspacesPage } from './features/workspaces/workspaces-page';
+
+// The home page and the way in load with the app; every other page loads when first visited.
+const WorkspacePage = lazy(() =>
+  import('./features/workspaces/workspace-page').then((m) => ({ default: m.WorkspacePage })),
+);
+const UsagePage = lazy(() => import('./features/usage/usage-page').then((m) => ({ default: m.UsagePage })));
+const AccountPage = lazy(() =>
+  import('./features/account/account-page').then((m) => ({ default: m.AccountPage })),
+);
+const PeoplePage = lazy(() =>
+  import('./features/people/people-page').then((m) => ({ default: m.PeoplePage })),
+);
+const ProvidersPage = lazy(() =>
+  import('./features/providers/providers-page').then((m) => ({ default: m.ProvidersPage })),
+);
+const InvitePage = lazy(() => import('./features/auth/invite-page').then((m) => ({ default: m.InvitePage })));
+
+function Page({ children }: { children: ReactNode }) {
+  return (
+    <PageErrorBoundary>
+      <Suspense fallback={<LoadingState label="Loading…" />}>{children}</Suspense>
+    </PageErrorBoundary>
+  );
+}
 
 export function App() {
   return (
@@ -19,23 +41,54 @@ export function App() {
       <Routes>
         <Route path="/setup" element={<SetupPage />} />
         <Route path="/login" element={<LoginPage />} />
-        <Route path="/invite" element={<InvitePage />} />
+        <Route
+          path="/invite"
+          element={
+            <Page>
+              <InvitePage />
+            </Page>
+          }
+        />
         <Route
           element={
             <RequireAuth>
               <AppFrame />
+              <GlobalKeys />
             </RequireAuth>
           }
         >
           <Route index element={<WorkspacesPage />} />
-          <Route path="workspaces/:id" element={<WorkspacePage />} />
-          <Route path="usage" element={<UsagePage />} />
-          <Route path="account" element={<AccountPage />} />
+          <Route
+            path="workspaces/:id"
+            element={
+              <Page>
+                <WorkspacePage />
+              </Page>
+            }
+          />
+          <Route
+            path="usage"
+            element={
+              <Page>
+                <UsagePage />
+              </Page>
+            }
+          />
+          <Route
+            path="account"
+            element={
+              <Page>
+                <AccountPage />
+              </Page>
+            }
+          />
           <Route
             path="admin/people"
             element={
               <RequireAdmin>
-                <PeoplePage />
+                <Page>
+                  <PeoplePage />
+                </Page>
               </RequireAdmin>
             }
           />
@@ -43,7 +96,9 @@ export function App() {
             path="admin/providers"
             element={
               <RequireAdmin>
-                <ProvidersPage />
+                <Page>
+                  <ProvidersPage />
+                </Page>
               </RequireAdmin>
             }
           />

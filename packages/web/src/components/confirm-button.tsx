@@ -1,10 +1,13 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
+import { ConfirmDialog } from './confirm-dialog';
 
 interface ConfirmButtonProps {
   /** Text of the first button, e.g. "Revoke". */
   label: string;
-  /** Question shown in place of the button, e.g. 'Revoke token "ci"?' */
+  /** The question the dialog asks, e.g. 'Revoke token "ci"?' */
   prompt: string;
+  /** What happens, when the question alone does not say it. */
+  detail?: string;
   /** Text of the button that really does it, e.g. "Confirm revoke". */
   confirmLabel: string;
   onConfirm: () => void;
@@ -16,12 +19,14 @@ interface ConfirmButtonProps {
 }
 
 /**
- * A destructive action in two clicks, inline rather than in window.confirm(),
- * which phones render poorly and browser automation dismisses by default.
+ * A destructive action behind a confirmation dialog, a native <dialog> rather
+ * than window.confirm(), which phones render poorly and browser automation
+ * dismisses by default.
  */
 export function ConfirmButton({
   label,
   prompt,
+  detail,
   confirmLabel,
   onConfirm,
   disabled,
@@ -29,42 +34,30 @@ export function ConfirmButton({
   className = 'button button-danger-quiet',
 }: ConfirmButtonProps) {
   const [asking, setAsking] = useState(false);
-  const confirmRef = useRef<HTMLButtonElement>(null);
-
-  useEffect(() => {
-    if (asking) confirmRef.current?.focus();
-  }, [asking]);
-
-  if (!asking) {
-    return (
+  return (
+    <>
       <button
         type="button"
         className={className}
         aria-label={ariaLabel}
+        aria-haspopup="dialog"
         disabled={disabled}
         onClick={() => setAsking(true)}
       >
         {label}
       </button>
-    );
-  }
-  return (
-    <span className="confirm" role="group" aria-label={prompt}>
-      <span className="confirm-prompt">{prompt}</span>
-      <button
-        ref={confirmRef}
-        type="button"
-        className="button button-danger"
-        onClick={() => {
-          setAsking(false);
-          onConfirm();
-        }}
-      >
-        {confirmLabel}
-      </button>
-      <button type="button" className="button" onClick={() => setAsking(false)}>
-        Cancel
-      </button>
-    </span>
+      {asking ? (
+        <ConfirmDialog
+          prompt={prompt}
+          detail={detail}
+          confirmLabel={confirmLabel}
+          onCancel={() => setAsking(false)}
+          onConfirm={() => {
+            setAsking(false);
+            onConfirm();
+          }}
+        />
+      ) : null}
+    </>
   );
 }

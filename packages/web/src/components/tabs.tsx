@@ -1,4 +1,5 @@
 import { useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useSearchParams } from 'react-router-dom';
 
 export interface Tab {
   key: string;
@@ -6,9 +7,40 @@ export interface Tab {
   content: ReactNode;
 }
 
+interface TabsProps {
+  label: string;
+  tabs: Tab[];
+  /** The chosen tab, when the caller keeps it (e.g. in the URL, see useTabParam). */
+  selected?: string;
+  onSelect?: (key: string) => void;
+}
+
+/**
+ * The chosen tab kept in the URL's `?tab=`, so a link or a reload opens the
+ * same tab and the back button returns to the one before. `fallback` picks a
+ * tab when the URL names none (from the other parameters, say).
+ */
+export function useTabParam(fallback: (params: URLSearchParams) => string | undefined): {
+  selected: string | undefined;
+  onSelect: (key: string) => void;
+} {
+  const [params, setParams] = useSearchParams();
+  return {
+    selected: params.get('tab') ?? fallback(params),
+    onSelect: (key) =>
+      setParams((current) => {
+        const next = new URLSearchParams(current);
+        next.set('tab', key);
+        return next;
+      }),
+  };
+}
+
 /** ARIA tabs: arrow keys, Home and End move between tabs; only the chosen panel is rendered. */
-export function Tabs({ label, tabs }: { label: string; tabs: Tab[] }) {
-  const [selected, setSelected] = useState(tabs[0]?.key);
+export function Tabs({ label, tabs, selected: chosen, onSelect }: TabsProps) {
+  const [own, setOwn] = useState(tabs[0]?.key);
+  const selected = chosen ?? own;
+  const setSelected = (key: string) => (onSelect ? onSelect(key) : setOwn(key));
   const id = useId();
   const buttons = useRef(new Map<string, HTMLButtonElement>());
   const current = tabs.find((tab) => tab.key === selected) ?? tabs[0];

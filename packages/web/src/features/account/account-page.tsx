@@ -1,5 +1,6 @@
 import { usePageTitle } from '../../components/hooks';
 import { useSession } from '../auth/session';
+import { GitCredentialsSection } from '../diff/git-credentials';
 import { PasswordSection } from './password-section';
 import { ProfileSection } from './profile-section';
 import { TokensSection } from './tokens-section';
@@ -14,6 +15,7 @@ export function AccountPage() {
       {/* With authentication off there is no password to change. */}
       {authMode === 'password' ? <PasswordSection /> : null}
       <TokensSection />
+      <GitCredentialsSection />
     </section>
   );
 }

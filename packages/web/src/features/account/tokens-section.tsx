@@ -6,11 +6,14 @@ import { ConfirmButton } from '../../components/confirm-button';
 import { DateTime, isPast } from '../../components/date-time';
 import { SecretBox } from '../../components/secret-box';
 import { CreateTokenForm } from './create-token-form';
+import { useToast } from '../../components/toast';
+import { TableWrap } from '../../components/table-wrap';
 
 /** API tokens let the CLI and scripts act as this user. */
 export function TokensSection() {
   const tokens = useTokens();
   const revoke = useRevokeToken();
+  const toast = useToast();
   // Held only in memory: the server never sends the secret again.
   const [created, setCreated] = useState<CreatedToken | null>(null);
 
@@ -40,7 +43,7 @@ export function TokensSection() {
       ) : tokens.data && tokens.data.length === 0 ? (
         <p className="muted">No tokens yet.</p>
       ) : tokens.data ? (
-        <div className="table-wrap">
+        <TableWrap label="API tokens">
           <table>
             <thead>
               <tr>
@@ -75,14 +78,16 @@ export function TokensSection() {
                       prompt={`Revoke “${token.name}”?`}
                       confirmLabel="Confirm revoke"
                       disabled={revoke.isPending}
-                      onConfirm={() => revoke.mutate(token.id)}
+                      onConfirm={() =>
+                        revoke.mutate(token.id, { onSuccess: () => toast(`Token “${token.name}” revoked.`) })
+                      }
                     />
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       ) : null}
     </section>
   );

@@ -1,23 +1,25 @@
-import type { PermissionDecision } from '@hangar/protocol';
+import { session as sessionSchema, type PermissionDecision } from '@hangar/protocol';
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { apiRequest } from '../../api/client';
 import { sessionKeys } from '../../api/keys';
 import {
   answerPermission,
   sendSessionMessage,
+  sessionPath,
+  useAgents,
   useSessionAction,
   type SessionAction,
 } from '../../api/sessions';
 import { ErrorAlert } from '../../components/alert';
 import { formatCount, formatUsd } from '../../components/format';
+import { useTurnDiffsFresh } from '../diff/turn-changes';
 import { Composer } from './composer';
 import { SessionStatusBadge } from './session-status-badge';
-import { TranscriptRow, type ItemContext } from './transcript-items';
+import { type ItemContext } from './transcript-items';
+import { TranscriptLog } from './transcript-log';
 import { userTexts } from './transcript';
 import { useSessionStream } from './use-session-stream';
-
-/** Rows rendered at first, and added by each "Show earlier": long transcripts stay cheap to render. */
-const PAGE = 100;
 
 export function ChatView({
   sessionId,
@@ -30,10 +32,11 @@ export function ChatView({
 }) {
   const { session, transcript, error, connected } = useSessionStream(sessionId);
   const action = useSessionAction(workspaceId);
+  const agents = useAgents();
+  const agent = agents.data?.find((a) => a.name === session?.agent);
+  const [switchError, setSwitchError] = useState<unknown>(null);
+  const model = transcript.model ?? session?.model ?? '';
   const client = useQueryClient();
-  const [shown, setShown] = useState(PAGE);
-  const scroller = useRef<HTMLDivElement>(null);
-  const pinned = useRef(true);
 
   const status = transcript.status ?? session?.status ?? null;
   // Keep the session list's badges in step with the stream.
@@ -43,6 +46,7 @@ export function ChatView({
 
   const context = useMemo<ItemContext>(
     () => ({
+      sessionId,
       canAnswer: canOperate,
       onAnswer: (requestId: string, decision: PermissionDecision) =>
         answerPermission(sessionId, { requestId, decision }),
@@ -50,16 +54,7 @@ export function ChatView({
     [canOperate, sessionId],
   );
   const history = useMemo(() => userTexts(transcript), [transcript]);
-
-  const items = transcript.items;
-  const start = Math.max(0, items.length - shown);
-  const visible = items.slice(start);
-
-  // Follow the stream while the reader is at the bottom; leave them be when they scrolled up.
-  useLayoutEffect(() => {
-    const node = scroller.current;
-    if (node && pinned.current) node.scrollTop = node.scrollHeight;
-  }, [items]);
+  useTurnDiffsFresh(sessionId, status);
 
   const run = (name: SessionAction) => action.mutate({ sessionId, action: name });
   const working = status === 'working' || status === 'awaiting_approval';
@@ -71,7 +66,30 @@ export function ChatView({
           <strong>{session?.title || 'Session'}</strong>
           {session ? (
             <span className="muted small">
-              {session.agent} · {session.model}
+              {session.agent} ·{' '}
+              {canOperate && agent?.capabilities.modelSwitch && agent.models.length > 1 ? (
+                <select
+                  aria-label="Model"
+                  className="chat-model"
+                  value={model}
+                  onChange={(event) => {
+                    setSwitchError(null);
+                    apiRequest(sessionPath(sessionId), sessionSchema, {
+                      method: 'PATCH',
+                      body: { model: event.target.value },
+                    }).catch(setSwitchError);
+                  }}
+                >
+                  {agent.models.some((m) => m.id === model) ? null : <option value={model}>{model}</option>}
+                  {agent.models.map((m) => (
+                    <option key={m.id} value={m.id}>
+                      {m.label}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                model
+              )}
             </span>
           ) : null}
         </div>
@@ -110,34 +128,18 @@ export function ChatView({
       {transcript.statusMessage && status === 'error' ? (
         <p className="field-error">{transcript.statusMessage}</p>
       ) : null}
-      <ErrorAlert error={error ?? action.error} />
-      <div
-        className="chat-log"
-        ref={scroller}
-        role="log"
-        aria-label="Transcript"
-        onScroll={(event) => {
-          const node = event.currentTarget;
-          pinned.current = node.scrollHeight - node.scrollTop - node.clientHeight < 40;
-        }}
-      >
-        {start > 0 ? (
-          <button
-            type="button"
-            className="button button-small show-earlier"
-            onClick={() => setShown((n) => n + PAGE)}
-          >
-            Show earlier ({start} more)
-          </button>
-        ) : null}
-        {visible.length === 0 && session ? <p className="muted">No messages yet.</p> : null}
-        {visible.map((item) => (
-          <TranscriptRow key={item.key} item={item} context={context} />
-        ))}
-      </div>
+      <ErrorAlert error={error ?? action.error ?? switchError} />
+      <TranscriptLog items={transcript.items} context={context} loaded={session !== null} />
       <Composer
         history={history}
         disabled={!canOperate || status === 'stopped'}
+        hint={
+          working
+            ? agent?.capabilities.steering && status === 'working'
+              ? 'The agent is working: your message steers this turn.'
+              : 'The agent is working: your message runs when this turn ends.'
+            : null
+        }
         onSend={(text) => sendSessionMessage(sessionId, text)}
       />
     </section>

@@ -8,10 +8,13 @@ import { ErrorAlert } from '../../components/alert';
 export function Composer({
   history,
   disabled,
+  hint,
   onSend,
 }: {
   history: readonly string[];
   disabled: boolean;
+  /** What becomes of a message now (steered into the running turn, or run after it). */
+  hint?: string | null;
   onSend: (text: string) => Promise<unknown>;
 }) {
   const [text, setText] = useState('');
@@ -71,7 +74,9 @@ export function Composer({
         rows={2}
         value={text}
         disabled={disabled}
-        placeholder={disabled ? 'You can read this session but not write to it.' : 'Message the agent…'}
+        placeholder={
+          disabled ? 'You can read this session but not write to it.' : (hint ?? 'Message the agent…')
+        }
         onChange={(event) => {
           setText(event.target.value);
           recall.current = null;

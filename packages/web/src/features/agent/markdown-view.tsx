@@ -57,7 +57,8 @@ function renderInline(parts: Inline[]): ReactNode[] {
 
 export function CodeBlock({ code, lang = '' }: { code: string; lang?: string }) {
   return (
-    <pre className="code-block" data-lang={lang || undefined}>
+    // Focusable, so a keyboard can scroll a long line sideways.
+    <pre className="code-block" data-lang={lang || undefined} tabIndex={0}>
       <code>
         {highlight(code, lang).map((token, index) =>
           token.kind === 'plain' ? (

@@ -1,10 +1,12 @@
 import type { PermissionDecision } from '@hangar/protocol';
 import { memo, useState } from 'react';
 import { errorMessage } from '../../components/alert';
+import { TurnChangesRow } from '../diff/turn-changes';
 import { CodeBlock, MarkdownView } from './markdown-view';
 import type { PermissionItem, ToolItem, TranscriptItem } from './transcript';
 
 export interface ItemContext {
+  sessionId: string;
   /** Editors, owners and admins may answer permission requests; viewers see them disabled. */
   canAnswer: boolean;
   onAnswer: (requestId: string, decision: PermissionDecision) => Promise<unknown>;
@@ -45,10 +47,11 @@ export const TranscriptRow = memo(function TranscriptRow({
       return <PermissionCard item={item} context={context} />;
     case 'error':
       return (
-        <div className="chat-item alert alert-error" role="alert">
-          {item.message}
-        </div>
+        // No role="alert": the row mounts again whenever it scrolls into view; the log's status announces it once.
+        <div className="chat-item alert alert-error">{item.message}</div>
       );
+    case 'turn-end':
+      return <TurnChangesRow sessionId={context.sessionId} turnId={item.runId} />;
   }
 });
 

@@ -28,6 +28,26 @@ describe('foldEvents', () => {
     expect(userTexts(ended)).toEqual(['hello']);
   });
 
+  it('marks the end of each finished turn with its run id, where its changes are shown', () => {
+    const folded = foldEvents(emptyTranscript, [
+      stored({ type: EventType.RUN_STARTED, threadId: 't', runId: 'run-1' }),
+      stored({ type: EventType.TEXT_MESSAGE_START, messageId: 'm1', role: 'assistant' }),
+      stored({ type: EventType.TEXT_MESSAGE_CONTENT, messageId: 'm1', delta: 'done' }),
+      stored({ type: EventType.RUN_FINISHED, threadId: 't', runId: 'run-1' }),
+    ]);
+    expect(folded.items.at(-1)).toEqual({ kind: 'turn-end', key: 'turn:run-1', runId: 'run-1' });
+    expect(folded.items[0]).toMatchObject({ kind: 'assistant', streaming: false });
+  });
+
+  it('follows the model a switch names', () => {
+    expect(emptyTranscript.model).toBeNull();
+    const switched = foldEvents(emptyTranscript, [
+      stored(custom(HANGAR_EVENT.modelChange, { from: 'a', model: 'b', changedBy: null })),
+      stored(custom(HANGAR_EVENT.modelChange, { from: 'b', model: 'c', changedBy: null })),
+    ]);
+    expect(switched.model).toBe('c');
+  });
+
   it('ignores events it has already folded (snapshot and stream overlap)', () => {
     const first = stored({ type: EventType.TEXT_MESSAGE_CONTENT, messageId: 'm2', delta: 'once' });
     const once = foldEvents(emptyTranscript, [first]);

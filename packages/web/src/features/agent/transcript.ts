@@ -5,6 +5,7 @@ import {
   permissionRequestValue,
   statusValue,
   usageValue,
+  modelChangeValue,
   userMessageValue,
   type AgentEvent,
   type PermissionDecision,
@@ -63,7 +64,15 @@ export interface ErrorItem {
   key: string;
   message: string;
 }
-export type TranscriptItem = UserItem | AssistantItem | ReasoningItem | ToolItem | PermissionItem | ErrorItem;
+/** The end of a turn: where what the turn changed in the workspace is shown. */
+export interface TurnEndItem {
+  kind: 'turn-end';
+  key: string;
+  /** The run id of the turn, which names its recorded diff. */
+  runId: string;
+}
+export type TranscriptItem =
+  UserItem | AssistantItem | ReasoningItem | ToolItem | PermissionItem | ErrorItem | TurnEndItem;
 
 export interface Usage {
   inputTokens: number;
@@ -80,6 +89,8 @@ export interface Transcript {
   statusMessage: string | null;
   /** Summed over the session's `hangar.usage` events; null when there were none. */
   usage: Usage | null;
+  /** The model of the last `hangar.model_change`; null when the session kept its first model. */
+  model: string | null;
   /** The last event folded in, to resume the stream after it. */
   lastEventId: number;
 }
@@ -91,6 +102,7 @@ export const emptyTranscript: Transcript = {
   stalled: false,
   statusMessage: null,
   usage: null,
+  model: null,
   lastEventId: 0,
 };
 
@@ -214,6 +226,7 @@ function apply(draft: Draft, event: AgentEvent, at: number, eventId: number): vo
       return;
     case EventType.RUN_FINISHED:
       closeOpenItems(draft, null);
+      draft.put({ kind: 'turn-end', key: `turn:${event.runId}`, runId: event.runId });
       return;
     case EventType.CUSTOM:
       return applyCustom(draft, event.name, event.value);
@@ -283,6 +296,11 @@ function applyCustom(draft: Draft, name: string, value: unknown): void {
           ...item,
           error: reason ? `Denied: ${reason}` : 'Denied',
         }));
+      return;
+    }
+    case HANGAR_EVENT.modelChange: {
+      const parsed = modelChangeValue.safeParse(value);
+      if (parsed.success) draft.next.model = parsed.data.model;
       return;
     }
     case HANGAR_EVENT.usage: {

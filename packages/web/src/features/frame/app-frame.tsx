@@ -1,6 +1,8 @@
 import { Link, NavLink, Outlet, useMatch } from 'react-router-dom';
 import { useAuthStatus } from '../../api/auth';
 import { useIsAdmin } from '../auth/session';
+import { openCommandPalette } from './global-keys';
+import { NotificationBell } from '../notifications/notification-bell';
 import { UserMenu } from './user-menu';
 
 function navClass({ isActive }: { isActive: boolean }): string {
@@ -44,6 +46,15 @@ export function AppFrame() {
             </>
           ) : null}
         </nav>
+        <button
+          type="button"
+          className="button button-small palette-button"
+          aria-keyshortcuts="Control+K Meta+K"
+          onClick={openCommandPalette}
+        >
+          Search <kbd aria-hidden="true">Ctrl K</kbd>
+        </button>
+        <NotificationBell />
         <UserMenu />
       </header>
       {status?.demo && (

@@ -4,12 +4,14 @@ import { useAddGroupMember, useDeleteGroup, useRemoveGroupMember } from '../../a
 import { ErrorAlert } from '../../components/alert';
 import { ConfirmButton } from '../../components/confirm-button';
 import { SelectField } from '../../components/field';
+import { useToast } from '../../components/toast';
 
 /** One group as a named region, so its buttons can be told apart from other groups'. */
 export function GroupCard({ group, users }: { group: Group; users: User[] }) {
   const add = useAddGroupMember();
   const remove = useRemoveGroupMember();
   const destroy = useDeleteGroup();
+  const toast = useToast();
   const [candidate, setCandidate] = useState('');
   const headingId = `group-${group.id}`;
 
@@ -35,7 +37,9 @@ export function GroupCard({ group, users }: { group: Group; users: User[] }) {
           prompt={`Delete group ${group.name}?`}
           confirmLabel="Confirm delete"
           disabled={destroy.isPending}
-          onConfirm={() => destroy.mutate(group.id)}
+          onConfirm={() =>
+            destroy.mutate(group.id, { onSuccess: () => toast(`Group “${group.name}” deleted.`) })
+          }
         />
       </div>
       {group.description ? <p className="muted small">{group.description}</p> : null}

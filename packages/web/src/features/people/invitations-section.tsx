@@ -6,6 +6,8 @@ import { ConfirmButton } from '../../components/confirm-button';
 import { DateTime, isPast } from '../../components/date-time';
 import { SecretBox } from '../../components/secret-box';
 import { CreateInvitationForm } from './create-invitation-form';
+import { useToast } from '../../components/toast';
+import { TableWrap } from '../../components/table-wrap';
 
 type InvitationState = 'pending' | 'used' | 'revoked' | 'expired';
 
@@ -19,6 +21,7 @@ function stateOf(invitation: Invitation): InvitationState {
 export function InvitationsSection() {
   const invitations = useInvitations();
   const revoke = useRevokeInvitation();
+  const toast = useToast();
   // The link is in the create response only; it is kept in memory until dismissed.
   const [link, setLink] = useState<string | null>(null);
 
@@ -43,7 +46,7 @@ export function InvitationsSection() {
       {invitations.isPending ? <p className="muted">Loading invitations…</p> : null}
       {invitations.data?.length === 0 ? <p className="muted">No invitations yet.</p> : null}
       {invitations.data && invitations.data.length > 0 ? (
-        <div className="table-wrap">
+        <TableWrap label="Invitations">
           <table>
             <thead>
               <tr>
@@ -84,7 +87,9 @@ export function InvitationsSection() {
                           prompt="Revoke this invitation?"
                           confirmLabel="Confirm revoke"
                           disabled={revoke.isPending}
-                          onConfirm={() => revoke.mutate(invitation.id)}
+                          onConfirm={() =>
+                            revoke.mutate(invitation.id, { onSuccess: () => toast('Invitation revoked.') })
+                          }
                         />
                       ) : null}
                     </td>
@@ -93,7 +98,7 @@ export function InvitationsSection() {
               })}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       ) : null}
     </section>
   );

@@ -4,10 +4,13 @@ import { ErrorAlert } from '../../components/alert';
 import { ConfirmButton } from '../../components/confirm-button';
 import { DateTime } from '../../components/date-time';
 import { useSession } from '../auth/session';
+import { useToast } from '../../components/toast';
+import { TableWrap } from '../../components/table-wrap';
 
 export function UsersSection() {
   const users = useUsers();
   const update = useUpdateUser();
+  const toast = useToast();
   const unlock = useUnlockUser();
   const { user: me } = useSession();
   const busy = update.isPending || unlock.isPending;
@@ -18,7 +21,7 @@ export function UsersSection() {
       <ErrorAlert error={users.error ?? update.error ?? unlock.error} />
       {users.isPending ? <p className="muted">Loading users…</p> : null}
       {users.data ? (
-        <div className="table-wrap">
+        <TableWrap label="Users">
           <table>
             <thead>
               <tr>
@@ -86,7 +89,12 @@ export function UsersSection() {
                             prompt={`Disable ${user.username}? They are logged out and cannot log in.`}
                             confirmLabel="Confirm disable"
                             disabled={busy}
-                            onConfirm={() => update.mutate({ id: user.id, disabled: true })}
+                            onConfirm={() =>
+                              update.mutate(
+                                { id: user.id, disabled: true },
+                                { onSuccess: () => toast(`${user.displayName} disabled.`) },
+                              )
+                            }
                           />
                         )}
                       </>
@@ -96,7 +104,7 @@ export function UsersSection() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       ) : null}
     </section>
   );

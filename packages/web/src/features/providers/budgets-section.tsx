@@ -5,6 +5,8 @@ import { formatUsd } from '../../components/format';
 import { Meter } from '../../components/meter';
 import { BudgetForm } from './budget-form';
 import { SCOPE_NAMES, subjectName, useBudgetSubjects } from './budget-subjects';
+import { useToast } from '../../components/toast';
+import { TableWrap } from '../../components/table-wrap';
 
 /** A monthly limit in words: 0 means none. */
 function limitText(usd: number): string {
@@ -14,6 +16,7 @@ function limitText(usd: number): string {
 export function BudgetsSection() {
   const budgets = useBudgets();
   const remove = useRemoveBudget();
+  const toast = useToast();
   const { subjects, error } = useBudgetSubjects();
   const defaults = budgets.data?.defaults;
 
@@ -37,7 +40,7 @@ export function BudgetsSection() {
         <p className="muted">No budgets set: the defaults apply to everyone.</p>
       ) : null}
       {budgets.data && budgets.data.budgets.length > 0 ? (
-        <div className="table-wrap">
+        <TableWrap label="Budgets">
           <table>
             <caption>Budgets that replace the defaults</caption>
             <thead>
@@ -86,7 +89,9 @@ export function BudgetsSection() {
                         prompt={`Remove the budget of ${name}? The default applies again.`}
                         confirmLabel="Confirm remove"
                         disabled={remove.isPending}
-                        onConfirm={() => remove.mutate({ scope, subjectId })}
+                        onConfirm={() =>
+                          remove.mutate({ scope, subjectId }, { onSuccess: () => toast('Budget removed.') })
+                        }
                       />
                     </td>
                   </tr>
@@ -94,7 +99,7 @@ export function BudgetsSection() {
               })}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       ) : null}
     </section>
   );

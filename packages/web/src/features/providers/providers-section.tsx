@@ -3,6 +3,7 @@ import { ErrorAlert } from '../../components/alert';
 import { DateTime } from '../../components/date-time';
 import { KeySourceBadge } from './key-source-badge';
 import { ProviderKeyForm } from './provider-key-form';
+import { TableWrap } from '../../components/table-wrap';
 
 export function ProvidersSection() {
   const providers = useProviders();
@@ -18,7 +19,7 @@ export function ProvidersSection() {
       <ErrorAlert error={providers.error} />
       {providers.isPending ? <p className="muted">Loading providers…</p> : null}
       {providers.data ? (
-        <div className="table-wrap">
+        <TableWrap label="Provider keys">
           <table>
             <caption>Providers</caption>
             <thead>
@@ -52,7 +53,7 @@ export function ProvidersSection() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       ) : null}
       {needKeys.length > 0 ? (
         <>

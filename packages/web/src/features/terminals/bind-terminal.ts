@@ -21,6 +21,8 @@ export interface BindOptions {
   url: string;
   readOnly: boolean;
   onChange(patch: Partial<TerminalViewState>): void;
+  /** Rewrites typed input before it is sent (the extra-keys bar's sticky Ctrl). */
+  transformInput?(data: string): string;
 }
 
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
@@ -92,7 +94,7 @@ export function bindTerminal({ term, fit }: Xterm, container: HTMLElement, optio
 
   term.options.disableStdin = readOnly;
   const typing = term.onData((data) => {
-    if (!readOnly && !exited) socket.input(data);
+    if (!readOnly && !exited) socket.input(options.transformInput ? options.transformInput(data) : data);
   });
   let resizeTimer: ReturnType<typeof setTimeout> | undefined;
   const observer = new ResizeObserver(() => {

@@ -1,6 +1,6 @@
 import type { Terminal } from '@hangar/protocol';
-import { useRef, type KeyboardEvent } from 'react';
-import { TerminalTab } from './terminal-tab';
+import { useRef, useState, type KeyboardEvent } from 'react';
+import { TerminalTab, TerminalTabActions } from './terminal-tab';
 
 export interface TerminalTabsProps {
   terminals: Terminal[];
@@ -19,6 +19,8 @@ export interface TerminalTabsProps {
 export function TerminalTabs(props: TerminalTabsProps) {
   const { terminals, selectedId, onSelect } = props;
   const tabs = useRef(new Map<string, HTMLButtonElement>());
+  const [editingId, setEditingId] = useState<string>();
+  const selected = terminals.find((t) => t.id === selectedId);
 
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>): void {
     if (!(event.target instanceof HTMLElement) || event.target.getAttribute('role') !== 'tab') return;
@@ -38,24 +40,36 @@ export function TerminalTabs(props: TerminalTabsProps) {
   }
 
   return (
-    <div role="tablist" aria-label="Terminals" className="terminal-tabs" onKeyDown={onKeyDown}>
-      {terminals.map((terminal) => (
-        <TerminalTab
-          key={terminal.id}
-          terminal={terminal}
-          selected={terminal.id === selectedId}
-          canManage={props.canManage}
-          tabId={props.tabId(terminal.id)}
-          panelId={props.panelId}
-          tabRef={(node) => {
-            if (node) tabs.current.set(terminal.id, node);
-            else tabs.current.delete(terminal.id);
-          }}
-          onSelect={() => onSelect(terminal.id)}
-          onRename={(name) => props.onRename(terminal.id, name)}
-          onClose={() => props.onClose(terminal.id)}
+    <div className="terminal-tabs">
+      {terminals.length > 0 ? (
+        <div role="tablist" aria-label="Terminals" className="terminal-tab-list" onKeyDown={onKeyDown}>
+          {terminals.map((terminal) => (
+            <TerminalTab
+              key={terminal.id}
+              terminal={terminal}
+              selected={terminal.id === selectedId}
+              tabId={props.tabId(terminal.id)}
+              panelId={props.panelId}
+              tabRef={(node) => {
+                if (node) tabs.current.set(terminal.id, node);
+                else tabs.current.delete(terminal.id);
+              }}
+              onSelect={() => onSelect(terminal.id)}
+              onRequestRename={props.canManage ? () => setEditingId(terminal.id) : undefined}
+            />
+          ))}
+        </div>
+      ) : null}
+      {props.canManage && selected ? (
+        <TerminalTabActions
+          key={selected.id}
+          terminal={selected}
+          editing={editingId === selected.id}
+          onEditing={(on) => setEditingId(on ? selected.id : undefined)}
+          onRename={(name) => props.onRename(selected.id, name)}
+          onClose={() => props.onClose(selected.id)}
         />
-      ))}
+      ) : null}
     </div>
   );
 }

@@ -2,6 +2,8 @@ import type { Terminal } from '@hangar/protocol';
 import { useEffect, useRef, useState } from 'react';
 import { terminalSocketUrl } from '../../api/terminals';
 import { bindTerminal, type TerminalViewState } from './bind-terminal';
+import { withCtrl } from './extra-keys';
+import { ExtraKeysBar } from './extra-keys-bar';
 import type { ConnectionStatus } from './terminal-socket';
 import { TerminalSearch } from './terminal-search';
 import { useXterm } from './use-xterm';
@@ -47,6 +49,13 @@ export function TerminalView(props: TerminalViewProps) {
   /** Bumped to connect again after the server refused the connection. */
   const [session, setSession] = useState(0);
   const latest = useRef({ readOnly, onLost: props.onLost });
+  /** The extra-keys bar's sticky Ctrl: the state draws the button, the ref is read as input arrives. */
+  const [ctrl, setCtrlState] = useState(false);
+  const ctrlRef = useRef(false);
+  const setCtrl = (on: boolean) => {
+    ctrlRef.current = on;
+    setCtrlState(on);
+  };
   useEffect(() => {
     latest.current = { readOnly, onLost: props.onLost };
   });
@@ -59,6 +68,12 @@ export function TerminalView(props: TerminalViewProps) {
     return bindTerminal(xterm, container, {
       url: terminalSocketUrl(workspaceId, terminal.id),
       readOnly: latest.current.readOnly,
+      transformInput: (data) => {
+        if (!ctrlRef.current) return data;
+        ctrlRef.current = false;
+        setCtrlState(false);
+        return withCtrl(data);
+      },
       onChange: (patch) => {
         if (patch.status === 'reconnecting') latest.current.onLost();
         setState((current) => ({ ...current, ...patch }));
@@ -98,6 +113,9 @@ export function TerminalView(props: TerminalViewProps) {
         </div>
       ) : null}
       <div ref={containerRef} className="terminal-screen" data-terminal-id={terminal.id} />
+      {xterm && !state.readOnly && !state.exit ? (
+        <ExtraKeysBar term={xterm.term} ctrl={ctrl} onCtrl={setCtrl} />
+      ) : null}
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import type { UsageReport } from '@hangar/protocol';
+import { TableWrap } from '../../components/table-wrap';
 import { formatCount, formatUsd } from '../../components/format';
 import { GROUP_NAMES, rowLabel } from './usage-rows';
 
@@ -22,7 +23,7 @@ const NUMBER_COLUMNS = [
 /** Every number of the report, with its total: the source the chart is drawn from. */
 export function UsageTable({ report, rows, caption }: UsageTableProps) {
   return (
-    <div className="table-wrap">
+    <TableWrap label={caption}>
       <table className="usage-table">
         <caption>{caption}</caption>
         <thead>
@@ -60,6 +61,6 @@ export function UsageTable({ report, rows, caption }: UsageTableProps) {
           </tr>
         </tfoot>
       </table>
-    </div>
+    </TableWrap>
   );
 }

@@ -2,6 +2,7 @@ import type { Workspace } from '@hangar/protocol';
 import { useState } from 'react';
 import { useWorkspaceAction } from '../../api/workspaces';
 import { ErrorAlert } from '../../components/alert';
+import { PresenceAvatars } from '../presence/presence-avatars';
 import { DeleteWorkspace } from './delete-workspace';
 import type { WorkspacePermissions } from './permissions';
 import { RenameForm } from './rename-form';
@@ -24,6 +25,7 @@ export function WorkspaceHeader({ workspace, permissions }: HeaderProps) {
         <h1>{workspace.name}</h1>
         <StateBadge state={workspace.state} live />
         {workspace.isolated ? null : <NotIsolatedBadge />}
+        <PresenceAvatars workspaceId={workspace.id} />
       </div>
       {workspace.isolated ? null : (
         <div className="alert alert-warning">

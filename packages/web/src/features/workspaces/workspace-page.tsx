@@ -5,6 +5,8 @@ import { useWorkspace } from '../../api/workspaces';
 import { ErrorAlert } from '../../components/alert';
 import { usePageTitle } from '../../components/hooks';
 import { Splash } from '../../components/splash';
+import { ChatDock, ChatSide } from '../chat/chat-dock';
+import { WebhooksSection } from '../webhooks/webhooks-section';
 import { MembersPanel } from './members-panel';
 import { useWorkspacePermissions } from './permissions';
 import { WorkspaceDetails } from './workspace-details';
@@ -50,10 +52,14 @@ function WorkspaceView({ workspace, refreshError }: { workspace: Workspace; refr
       <WorkspaceHeader workspace={workspace} permissions={permissions} />
       <ErrorAlert error={refreshError} />
       <div className="workspace-grid">
-        <WorkspaceTools workspace={workspace} permissions={permissions} />
+        <ChatDock workspace={workspace} canPost={permissions.operate}>
+          <WorkspaceTools workspace={workspace} permissions={permissions} />
+        </ChatDock>
         <div className="workspace-side">
+          <ChatSide workspace={workspace} canPost={permissions.operate} />
           <WorkspaceDetails workspace={workspace} />
           <MembersPanel workspace={workspace} permissions={permissions} />
+          {permissions.manage ? <WebhooksSection workspace={workspace} /> : null}
         </div>
       </div>
     </section>

@@ -1,6 +1,6 @@
 import type { Workspace } from '@hangar/protocol';
 import { lazy, Suspense } from 'react';
-import { Tabs } from '../../components/tabs';
+import { Tabs, useTabParam } from '../../components/tabs';
 import { CommandBox } from './command-box';
 import type { WorkspacePermissions } from './permissions';
 
@@ -12,6 +12,10 @@ const TerminalPanel = lazy(() =>
 const AgentPanel = lazy(() =>
   import('../agent/agent-panel').then((module) => ({ default: module.AgentPanel })),
 );
+const FilesPanel = lazy(() =>
+  import('../files/files-panel').then((module) => ({ default: module.FilesPanel })),
+);
+const DiffPanel = lazy(() => import('../diff/diff-panel').then((module) => ({ default: module.DiffPanel })));
 
 interface ToolsProps {
   workspace: Workspace;
@@ -19,16 +23,20 @@ interface ToolsProps {
 }
 
 /**
- * Where people work in the workspace. PLACEHOLDER AREA: files with diffs
- * (issue 7) replace the last panel.
+ * Where people work in the workspace: terminals, agent sessions, files, changes.
  */
 export function WorkspaceTools({ workspace, permissions }: ToolsProps) {
+  // `?tab=` in the URL; a link to a session, file or diff opens its tab.
+  const tab = useTabParam((params) =>
+    params.has('session') ? 'agent' : params.has('file') ? 'files' : params.has('diff') ? 'diff' : undefined,
+  );
   return (
     <section className="card workspace-tools" aria-labelledby="tools-heading">
       <h2 id="tools-heading" className="visually-hidden">
         Tools
       </h2>
       <Tabs
+        {...tab}
         label="Workspace tools"
         tabs={[
           {
@@ -59,19 +67,23 @@ export function WorkspaceTools({ workspace, permissions }: ToolsProps) {
           {
             key: 'files',
             label: 'Files',
-            content: <ComingSoon>Browse files and review changes here.</ComingSoon>,
+            content: (
+              <Suspense fallback={<p className="muted">Loading files…</p>}>
+                <FilesPanel workspace={workspace} canEdit={permissions.operate} />
+              </Suspense>
+            ),
+          },
+          {
+            key: 'diff',
+            label: 'Diff',
+            content: (
+              <Suspense fallback={<p className="muted">Loading changes…</p>}>
+                <DiffPanel workspace={workspace} canEdit={permissions.operate} />
+              </Suspense>
+            ),
           },
         ]}
       />
     </section>
-  );
-}
-
-function ComingSoon({ children }: { children: string }) {
-  return (
-    <div className="empty-state">
-      <p className="muted">{children}</p>
-      <p className="muted small">Coming soon.</p>
-    </div>
   );
 }

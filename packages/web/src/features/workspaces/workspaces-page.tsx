@@ -1,7 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { useWorkspaces } from '../../api/workspaces';
-import { ErrorAlert } from '../../components/alert';
 import { usePageTitle } from '../../components/hooks';
+import { EmptyState, ErrorState, LoadingState } from '../../components/states';
 import { CreateWorkspaceDialog } from './create-workspace-dialog';
 import { useWorkspaceFilters, WorkspaceFilterBar } from './workspace-filters';
 import { WorkspaceList } from './workspace-list';
@@ -14,6 +15,22 @@ export function WorkspacesPage() {
   const list = useWorkspaces(filters.filters);
   const [creating, setCreating] = useState(false);
   const openCreate = () => setCreating(true);
+  // `/?new=1` (the command palette, a link) opens the dialog once; the URL drops it,
+  // so Back from the new workspace does not open it again.
+  const [params, setParams] = useSearchParams();
+  const asked = params.get('new') === '1';
+  useEffect(() => {
+    if (!asked) return;
+    setCreating(true);
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        next.delete('new');
+        return next;
+      },
+      { replace: true },
+    );
+  }, [asked, setParams]);
 
   return (
     <section className="page">
@@ -24,31 +41,34 @@ export function WorkspacesPage() {
         </button>
       </div>
       <WorkspaceFilterBar filters={filters} />
-      <ErrorAlert error={list.error} />
-      {list.isPending ? <p className="muted">Loading workspaces…</p> : null}
+      {list.error ? <ErrorState error={list.error} onRetry={() => void list.refetch()} /> : null}
+      {list.isPending ? <LoadingState label="Loading workspaces…" /> : null}
       {list.data && list.data.workspaces.length > 0 ? (
         <WorkspaceList workspaces={list.data.workspaces} totalDiskBytes={list.data.totalDiskBytes} />
       ) : null}
       {list.data && list.data.workspaces.length === 0 ? (
         filters.active ? (
-          <div className="card empty-state">
-            <h2>No workspaces match</h2>
-            <p className="muted">Try another state or search, or show them all.</p>
-            <button type="button" className="button" onClick={filters.clear}>
-              Clear filters
-            </button>
-          </div>
+          <EmptyState
+            title="No workspaces match"
+            action={
+              <button type="button" className="button" onClick={filters.clear}>
+                Clear filters
+              </button>
+            }
+          >
+            Try another state or search, or show them all.
+          </EmptyState>
         ) : (
-          <div className="card empty-state">
-            <h2>No workspaces yet</h2>
-            <p className="muted">
-              A workspace is an isolated place with its own files where agents and people work on a
-              repository.
-            </p>
-            <button type="button" className="button button-primary" onClick={openCreate}>
-              Create your first workspace
-            </button>
-          </div>
+          <EmptyState
+            title="No workspaces yet"
+            action={
+              <button type="button" className="button button-primary" onClick={openCreate}>
+                Create your first workspace
+              </button>
+            }
+          >
+            A workspace is an isolated place with its own files where agents and people work on a repository.
+          </EmptyState>
         )
       ) : null}
       {creating ? <CreateWorkspaceDialog onClose={() => setCreating(false)} /> : null}

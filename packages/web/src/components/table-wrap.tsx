@@ -1,0 +1,13 @@
+import type { ReactNode } from 'react';
+
+/**
+ * A table that scrolls sideways on narrow screens instead of squeezing. It is
+ * a focusable, named region so keyboard users can scroll it too.
+ */
+export function TableWrap({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="table-wrap" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}
