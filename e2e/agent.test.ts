@@ -89,9 +89,11 @@ describe('agent sessions in the browser', () => {
   });
 
   it('asks before running a tool, runs it once allowed, and shows the result', async () => {
-    const message = page.getByLabel('Message');
+    // The agent's composer, not the workspace chat's beside it.
+    const composer = page.locator('form.composer');
+    const message = composer.getByLabel('Message', { exact: true });
     await message.fill('look around and leave a note');
-    await page.getByRole('button', { name: 'Send' }).click();
+    await composer.getByRole('button', { name: 'Send' }).click();
 
     // The demo runs two tools (a listing, then a file write): allow each as its card appears.
     const allow = page.getByRole('button', { name: 'Allow', exact: true });

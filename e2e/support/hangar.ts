@@ -9,6 +9,8 @@ const WEB = fileURLToPath(new URL('../../packages/web/dist/index.html', import.m
 
 export interface HangarProcess {
   url: string;
+  /** The server's data dir (its SQLite database is hangar.db there); removed by stop(). */
+  dataDir: string;
   /** A JSON request to the server as is (under HANGAR_AUTH=none it acts as the built-in admin). */
   api(path: string, method?: string, body?: unknown): Promise<Response>;
   setupUrl: string | undefined;
@@ -54,6 +56,7 @@ export async function startHangar(env: Record<string, string> = {}): Promise<Han
   const url = /listening on (http:\/\/\S+)/.exec(output)![1]!;
   return {
     url,
+    dataDir,
     api: (path, method = 'GET', body) =>
       fetch(`${url}${path}`, {
         method,
