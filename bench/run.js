@@ -16,6 +16,12 @@
 //   agent-events: a token from the scripted provider's socket write to an SSE client's read of its
 //              TEXT_MESSAGE_CONTENT event, through Pi sessions in a bubblewrap sandbox, p50/p99, one
 //              session at a time and 20 at once (baseline: a client reading the provider directly)
+//   diff:      a file write → the live diff's SSE event, on a generated 20,000-file repository
+//              with 200 changed files, p50/p99 (baseline: a plain `git diff HEAD` of that tree)
+//   web:       the web app's first-load JavaScript, gzip, against 250 KB (baseline: an empty React
+//              app built with the same Vite in the same run)
+// Writes bench/results/latest.md: machine, load and date, then a table per suite (figure, Hangar,
+// baseline, ratio or target, met?) and each suite's printed output (--report FILE, --no-report).
 // Loopback only; stops only the processes it started; removes its temp dirs.
 //
 // Usage: npm run bench [-- SUITE...] [options]      no SUITE: all of them
@@ -28,7 +34,8 @@
 //                    --llm-seconds 120
 //   agent-events:    --agent-tokens 50 --agent-rounds 3 --agent-concurrent 20 --agent-interval-ms 20
 //                    --agent-seconds 300 --agent-uid-base 940000
-//   any:             --json FILE, --startup-timeout MS
+//   diff:            --diff-writes 30 --diff-uid-base 1300000 (random block of 1000 above it)
+//   any:             --json FILE, --report FILE, --no-report, --startup-timeout MS
 //        node bench/run.js --baseline-only     (the baselines alone; no Hangar build needed)
 //        node bench/run.js --hangar-bin PATH   (another build's CLI entry point)
 import { writeFileSync, existsSync } from 'node:fs';
@@ -37,14 +44,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { killAllStarted } from './lib/processes.js';
+import { capturingOutput, loadAverages, writeReport } from './lib/report.js';
 import { TempDirs } from './lib/temp-dirs.js';
 import { agentEventsSuite } from './suites/agent-events.js';
+import { diffSuite } from './suites/diff.js';
 import { llmProxySuite } from './suites/llm-proxy.js';
 import { healthSuite, startupSuite } from './suites/server.js';
 import { terminalSuite } from './suites/terminal.js';
+import { webSuite } from './suites/web.js';
 import { WORKSPACE_DRIVERS, workspaceSuite } from './suites/workspace.js';
 
-const SUITES = ['startup', 'health', 'workspace', 'terminal', 'llm-proxy', 'agent-events'];
+const SUITES = ['startup', 'health', 'workspace', 'terminal', 'llm-proxy', 'agent-events', 'diff', 'web'];
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -76,6 +86,8 @@ const { values: opts, positionals } = parseArgs({
     'agent-seconds': { type: 'string', default: '300' },
     // Its own range, clear of the other suites': Pi sessions run under these uids.
     'agent-uid-base': { type: 'string', default: '940000' },
+    'diff-writes': { type: 'string', default: '30' },
+    'diff-uid-base': { type: 'string', default: '1300000' },
     // Where scripts/provision-podman-rootfs.sh builds it.
     'podman-rootfs': {
       type: 'string',
@@ -85,6 +97,8 @@ const { values: opts, positionals } = parseArgs({
     'uid-base': { type: 'string', default: '500000' },
     'startup-timeout': { type: 'string', default: '30000' },
     json: { type: 'string' },
+    report: { type: 'string', default: 'bench/results/latest.md' },
+    'no-report': { type: 'boolean', default: false },
     'baseline-only': { type: 'boolean', default: false },
     // The CLI entry point to run as `node <bin> serve`; for trying another build.
     'hangar-bin': { type: 'string' },
@@ -154,6 +168,11 @@ const agentEventsOptions = {
   maxSeconds: positiveInt('agent-seconds', 10, 3600),
   uidBase: positiveInt('agent-uid-base', 1000, 2 ** 31 - 100_000),
 };
+const diffOptions = {
+  writes: positiveInt('diff-writes', 1, 1000),
+  baselineRuns: 10,
+  uidBase: positiveInt('diff-uid-base', 1000, 2 ** 31 - 200_000) + Math.floor(Math.random() * 90) * 1000,
+};
 /** @type {Record<string, () => Promise<import('./suites/suite.js').SuiteOutcome>>} */
 const suites = {
   startup: () => startupSuite(ctx, startupOptions),
@@ -162,6 +181,8 @@ const suites = {
   terminal: () => terminalSuite(ctx, terminalOptions),
   'llm-proxy': () => llmProxySuite(ctx, llmProxyOptions),
   'agent-events': () => agentEventsSuite(ctx, agentEventsOptions),
+  diff: () => diffSuite(ctx, diffOptions),
+  web: () => webSuite(ctx),
 };
 
 process.on('exit', () => {
@@ -184,18 +205,36 @@ async function main() {
     `bench: node ${process.version}, ${availableParallelism()} CPUs, load ${loadavg()[0]?.toFixed(2)} (1 min),` +
       ` ${new Date().toISOString()}, suites: ${selected.join(', ')}`,
   );
+  const started = new Date();
+  const loadAtStart = loadAverages();
   /** @type {Record<string, unknown>} */
   const result = { node: process.version };
+  /** @type {import('./lib/report.js').SuiteRun[]} */
+  const runs = [];
   for (const name of selected) {
-    const outcome = await /** @type {() => Promise<import('./suites/suite.js').SuiteOutcome>} */ (
-      suites[name]
-    )();
+    const began = performance.now();
+    const { value: outcome, output } = await capturingOutput(
+      /** @type {() => Promise<import('./suites/suite.js').SuiteOutcome>} */ (suites[name]),
+    );
     Object.assign(result, outcome.result);
     if (outcome.failed) process.exitCode = 1;
+    runs.push({
+      name,
+      result: outcome.result,
+      failed: outcome.failed,
+      seconds: (performance.now() - began) / 1000,
+      output,
+    });
   }
   if (opts.json) {
     writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`\nbench: results written to ${opts.json}`);
+  }
+  if (!opts['no-report']) {
+    const file = path.resolve(root, opts.report);
+    const command = ['npm run bench --', ...process.argv.slice(2)].join(' ');
+    writeReport(file, { started, command, loadAtStart, suites: runs, allSuites: SUITES });
+    console.log(`bench: report written to ${path.relative(root, file)}`);
   }
 }
 
@@ -204,7 +243,8 @@ async function main() {
  *   | 'samples' | 'concurrent' | 'workspace-warmup' | 'workspace-seconds' | 'uid-base'
  *   | 'terminal-rounds' | 'echo-samples' | 'terminal-mb' | 'terminal-seconds' | 'llm-samples'
  *   | 'llm-warmup' | 'llm-concurrent' | 'llm-batches' | 'llm-seconds' | 'agent-tokens' | 'agent-rounds'
- *   | 'agent-concurrent' | 'agent-interval-ms' | 'agent-seconds' | 'agent-uid-base'} name
+ *   | 'agent-concurrent' | 'agent-interval-ms' | 'agent-seconds' | 'agent-uid-base' | 'diff-writes'
+ *   | 'diff-uid-base'} name
  * @param {number} min
  * @param {number} max
  */

@@ -60,6 +60,8 @@ const STREAM_TIMEOUT_MS = 120_000;
  * @typedef {object} StreamResult
  * @property {string} tag
  * @property {Map<string, number>} received  token → receive time
+ * @property {Map<string, number>} [stored]   token → when the server stored its event (its `at`, whole ms)
+ * @property {string} [text]                  what the stream said (Hangar's streams)
  * @property {string} [error]
  */
 
@@ -143,9 +145,13 @@ export async function agentEventsSuite(ctx, options) {
       const serverUrl = server.url;
       const providerUrl = provider.url;
       const direct = (/** @type {string} */ tag) => directStream(providerUrl, tag, options.tokens);
-      const ready = () => readySession(serverUrl, workspace.id, sessionIds);
-      const viaHangar = async (/** @type {string} */ tag) =>
-        sessionStream(serverUrl, await ready(), tag, options.tokens);
+      const ready = (/** @type {number} */ count) =>
+        readySessions(serverUrl, workspace.id, count, sessionIds);
+      const viaHangar = async (/** @type {string} */ tag) => {
+        const [session] = await ready(1);
+        if (!session) throw new Error('no session was started');
+        return sessionStream(serverUrl, session, tag, options.tokens);
+      };
       const deadline = performance.now() + options.maxSeconds * 1000;
       // One at a time, taking turns: direct, then Hangar, per round.
       for (let i = 0; i < options.rounds && performance.now() < deadline; i++) {
@@ -156,7 +162,7 @@ export async function agentEventsSuite(ctx, options) {
       const all = (/** @type {'d' | 'h'} */ p, /** @type {(tag: string) => Promise<StreamResult>} */ run) =>
         Promise.all(Array.from({ length: options.concurrent }, (_, i) => run(tagOf(p, 'b', i))));
       streams.db?.push(...(await all('d', direct)));
-      const sessions = await Promise.all(Array.from({ length: options.concurrent }, ready));
+      const sessions = await ready(options.concurrent);
       streams.hb?.push(
         ...(await Promise.all(
           sessions.map((session, i) => sessionStream(serverUrl, session, tagOf('h', 'b', i), options.tokens)),
@@ -248,6 +254,7 @@ function readTokens(res, result, count, done) {
         if (match[0].startsWith(result.tag) && !result.received.has(match[0]))
           result.received.set(match[0], at);
       }
+      if (result.text !== undefined) result.text = text;
       if (result.received.size >= count || done(text)) {
         res.destroy();
         resolve();
@@ -301,35 +308,56 @@ async function directStream(providerUrl, tag, count) {
 }
 
 /**
- * Starts a Pi session and waits until its first turn (a fallback reply with
- * no tokens) is done, so the measured turn finds Pi running, not booting.
+ * Starts `count` Pi sessions and waits until the first turn of each (a
+ * fallback reply with no tokens) is done, so the measured turn finds Pi
+ * running, not booting. Polls the workspace's session list (one light query
+ * for all of them) rather than each session's transcript, which would load
+ * the server while the others start.
  * @param {URL} serverUrl
  * @param {string} workspaceId
+ * @param {number} count
  * @param {string[]} sessionIds  every session created, for stopping them afterwards
- * @returns {Promise<{ id: string, lastEventId: number }>}
+ * @returns {Promise<{ id: string, lastEventId: number }[]>}
  */
-async function readySession(serverUrl, workspaceId, sessionIds) {
-  const created = await call(serverUrl, 'POST', '/api/sessions', {
-    workspaceId,
-    agent: 'pi',
-    model: MODEL,
-    prompt: 'warm up',
-    permissionMode: 'allow_all',
-  });
-  const id = created && typeof created === 'object' && 'id' in created ? String(created.id) : '';
-  if (!id) throw new Error('POST /api/sessions: no id in the answer');
-  sessionIds.push(id);
+async function readySessions(serverUrl, workspaceId, count, sessionIds) {
+  const ids = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const created = await call(
+        serverUrl,
+        'POST',
+        '/api/sessions',
+        { workspaceId, agent: 'pi', model: MODEL, prompt: 'warm up', permissionMode: 'allow_all' },
+        STREAM_TIMEOUT_MS,
+      );
+      const id = created && typeof created === 'object' && 'id' in created ? String(created.id) : '';
+      if (!id) throw new Error('POST /api/sessions: no id in the answer');
+      sessionIds.push(id);
+      return id;
+    }),
+  );
   const deadline = performance.now() + STREAM_TIMEOUT_MS;
   for (;;) {
-    const got = /** @type {{ session?: { status?: string }, events?: { id: number }[] }} */ (
-      await call(serverUrl, 'GET', `/api/sessions/${id}`)
+    const list = /** @type {{ sessions?: { id: string, status: string }[] }} */ (
+      await call(serverUrl, 'GET', `/api/sessions?workspace=${workspaceId}`)
     );
-    const status = got.session?.status;
-    if (status === 'idle') return { id, lastEventId: got.events?.at(-1)?.id ?? 0 };
-    if (status === 'error' || status === 'stopped') throw new Error(`session ${id} is ${status}`);
-    if (performance.now() > deadline) throw new Error(`session ${id} still ${status} after its first turn`);
-    await sleep(100);
+    const statusOf = new Map((list.sessions ?? []).map((s) => [s.id, s.status]));
+    const failed = ids.find((id) => ['error', 'stopped'].includes(statusOf.get(id) ?? ''));
+    if (failed) throw new Error(`session ${failed} is ${statusOf.get(failed)}`);
+    if (ids.every((id) => statusOf.get(id) === 'idle')) break;
+    if (performance.now() > deadline) {
+      const waiting = ids.filter((id) => statusOf.get(id) !== 'idle');
+      throw new Error(`${waiting.length} session(s) still not idle after their first turn`);
+    }
+    await sleep(250);
   }
+  return Promise.all(
+    ids.map(async (id) => {
+      const got = /** @type {{ events?: { id: number }[] }} */ (
+        await call(serverUrl, 'GET', `/api/sessions/${id}`)
+      );
+      return { id, lastEventId: got.events?.at(-1)?.id ?? 0 };
+    }),
+  );
 }
 
 /**
@@ -342,7 +370,7 @@ async function readySession(serverUrl, workspaceId, sessionIds) {
  */
 async function sessionStream(serverUrl, session, tag, count) {
   /** @type {StreamResult} */
-  const result = { tag, received: new Map() };
+  const result = { tag, received: new Map(), text: '' };
   const { id } = session;
   try {
     const res = await open(new URL(`/api/sessions/${id}/events?after=${session.lastEventId}`, serverUrl), {
@@ -356,6 +384,7 @@ async function sessionStream(serverUrl, session, tag, count) {
     );
     await call(serverUrl, 'POST', `/api/sessions/${id}/messages`, { text: `bench ${tag}` });
     await reading;
+    result.stored = storedTimes(result.text ?? '', tag);
     if (result.received.size < count) {
       const snapshot = await call(serverUrl, 'GET', `/api/sessions/${id}`);
       const status = JSON.stringify(snapshot).match(/"status":"(\w+)"/)?.[1];
@@ -365,6 +394,29 @@ async function sessionStream(serverUrl, session, tag, count) {
     result.error = messageOf(error);
   }
   return result;
+}
+
+/**
+ * When the server stored each token's event: the `at` of the SSE events that carry it.
+ * @param {string} text  the SSE stream
+ * @param {string} tag
+ * @returns {Map<string, number>}
+ */
+function storedTimes(text, tag) {
+  /** @type {Map<string, number>} */
+  const stored = new Map();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('data: ')) continue;
+    try {
+      const { at, event } = JSON.parse(line.slice(6));
+      if (event?.type !== 'TEXT_MESSAGE_CONTENT') continue;
+      for (const match of String(event.delta).matchAll(TOKEN_PATTERN))
+        if (match[0].startsWith(tag)) stored.set(match[0], Date.parse(at));
+    } catch {
+      // a line cut by the end of the read
+    }
+  }
+  return stored;
 }
 
 /**
@@ -397,14 +449,15 @@ function open(url, { method, headers, body }) {
  * @param {string} method
  * @param {string} route
  * @param {unknown} [body]
+ * @param {number} [timeoutMs]  session starts wait for Pi to boot: longer than other requests
  * @returns {Promise<unknown>}
  */
-async function call(base, method, route, body) {
+async function call(base, method, route, body, timeoutMs = 30_000) {
   const res = await fetch(new URL(route, base), {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text.slice(0, 200)}`);
@@ -460,6 +513,31 @@ function report(streams, sent, options, problems) {
     console.log(
       `  ${r.label.padEnd(16)}${cell(r.direct).padEnd(26)}${cell(r.hangar).padEnd(26)}` +
         `${fmt(r.addedP50, 2)} / ${fmt(r.addedP99, 2)}`,
+    );
+  }
+  // Where Hangar's time goes: before the event log (LLM proxy, Pi in its sandbox, the adapter)
+  // and after it (store, SSE write, the client's read). The server's `at` has whole-ms resolution.
+  for (const [label, list] of /** @type {const} */ ([
+    ['one at a time', streams.ha ?? []],
+    [`${options.concurrent} at once`, streams.hb ?? []],
+  ])) {
+    /** @type {number[]} */
+    const before = [];
+    /** @type {number[]} */
+    const after = [];
+    for (const s of list) {
+      for (const [token, at] of s.stored ?? []) {
+        const start = sent.get(token);
+        const end = s.received.get(token);
+        if (start !== undefined) before.push(at - start);
+        if (end !== undefined) after.push(end - at);
+      }
+    }
+    const b = latency(before);
+    const a = latency(after);
+    console.log(
+      `  Hangar, ${label}: provider → stored event ${fmt(b.p50, 1)} / ${fmt(b.p99, 1)},` +
+        ` stored event → client ${fmt(a.p50, 1)} / ${fmt(a.p99, 1)} (p50 / p99)`,
     );
   }
   const last = rows[1];

@@ -25,6 +25,8 @@ export function printTerminalReport(results, { fileBytes, rounds, size }) {
       `  Medians over ${rounds} round(s). CPU seconds during the cat: "relay" the process carrying the bytes`,
       `  (Hangar's server, WeTTY), "tmux" the sandbox's tmux server, "client" this process (the reader).`,
       `  Every client acknowledges on receipt, without rendering; all at ${size.cols}x${size.rows}, on loopback.`,
+      `  "tmux alone" is the same cat with no client attached, timed inside the pane: how fast tmux's server`,
+      `  takes output in (it parses every byte, whoever reads), so no reader of a tmux terminal gets more.`,
     ].join('\n'),
   );
   const widths = [8, 8, 11, 8, 8, 7, 8, 8];
@@ -49,14 +51,15 @@ export function printTerminalReport(results, { fileBytes, rounds, size }) {
       return fmt(used, 2);
     };
     const messages = median((c) => c.chunks);
+    const read = r.key !== 'tmuxAlone'; // nothing reads there
     const values = [
       fmt(mb / seconds),
       fmt(seconds, 2),
-      fmt(median((c) => c.deliveredBytes) / 1e6),
-      fmt(messages, 0),
+      read ? fmt(median((c) => c.deliveredBytes) / 1e6) : '-',
+      read ? fmt(messages, 0) : '-',
       ['hangar', 'wetty', 'wettyRaw'].includes(r.key) ? cpu('relay') : '-',
       cpu('tmuxServer'),
-      cpu('client'),
+      read ? cpu('client') : '-',
       String(r.errors.length),
     ];
     console.log(`    ${r.label.padEnd(42)}${cells(values)}`);
@@ -75,7 +78,7 @@ export function printTerminalReport(results, { fileBytes, rounds, size }) {
     `  ${'client'.padEnd(44)}${'n'.padStart(5)}${'p50'.padStart(8)}${'p99'.padStart(8)}${'mean'.padStart(8)}` +
       `${`>${TARGET_ECHO_P99_MS}ms`.padStart(7)}  p99 of each round`,
   );
-  for (const r of results.filter((r) => !r.skipped)) {
+  for (const r of results.filter((r) => !r.skipped && r.echoRounds.length > 0)) {
     const all = r.echoRounds.flat();
     const l = latency(all);
     const slow = all.filter((ms) => ms > TARGET_ECHO_P99_MS).length;
@@ -98,6 +101,7 @@ function printTargets(results, rates) {
   const hangar = rates.get('hangar');
   const wetty = rates.get('wetty');
   const limit = rates.get('limit');
+  const tmuxAlone = rates.get('tmuxAlone');
   const echo = latency(results.find((r) => r.key === 'hangar')?.echoRounds.flat() ?? []);
   // The same machine's noise: the limit shares tmux and the sandbox, but no server.
   const limitEcho = latency(results.find((r) => r.key === 'limit')?.echoRounds.flat() ?? []);
@@ -118,6 +122,10 @@ function printTargets(results, rates) {
     `\n  targets:` +
       `\n    throughput at least ${TARGET_OVER_WETTY}x WeTTY's: Hangar ${fmt(hangar ?? NaN)} MB/s, WeTTY ${fmt(wetty ?? NaN)} MB/s` +
       ` (${fmt(overWetty ?? NaN, 2)}x): ${verdict(targets.overWetty.met)}` +
+      (wetty !== undefined && tmuxAlone !== undefined
+        ? `\n      (${TARGET_OVER_WETTY}x WeTTY is ${fmt(TARGET_OVER_WETTY * wetty)} MB/s; tmux alone, with no reader, takes in` +
+          ` ${fmt(tmuxAlone)} MB/s: ${tmuxAlone < TARGET_OVER_WETTY * wetty ? 'out of reach for any reader of a tmux terminal' : 'within reach'})`
+        : '') +
       `\n    throughput within 50% of the limit (at least ${TARGET_OF_LIMIT}x): Hangar ${fmt(hangar ?? NaN)} MB/s,` +
       ` limit ${fmt(limit ?? NaN)} MB/s (${fmt(ofLimit ?? NaN, 2)}x): ${verdict(targets.ofLimit.met)}` +
       `\n    echo p99 under ${TARGET_ECHO_P99_MS} ms: Hangar ${fmt(echo.p99, 2)} ms over ${echo.n}` +

@@ -1,5 +1,6 @@
 // One round of the terminal suite (see terminal.js): a new Hangar terminal
-// read by the limit and WeTTY, alternating which goes first, then by Hangar,
+// read by the limit and WeTTY, alternating which goes first, then its cat
+// timed with no client attached (tmux alone), then read by Hangar,
 // which goes last because its server stays attached to the tmux session until
 // the terminal is closed (and tmux renders for every attached client); then,
 // for context, a login shell of the same sandbox without tmux, read locally
@@ -13,6 +14,7 @@ import { processesWithUidIn } from '../lib/host-processes.js';
 import { SANDBOX_UID_COUNT } from '../lib/sandbox-cleanup.js';
 import { LOGIN_SHELL, sandboxCommand, tmuxAttach } from '../lib/sandbox-command.js';
 import { messageOf } from '../lib/samples.js';
+import { tmuxCommand } from '../../packages/server/dist/terminal/tmux.js';
 import { openHangarTerminal, openLocalTerminal, openWettyTerminal } from '../lib/terminal-clients.js';
 import { measureCat, measureEcho, waitQuiet, watchOutput } from '../lib/terminal-measure.js';
 import { WETTY_BASE, writeCommandScript } from '../lib/wetty.js';
@@ -64,6 +66,7 @@ export class Round {
         if (key === 'limit') await this.measure(results.limit, local, []);
         else await this.measureWetty(results.wetty, attach);
       }
+      await this.measureTmuxAlone(results.tmuxAlone, terminal.id);
       await this.measure(
         results.hangar,
         () => openHangarTerminal(this.setup.serverUrl, workspaceId, terminal.id, size),
@@ -133,6 +136,49 @@ export class Round {
       await conn?.close();
       // Hangar's server stays attached until the terminal is closed (see run()).
       if (result.key !== 'hangar') await this.detached();
+    }
+  }
+
+  /**
+   * Context: the terminal's shell runs the same `cat` with no client attached
+   * at all, timed inside the pane (a clock read before and after), so this is
+   * how fast tmux's server alone takes the output in: it parses every byte into
+   * the pane's screen whoever reads, and no reader of a tmux terminal can be
+   * faster. The command is typed with `tmux send-keys`; `tmux wait-for` tells
+   * when it is done.
+   * @param {ClientResult} result
+   * @param {string} terminalId
+   */
+  async measureTmuxAlone(result, terminalId) {
+    const { api, workspaceId, file } = this.setup;
+    const channel = `hangar-bench-${terminalId}`;
+    const stamp = `"$HOME/.hangar/bench-${terminalId}"`;
+    const timed =
+      `s=$(date +%s%N); cat ${file}; e=$(date +%s%N); echo $(( (e - s) / 1000 )) > ${stamp};` +
+      ` tmux wait-for -S ${channel}`;
+    try {
+      const meter = cpuMeter({ tmuxServer: this.tmuxProcesses().server });
+      const typed = await api.exec(
+        workspaceId,
+        tmuxCommand(['send-keys', '-t', `=${terminalId}:`, timed, 'Enter']),
+      );
+      if (typed.exitCode !== 0) throw new Error(`tmux send-keys: ${typed.stderr.trim()}`);
+      // One wait at a time stays well under the API's request timeout.
+      const deadline = performance.now() + Math.max(60_000, this.setup.options.megabytes * 1000);
+      for (;;) {
+        const waited = await api.exec(workspaceId, ['timeout', '20', ...tmuxCommand(['wait-for', channel])]);
+        if (waited.exitCode === 0) break;
+        if (waited.exitCode !== 124 || performance.now() > deadline)
+          throw new Error(`tmux wait-for: exit ${waited.exitCode}: ${waited.stderr.trim()}`);
+      }
+      const cpu = meter();
+      const read = await api.exec(workspaceId, ['/bin/sh', '-c', `cat ${stamp} && rm -f ${stamp}`]);
+      const micros = Number(read.stdout.trim());
+      if (read.exitCode !== 0 || !(micros > 0))
+        throw new Error(`no timing from the pane: ${read.stderr.trim()}`);
+      result.cats.push({ ms: micros / 1000, deliveredBytes: 0, chunks: 0, cpu });
+    } catch (error) {
+      result.errors.push(messageOf(error));
     }
   }
 

@@ -7,10 +7,12 @@
 //              read over its socket.io protocol;
 //   Hangar:    the real server (`hangar serve`), read over its WebSocket.
 // Each reads `cat` of a large file (throughput) and echoes typed characters
-// (latency); see lib/terminal-measure.js for the definitions. Two last rows,
-// for context only, read a login shell of the same sandbox without tmux,
-// locally and through WeTTY (as WeTTY is usually deployed: no tmux). The order
-// within a round is in terminal-round.js.
+// (latency); see lib/terminal-measure.js for the definitions. Three last rows
+// are context only: the same cat in the terminal with no client attached
+// (tmux's own ceiling: its server parses every byte, whoever reads), and a
+// login shell of the same sandbox without tmux, read locally and through
+// WeTTY (as WeTTY is usually deployed: no tmux). The order within a round is
+// in terminal-round.js.
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { hangarApi } from '../lib/hangar-api.js';
@@ -41,7 +43,7 @@ const FILE = '/workspace/big';
  */
 
 /**
- * @typedef {'limit' | 'wetty' | 'hangar' | 'raw' | 'wettyRaw'} ClientKey
+ * @typedef {'limit' | 'wetty' | 'hangar' | 'tmuxAlone' | 'raw' | 'wettyRaw'} ClientKey
  * @typedef {import('../lib/terminal-measure.js').CatResult & { cpu: Record<string, number> }} CatSample
  * @typedef {object} ClientResult
  * @property {ClientKey} key
@@ -170,6 +172,7 @@ function clientResults(wetty) {
     limit: client('limit', 'local node-pty reader (the limit)'),
     wetty: client('wetty', 'version' in wetty ? `WeTTY ${wetty.version}` : 'WeTTY'),
     hangar: client('hangar', 'Hangar'),
+    tmuxAlone: client('tmuxAlone', 'context: tmux alone, no client attached'),
     raw: client('raw', 'context: local node-pty, no tmux'),
     wettyRaw: client('wettyRaw', 'context: WeTTY, no tmux'),
   };
