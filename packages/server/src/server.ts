@@ -10,6 +10,7 @@ import { systemClock, type Clock } from './services/clock.js';
 import type { AgentAdapter } from './agents/adapter.js';
 import { createAgentAdapters } from './agents/registry.js';
 import { createSandboxDrivers } from './sandbox/registry.js';
+import { startSpawner } from './sandbox/spawner.js';
 import { createServices, type Services } from './services/index.js';
 import { WorkspaceReconciler } from './services/workspaces/reconciler.js';
 import { openStore, type Store } from './store/database.js';
@@ -41,6 +42,7 @@ export interface StartOptions {
 /** Opens the store, applies migrations, and listens. */
 export async function startServer(configured: Config, options: StartOptions = {}): Promise<RunningServer> {
   mkdirSync(configured.dataDir, { recursive: true, mode: 0o700 });
+  startSpawner(); // first, while this process is small: it forks once for it, then never again
   const demo = configured.demo ? await startScriptedProvider({ scenario: demoScenario }) : undefined;
   const config = demo ? demoConfig(configured, demo.url) : configured;
   const store = openStore(config.databaseUrl);

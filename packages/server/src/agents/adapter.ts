@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { SpawnedChild } from '../sandbox/spawner.js';
 import type { AgentEvent, PermissionDecision } from '@hangar/protocol';
 
 /** What an agent can do; the web app hides what it cannot. */
@@ -33,7 +33,7 @@ export interface AgentLaunch {
   /** The sandbox's environment: HOME, the workspace token and the LLM proxy's URLs. */
   env: Readonly<Record<string, string>>;
   /** Starts a process inside the sandbox, with pipes, in the sandbox user's home or the workspace. */
-  spawn(command: string[], options?: { env?: Record<string, string>; cwd?: string }): Promise<ChildProcess>;
+  spawn(command: string[], options?: { env?: Record<string, string>; cwd?: string }): Promise<SpawnedChild>;
   /** Writes a file under the sandbox user's $HOME (agent configs), owned by the sandbox user. */
   writeHomeFile(relativePath: string, content: string): Promise<void>;
   /** Hands a normalised event to the session (stored, streamed, and used for the status). */

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as pty from 'node-pty';
 import type { ExecOptions, SandboxDriver, SandboxSpec } from './driver.js';
+import { spawnCommand, type SpawnedChild } from './spawner.js';
 
 export interface RunOptions extends Omit<ExecOptions, 'pty'> {
   /** Aborting ends the command (its whole process group). */
@@ -23,14 +23,15 @@ export interface RunResult {
 
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 
-/** Starts a command inside the sandbox with pipes, in its own process group. */
+/** Starts a command inside the sandbox with its stdio connected to the server, in its own process group. */
 export async function spawnInSandbox(
   driver: SandboxDriver,
   spec: SandboxSpec,
   options: ExecOptions,
-): Promise<ChildProcess> {
+): Promise<SpawnedChild> {
   const host = await driver.command(spec, options);
-  return spawn(host.file, host.args, { env: host.env, cwd: host.cwd, stdio: 'pipe', detached: true });
+  // Through the spawner zygote: forking the server itself would stall its event loop.
+  return spawnCommand({ file: host.file, args: host.args, env: host.env, cwd: host.cwd, detached: true });
 }
 
 /** Runs a command inside the sandbox to completion and collects its output. */
@@ -104,7 +105,7 @@ export async function openPtyInSandbox(
   });
 }
 
-function killGroup(child: ChildProcess): void {
+function killGroup(child: SpawnedChild): void {
   if (child.pid === undefined || child.exitCode !== null) return;
   try {
     process.kill(-child.pid, 'SIGKILL');

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { SpawnedChild } from '../sandbox/spawner.js';
 import { existsSync } from 'node:fs';
 import { startScriptedProvider, type ScenarioInput, type ScriptedProvider } from '@hangar/llm-scripted';
 import { expect } from 'vitest';
@@ -410,7 +410,7 @@ export async function expectSteering(bed: AgentTestbed, options: { agent: string
 /** A Hangar server in a child process of its own (from the TypeScript sources), to be killed for real. */
 export interface ServerProcess {
   url: string;
-  child: ChildProcess;
+  child: SpawnedChild;
   output(): string;
   /** SIGKILL, and waits until it is gone. */
   kill(): Promise<void>;

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { SpawnedChild } from '../../sandbox/spawner.js';
 import { randomUUID } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { EventType, HANGAR_EVENT, type PermissionDecision } from '@hangar/protocol';
@@ -26,7 +26,7 @@ export class ClaudeCodeProcess implements AgentProcess {
   private readonly controlAnswers = new Map<string, (error: string | undefined) => void>();
 
   constructor(
-    private readonly child: ChildProcess,
+    private readonly child: SpawnedChild,
     private readonly launch: AgentLaunch,
   ) {
     this.translator = new ClaudeCodeTranslator(launch.sessionId, launch.emit);
@@ -101,7 +101,7 @@ export class ClaudeCodeProcess implements AgentProcess {
   }
 
   /** Splits stdout on '\n' only: JSON strings may carry U+2028 raw, which readline would split on. */
-  private readLines(child: ChildProcess): void {
+  private readLines(child: SpawnedChild): void {
     const decoder = new StringDecoder('utf8');
     let buffer = '';
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -1,7 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
+import type { SpawnedChild } from '../../sandbox/spawner.js';
 
 /** SIGKILLs the agent's process group (it is spawned detached: the sandbox and all in it), else the child. */
-export function killProcessGroup(child: ChildProcess): void {
+export function killProcessGroup(child: SpawnedChild): void {
   if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, 'SIGKILL');
@@ -15,7 +15,7 @@ export function killProcessGroup(child: ChildProcess): void {
  * process group if it has not exited after `graceMs`.
  */
 export async function stopAgentProcess(
-  child: ChildProcess,
+  child: SpawnedChild,
   exited: Promise<unknown>,
   graceMs: number,
 ): Promise<void> {

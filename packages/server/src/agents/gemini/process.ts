@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { SpawnedChild } from '../../sandbox/spawner.js';
 import { randomUUID } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { EventType, HANGAR_EVENT, type PermissionDecision } from '@hangar/protocol';
@@ -57,7 +57,7 @@ export class GeminiProcess implements AgentProcess {
   private lastUpdateAt = Date.now();
 
   constructor(
-    private readonly child: ChildProcess,
+    private readonly child: SpawnedChild,
     private readonly launch: AgentLaunch,
   ) {
     this.translator = new GeminiTranslator(launch.sessionId, (event) => launch.emit(event));

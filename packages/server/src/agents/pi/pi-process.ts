@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { SpawnedChild } from '../../sandbox/spawner.js';
 import { EventType, HANGAR_EVENT, type PermissionDecision } from '@hangar/protocol';
 import type { AgentLaunch, AgentProcess } from '../adapter.js';
 import { stopAgentProcess } from '../common/stop.js';
@@ -24,7 +24,7 @@ export class PiProcess implements AgentProcess {
   private stderr = '';
 
   constructor(
-    private readonly child: ChildProcess,
+    private readonly child: SpawnedChild,
     private readonly launch: AgentLaunch,
   ) {
     this.translator = new PiTranslator(launch.sessionId, (event) => launch.emit(event));

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnCommand, stopSpawner, type SpawnedChild } from './spawner.js';
+
+const collect = (child: SpawnedChild) => {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+  return new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>(
+    (resolve) =>
+      child.once('close', (code: number | null, signal: string | null) =>
+        resolve({
+          code,
+          signal,
+          stdout: Buffer.concat(out).toString(),
+          stderr: Buffer.concat(err).toString(),
+        }),
+      ),
+  );
+};
+const parentOf = (pid: number) =>
+  Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+
+describe('the spawner zygote', () => {
+  afterAll(() => stopSpawner());
+
+  it('runs a command with its stdin, stdout, stderr and exit code, and is not the server’s child', async () => {
+    const child = await spawnCommand({
+      file: '/bin/sh',
+      args: ['-c', 'read line; echo "got $line"; echo oops >&2; sleep 0.2; exit 3'],
+      env: { PATH: '/usr/bin:/bin' },
+    });
+    expect(parentOf(child.pid!)).not.toBe(process.pid);
+    const done = collect(child);
+    child.stdin!.end('hello\n');
+    expect(await done).toEqual({ code: 3, signal: null, stdout: 'got hello\n', stderr: 'oops\n' });
+    expect(child.exitCode).toBe(3);
+  });
+
+  it('passes env and cwd, and reports a command that ends at once', async () => {
+    const child = await spawnCommand({
+      file: '/bin/sh',
+      args: ['-c', 'echo "$GREETING $(pwd)"'],
+      env: { GREETING: 'hi' },
+      cwd: '/tmp',
+    });
+    expect(await collect(child)).toMatchObject({ code: 0, stdout: 'hi /tmp\n' });
+  });
+
+  it('gives each of many concurrent commands its own output, intact', async () => {
+    const runs = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const child = await spawnCommand({
+          file: '/bin/sh',
+          args: ['-c', `head -c ${100_000 + i} /dev/zero | tr '\\0' ${String.fromCharCode(97 + (i % 26))}`],
+        });
+        child.stdin!.end();
+        return { i, result: await collect(child) };
+      }),
+    );
+    for (const { i, result } of runs) {
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(String.fromCharCode(97 + (i % 26)).repeat(100_000 + i));
+    }
+  });
+
+  it('kills a command with a signal', async () => {
+    const child = await spawnCommand({ file: '/bin/sleep', args: ['60'], detached: true });
+    const done = collect(child);
+    expect(child.kill('SIGTERM')).toBe(true);
+    expect(await done).toMatchObject({ code: null, signal: 'SIGTERM' });
+    expect(child.kill('SIGTERM')).toBe(false);
+  });
+
+  it('rejects a command that cannot start', async () => {
+    await expect(spawnCommand({ file: '/nonexistent/command', args: [] })).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+  });
+
+  it('starts again after the zygote died, and ends what the dead one had started', async () => {
+    const running = await spawnCommand({ file: '/bin/sleep', args: ['60'] });
+    const zygotePid = parentOf(running.pid!);
+    expect(readFileSync(`/proc/${zygotePid}/cmdline`, 'utf8')).toContain('spawner-zygote.mjs');
+    const done = collect(running);
+    process.kill(zygotePid, 'SIGKILL');
+    expect(await done).toMatchObject({ signal: 'SIGKILL' });
+    const next = await spawnCommand({ file: '/bin/echo', args: ['back'] });
+    expect(parentOf(next.pid!)).not.toBe(zygotePid);
+    expect(await collect(next)).toMatchObject({ code: 0, stdout: 'back\n' });
+  });
+});
