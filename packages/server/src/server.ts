@@ -1,7 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyServerOptions } from 'fastify';
-import { DEMO_MODEL, demoScenario, startScriptedProvider } from '@hangar/llm-scripted';
 import type { Config } from './config/index.js';
 import { buildApp } from './http/app.js';
 import { loggerOptions } from './http/logger.js';
@@ -43,8 +42,12 @@ export interface StartOptions {
 export async function startServer(configured: Config, options: StartOptions = {}): Promise<RunningServer> {
   mkdirSync(configured.dataDir, { recursive: true, mode: 0o700 });
   startSpawner(); // first, while this process is small: it forks once for it, then never again
-  const demo = configured.demo ? await startScriptedProvider({ scenario: demoScenario }) : undefined;
-  const config = demo ? demoConfig(configured, demo.url) : configured;
+  // The scripted provider is loaded in demo mode only.
+  const scripted = configured.demo ? await import('@hangar/llm-scripted') : undefined;
+  const demo = scripted
+    ? await scripted.startScriptedProvider({ scenario: scripted.demoScenario })
+    : undefined;
+  const config = demo && scripted ? demoConfig(configured, demo.url, scripted.DEMO_MODEL) : configured;
   const store = openStore(config.databaseUrl);
   try {
     await store.migrate();
@@ -101,8 +104,8 @@ export async function startServer(configured: Config, options: StartOptions = {}
 }
 
 /** Demo mode: every provider is the scripted demo model, clearly labelled, free, and needing no key. */
-function demoConfig(config: Config, url: string): Config {
-  const label = `Hangar demo model "${DEMO_MODEL}" (scripted answers, not a real LLM)`;
+function demoConfig(config: Config, url: string, model: string): Config {
+  const label = `Hangar demo model "${model}" (scripted answers, not a real LLM)`;
   const providers = Object.fromEntries(
     (['anthropic', 'openai', 'gemini'] as const).map((kind) => [
       kind,
@@ -112,7 +115,7 @@ function demoConfig(config: Config, url: string): Config {
   return {
     ...config,
     providers: { ...config.providers, ...providers },
-    pricing: { ...config.pricing, [`${DEMO_MODEL}*`]: { input: 0, output: 0 } },
+    pricing: { ...config.pricing, [`${model}*`]: { input: 0, output: 0 } },
   };
 }
 

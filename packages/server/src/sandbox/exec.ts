@@ -1,4 +1,4 @@
-import * as pty from 'node-pty';
+import type * as pty from 'node-pty';
 import type { ExecOptions, SandboxDriver, SandboxSpec } from './driver.js';
 import { spawnCommand, type SpawnedChild } from './spawner.js';
 
@@ -95,7 +95,8 @@ export async function openPtyInSandbox(
   encoding: string | null = 'utf8',
 ): Promise<pty.IPty> {
   const host = await driver.command(spec, options);
-  return pty.spawn(host.file, host.args, {
+  const { spawn } = await import('node-pty');
+  return spawn(host.file, host.args, {
     name: 'xterm-256color',
     cols: options.pty.cols,
     rows: options.pty.rows,

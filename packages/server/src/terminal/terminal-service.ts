@@ -11,7 +11,7 @@ import { KeyedLock } from '../services/keyed-lock.js';
 import type { WorkspaceRow } from '../services/workspaces/repository.js';
 import type { WorkspaceService } from '../services/workspaces/workspace-service.js';
 import type { Database, TerminalsTable } from '../store/schema.js';
-import { TerminalSession } from './session.js';
+import type { TerminalSession } from './session.js';
 import * as tmux from './tmux.js';
 
 export type TerminalRow = Selectable<TerminalsTable>;
@@ -127,7 +127,7 @@ export class TerminalService {
         await this.markExited(view.row, terminalId);
         throw errors.terminalExited();
       }
-      const created = this.newSession(view.row, terminal);
+      const created = await this.newSession(view.row, terminal);
       await created.attach();
       this.sessions.set(terminalId, created);
       return created;
@@ -149,7 +149,9 @@ export class TerminalService {
     this.sessions.clear();
   }
 
-  private newSession(workspace: WorkspaceRow, terminal: TerminalRow): TerminalSession {
+  private async newSession(workspace: WorkspaceRow, terminal: TerminalRow): Promise<TerminalSession> {
+    // Loaded with the first terminal, not at server start: the mirror's xterm is ~100 ms to load.
+    const { TerminalSession } = await import('./session.js');
     const session: TerminalSession = new TerminalSession({
       cols: terminal.cols,
       rows: terminal.rows,

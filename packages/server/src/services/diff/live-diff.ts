@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import watcher from '@parcel/watcher';
 import type { FileDiff, WorkspaceDiff } from '@hangar/protocol';
 import type { SandboxDriver, SandboxSpec } from '../../sandbox/driver.js';
 import { gitFingerprint, type GitFingerprint } from './fingerprint.js';
@@ -209,8 +208,10 @@ export class LiveDiff {
     }
   }
 
-  private subscribeParcel(): Promise<Subscription | undefined> {
+  private async subscribeParcel(): Promise<Subscription | undefined> {
     const { workDir } = this.target;
+    // Loaded only for a tree this large: most servers never need it.
+    const { default: watcher } = await import('@parcel/watcher');
     return watcher
       .subscribe(
         workDir,
