@@ -69,7 +69,7 @@ for (const dialect of DIALECTS) {
           })
           .execute();
       }
-      log = new EventLog(store.db, systemClock);
+      log = new EventLog(store.db, systemClock, store.sqlite);
     });
     afterAll(async () => {
       await store?.close();
@@ -148,6 +148,22 @@ for (const dialect of DIALECTS) {
       expect((await log.append('s2', text('and the next one'))).id).toBe(appended.id + 1);
     });
 
+    it('keeps an append made while another query’s transaction is open, though that transaction rolls back', async () => {
+      let appended: Promise<StoredEvent> | undefined;
+      await expect(
+        store.db.transaction().execute(async (trx) => {
+          await trx.updateTable('agent_sessions').set({ title: 'renamed' }).where('id', '=', 's2').execute();
+          appended = log.append('s2', text('written beside a transaction'));
+          await new Promise((resolve) => setTimeout(resolve, 20)); // the log flushes meanwhile
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      const stored = await appended!;
+      expect((await log.read('s2', stored.id - 1)).map((e) => e.event)).toEqual([
+        text('written beside a transaction'),
+      ]);
+    });
+
     it('refuses an event that is not a valid AG-UI event', async () => {
       await expect(
         log.append('s1', { type: 'TEXT_MESSAGE_CONTENT', delta: 'no message id' } as never),
@@ -156,7 +172,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('continues numbering after a restart (a new log on the same store)', async () => {
-      const restarted = new EventLog(store.db, systemClock);
+      const restarted = new EventLog(store.db, systemClock, store.sqlite);
       expect((await restarted.append('s1', text('!'))).id).toBe(4);
     });
 

@@ -1,3 +1,4 @@
+import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { agentEvent, type AgentEvent, type StoredEvent } from '@hangar/protocol';
 import { iso, type Clock } from '../services/clock.js';
@@ -5,6 +6,14 @@ import { KeyedLock } from '../services/keyed-lock.js';
 import type { Database } from '../store/schema.js';
 
 type Listener = (event: StoredEvent) => void;
+
+interface EventRow {
+  session_id: string;
+  seq: number;
+  at: string;
+  type: string;
+  data: string;
+}
 
 /** Most rows one INSERT carries (5 values each: far below SQLite's and PostgreSQL's parameter limits). */
 const MAX_BATCH_ROWS = 500;
@@ -32,11 +41,24 @@ export class EventLog {
   private readonly observers = new Set<Listener>();
   private pending: Pending[] = [];
   private flushing: Promise<void> | undefined;
+  /** SQLite only: one prepared INSERT kept for every batch, run in one transaction per batch. */
+  private readonly insertBatch: ((rows: EventRow[]) => void) | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
-  ) {}
+    private readonly sqlite?: SQLite.Database,
+  ) {
+    if (sqlite) {
+      const insert = sqlite.prepare<[string, number, string, string, string]>(
+        'INSERT INTO session_events (session_id, seq, at, type, data) VALUES (?, ?, ?, ?, ?)',
+      );
+      const batch = sqlite.transaction((rows: EventRow[]) => {
+        for (const row of rows) insert.run(row.session_id, row.seq, row.at, row.type, row.data);
+      });
+      this.insertBatch = (rows) => batch(rows);
+    }
+  }
 
   /** Validates and stores an event, then hands it to live subscribers. */
   async append(sessionId: string, event: AgentEvent): Promise<StoredEvent> {
@@ -70,19 +92,18 @@ export class EventLog {
       const batch = this.pending.splice(0, MAX_BATCH_ROWS);
       // A session's events in id order (a first append that waited for the store may come late).
       batch.sort((a, b) => a.stored.id - b.stored.id);
+      const rows = batch.map(({ stored }) => ({
+        session_id: stored.sessionId,
+        seq: stored.id,
+        at: stored.at,
+        type: stored.event.type,
+        data: JSON.stringify(stored.event),
+      }));
       try {
-        await this.db
-          .insertInto('session_events')
-          .values(
-            batch.map(({ stored }) => ({
-              session_id: stored.sessionId,
-              seq: stored.id,
-              at: stored.at,
-              type: stored.event.type,
-              data: JSON.stringify(stored.event),
-            })),
-          )
-          .execute();
+        // A Kysely transaction holds the one SQLite connection across awaits: writing beside it would
+        // put these rows in it. Then the query below waits its turn instead.
+        if (this.insertBatch && !this.sqlite?.inTransaction) this.insertBatch(rows);
+        else await this.db.insertInto('session_events').values(rows).execute();
       } catch (error) {
         // Nothing of the batch is stored: its sessions number on from what the store holds.
         for (const { stored, reject } of batch) {

@@ -88,7 +88,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
     agents,
     agentSessions: new AgentSessionService(
       db,
-      new EventLog(db, clock),
+      new EventLog(db, clock, store.sqlite),
       workspaces,
       adapters,
       agents,
