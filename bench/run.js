@@ -15,7 +15,10 @@
 //              through a bare Node proxy hop)
 //   agent-events: a token from the scripted provider's socket write to an SSE client's read of its
 //              TEXT_MESSAGE_CONTENT event, through Pi sessions in a bubblewrap sandbox, p50/p99, one
-//              session at a time and 20 at once (baseline: a client reading the provider directly)
+//              session at a time and 20 at once (baseline: the same Pi package as `pi --mode rpc`
+//              on the host, pointed at the provider, its stdout read: added by Hangar = Hangar − that,
+//              the figure held against the target; also Hangar − a client reading the provider
+//              directly, which counts Pi's own processing too)
 //   diff:      a file write → the live diff's SSE event, on a generated 20,000-file repository
 //              with 200 changed files, p50/p99 (baseline: a plain `git diff HEAD` of that tree)
 //   web:       the web app's first-load JavaScript, gzip, against 250 KB (baseline: an empty React

@@ -1,7 +1,7 @@
 // What a benchmark may leave on the host, read from /proc: processes of the
-// sandbox uid range, processes that name a directory of the run, and mounts
-// under that directory. Linux only.
-import { readdirSync, readFileSync } from 'node:fs';
+// sandbox uid range, processes that name a directory of the run or work in
+// it, and mounts under that directory. Linux only.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -46,6 +46,25 @@ export function processesWithUidIn(first, count) {
  */
 export function processesMentioning(text, except) {
   return listProcesses().filter((p) => !except.has(p.pid) && p.command.includes(text));
+}
+
+/**
+ * @param {string} dir
+ * @param {ReadonlySet<number>} except  pids to leave out
+ * @returns {HostProcess[]} processes whose working directory is `dir` or below it
+ */
+export function processesIn(dir, except) {
+  const prefix = path.resolve(dir);
+  return listProcesses().filter((p) => {
+    if (except.has(p.pid)) return false;
+    let cwd;
+    try {
+      cwd = readlinkSync(`/proc/${p.pid}/cwd`);
+    } catch {
+      return false; // gone meanwhile, or not ours to see
+    }
+    return cwd === prefix || cwd.startsWith(`${prefix}/`);
+  });
 }
 
 /**

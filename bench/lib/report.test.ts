@@ -33,6 +33,51 @@ describe('benchmark report', () => {
     expect(web[0]?.met).toBe('NO');
   });
 
+  it('holds what Hangar adds to the same Pi on the host against the agent-events target', () => {
+    const l = (p50: number, p99: number) => ({ n: 1000, p50, p99, mean: p50 });
+    const rows = reportRows('agent-events', {
+      agentEvents: {
+        targetP99Ms: 10,
+        rows: [
+          { label: 'one at a time', direct: l(1, 2), agent: l(3, 5), hangar: l(4, 7) },
+          { label: '20 at once', direct: l(1, 3), agent: l(8, 30), hangar: l(10, 38) },
+        ].map((x) => ({
+          ...x,
+          addedP50: x.hangar.p50 - x.agent.p50,
+          addedP99: x.hangar.p99 - x.agent.p99,
+          overProviderP50: x.hangar.p50 - x.direct.p50,
+          overProviderP99: x.hangar.p99 - x.direct.p99,
+        })),
+      },
+    });
+    expect(rows.map((r) => [r.figure, r.baseline, r.vs, r.met])).toEqual([
+      [
+        'token → SSE event, one at a time, p50 / p99',
+        '1.00 ms / 2.00 ms (provider directly)',
+        "+5.00 ms at p99, counting Pi's own processing",
+        '—',
+      ],
+      [
+        'token → SSE event, one at a time, p50 / p99, added by Hangar',
+        '3.00 ms / 5.00 ms (Pi on the host, no Hangar)',
+        '+2.00 ms at p99',
+        '—',
+      ],
+      [
+        'token → SSE event, 20 at once, p50 / p99',
+        '1.00 ms / 3.00 ms (provider directly)',
+        "+35.00 ms at p99, counting Pi's own processing",
+        '—',
+      ],
+      [
+        'token → SSE event, 20 at once, p50 / p99, added by Hangar',
+        '8.00 ms / 30.0 ms (Pi on the host, no Hangar)',
+        '+8.00 ms at p99; target < 10 ms added',
+        'yes',
+      ],
+    ]);
+  });
+
   it('renders machine, suites run and not run, a table per suite and its output', () => {
     const text = renderReport({
       started: new Date('2026-01-02T03:04:05Z'),

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
-const TOKEN_PATTERN = /[hd][ab]\d\dt\d{3}/g;
+const TOKEN_PATTERN = /[dph][ab]\d\dt\d{3}/g;
 
 const scenarioFile = process.argv[2];
 if (!scenarioFile) {
