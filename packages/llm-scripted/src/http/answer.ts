@@ -101,7 +101,10 @@ export async function answerApiRequest(
   else if (error?.afterChunks !== undefined) {
     interruption = { kind: 'error', afterChunks: error.afterChunks, error: resolveError(error) };
   }
+  const together = reply?.startTogether;
   try {
+    if (together)
+      await player.startTogether(together.group, together.count, together.timeoutMs ?? 60_000, signal);
     const end = await writeStream(res, stream, resolvePace(scenario, reply), interruption, signal);
     record.outcome = end === 'complete' ? 'reply' : end;
   } catch (err) {

@@ -136,6 +136,34 @@ describe('the scripted provider server', () => {
     expect(message.content).toMatchObject([{ text: 'first scenario' }]);
   });
 
+  it('holds streams of a startTogether group until the whole group is waiting, then starts them all', async () => {
+    provider.setScenario({
+      model: 'm',
+      turns: [
+        {
+          match: { lastUserText: '/^together/' },
+          reply: { text: 'go', startTogether: { group: 'g', count: 3 } },
+        },
+      ],
+    });
+    const sdk = new Anthropic({ apiKey: 'k', baseURL: provider.url, maxRetries: 0 });
+    let sentThird = false;
+    const firstTextAfterThird: boolean[] = [];
+    const stream = (text: string) => {
+      const s = sdk.messages.stream(anthropicBody(text));
+      s.once('text', () => firstTextAfterThird.push(sentThird));
+      return s.finalText();
+    };
+    const early = [stream('together 1'), stream('together 2')];
+    await expect.poll(() => provider.requests.length).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(firstTextAfterThird).toEqual([]); // two of three: still waiting
+    sentThird = true;
+    const texts = await Promise.all([...early, stream('together 3')]);
+    expect(texts).toEqual(['go', 'go', 'go']);
+    expect(firstTextAfterThird).toEqual([true, true, true]);
+  });
+
   it('closes promptly with a stream in flight, which the client sees fail', async () => {
     const sdk = new Anthropic({ apiKey: 'k', baseURL: provider.url, maxRetries: 0 });
     const stream = sdk.messages.stream(anthropicBody('slow'));

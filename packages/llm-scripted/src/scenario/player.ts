@@ -55,10 +55,42 @@ function defaultFallback(conversation: Conversation): Outcome {
 export class ScenarioPlayer {
   private readonly predicates: Predicate[];
   private readonly uses: number[];
+  /** Streams waiting to start together, per `startTogether.group`. */
+  private readonly groups = new Map<string, (() => void)[]>();
 
   constructor(readonly scenario: Scenario) {
     this.predicates = scenario.turns.map(compileMatch);
     this.uses = scenario.turns.map(() => 0);
+  }
+
+  /**
+   * Resolves once `count` streams of `group` are waiting (this one included), or after
+   * `timeoutMs`; every waiting stream of the group is released at the same moment.
+   */
+  startTogether(group: string, count: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const waiting = this.groups.get(group) ?? [];
+      this.groups.set(group, waiting);
+      const release = () => {
+        if (this.groups.get(group) !== waiting) return;
+        this.groups.delete(group);
+        for (const go of waiting) go();
+      };
+      const timer = setTimeout(release, timeoutMs);
+      const go = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      // A client that hangs up stops waiting alone; the others still wait for a full group.
+      const onAbort = () => {
+        waiting.splice(waiting.indexOf(go), 1);
+        go();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      waiting.push(go);
+      if (waiting.length >= count) release();
+    });
   }
 
   pick(api: ApiName, conversation: Conversation): Pick {

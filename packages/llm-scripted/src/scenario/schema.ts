@@ -92,6 +92,18 @@ export const ReplySchema = z.strictObject({
   /** Default: `tool_use` when there are tool calls, else `end_turn`. */
   stopReason: StopReasonSchema.optional(),
   pace: PaceSchema.default({}),
+  /**
+   * Streamed answers: the first chunk waits until `count` streams of the same `group` are waiting
+   * (or `timeoutMs` passed, default 60 s), so they all start at once: a load test's concurrent
+   * streams then truly overlap, however spread out their requests arrived.
+   */
+  startTogether: z
+    .strictObject({
+      group: z.string().min(1),
+      count: z.number().int().positive(),
+      timeoutMs: z.number().positive().optional(),
+    })
+    .optional(),
   /** Streamed answers: close the connection after this many chunks, with no terminating event. */
   cutAfterChunks: count.optional(),
 });
