@@ -279,10 +279,15 @@ function scenarioOf(options) {
     model: MODEL,
     turns: tags.map((tag) => {
       const text = tokensOf(tag, options.tokens).join('');
+      // A path's concurrent replies start streaming together, however spread out their requests came.
+      const together = tag[1] === 'b' && {
+        startTogether: { group: tag.slice(0, 2), count: options.concurrent, timeoutMs: STREAM_TIMEOUT_MS },
+      };
       return {
         name: tag,
         match: { lastUserText: `/bench ${tag}$/` },
         reply: {
+          ...together,
           text,
           pace: {
             chunkChars: `${tag}t000 `.length,
