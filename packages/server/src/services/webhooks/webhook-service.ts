@@ -9,6 +9,7 @@ import { newId, newSecret } from '../crypto.js';
 import type { ServerSecrets } from '../secrets.js';
 import type { WorkspaceRow } from '../workspaces/repository.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
+import { PrivateAddressError, postWebhook } from './deliver.js';
 import { signBody } from './signature.js';
 import { isPrivateTarget } from './url-policy.js';
 
@@ -199,6 +200,7 @@ export class WebhookService {
         'webhook_deliveries.event',
         'webhooks.url',
         'webhooks.secret_sealed',
+        'webhooks.created_by',
       ])
       .where('webhook_deliveries.id', '=', id)
       .executeTakeFirst();
@@ -206,9 +208,18 @@ export class WebhookService {
     const signature = signBody(this.secrets.open(PURPOSE, delivery.secret_sealed), delivery.payload);
     let responseStatus: number | null = null;
     let error: string | null = null;
+    let refused = false;
     try {
-      const response = await fetch(delivery.url, {
-        method: 'POST',
+      // Only an admin may reach this machine or a private network; checked again on every
+      // delivery (the creator may no longer be one) and on the resolved address (DNS rebinding).
+      const creator = delivery.created_by
+        ? await this.db
+            .selectFrom('users')
+            .select('role')
+            .where('id', '=', delivery.created_by)
+            .executeTakeFirst()
+        : undefined;
+      responseStatus = await postWebhook(new URL(delivery.url), {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Hangar-Webhook',
@@ -217,19 +228,20 @@ export class WebhookService {
           'x-hangar-signature-256': signature,
         },
         body: delivery.payload,
-        redirect: 'manual',
         signal: AbortSignal.any([this.aborter.signal, AbortSignal.timeout(TIMEOUT_MS)]),
+        publicOnly: creator?.role !== 'admin',
       });
-      responseStatus = response.status;
-      await response.body?.cancel().catch(() => undefined);
-      if (response.status < 200 || response.status >= 300) error = `the receiver answered ${response.status}`;
+      if (responseStatus < 200 || responseStatus >= 300) error = `the receiver answered ${responseStatus}`;
     } catch (cause) {
       if (this.closed) return; // tried again after the next start
-      error = `the receiver could not be reached: ${(cause as Error).message}`;
+      refused = cause instanceof PrivateAddressError;
+      error = refused
+        ? `refused: ${(cause as Error).message}; only an admin's webhooks may reach this machine or a private network`
+        : `the receiver could not be reached: ${(cause as Error).message}`;
     }
     const attempts = Number(delivery.attempts) + 1;
     const now = this.clock.now();
-    const retry = error !== null && attempts < MAX_ATTEMPTS;
+    const retry = error !== null && !refused && attempts < MAX_ATTEMPTS;
     const delayMs = FIRST_RETRY_MS * BACKOFF_FACTOR ** (attempts - 1);
     await this.db
       .updateTable('webhook_deliveries')

@@ -187,6 +187,28 @@ for (const dialect of DIALECTS) {
       expect(new Set(flaky.map((r) => r.body)).size).toBe(1);
     }, 30_000);
 
+    it('refuses to deliver to a private address when the webhook’s creator is not an admin', async () => {
+      const created = await bed.admin.post('/api/webhooks', {
+        url: `${receiver.url}/creator-demoted`,
+        events: ['chat.mention'],
+        workspaceId: bed.workspaceId,
+      });
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+      // As if its creator were no admin any more: checked on every delivery, not only at creation.
+      await bed.server.store.db
+        .updateTable('webhooks' as never)
+        .set({ created_by: bed.ids.bob } as never)
+        .where('id' as never, '=', id as never)
+        .execute();
+      await bed.admin.post(`/api/workspaces/${bed.workspaceId}/chat/messages`, { text: 'again @bob' });
+      const log = () => bed.admin.get(`/api/webhooks/${id}/deliveries`).then((r) => r.body.deliveries);
+      const [delivery] = await until(log, (d) => d[0]?.status === 'failed');
+      expect(delivery).toMatchObject({ attempts: 1, responseStatus: null, nextAttemptAt: null });
+      expect(delivery.error).toContain('private address');
+      expect(receiver.received.filter((r) => r.path === '/creator-demoted')).toEqual([]);
+    });
+
     it('lets only admins and workspace owners manage webhooks and see deliveries', async () => {
       const body = { url: 'https://hooks.example.com/x', events: ['session.finished'] };
       expect((await bed.bob.post('/api/webhooks', body)).status).toBe(403); // global: admins only
