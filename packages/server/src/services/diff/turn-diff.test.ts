@@ -96,4 +96,18 @@ describe.skipIf(bwrapMissing)('per-turn diffs of a Pi session', () => {
     expect(bed.server.services.diff.turns.failures).toEqual([]);
     await admin.post(`/api/sessions/${id}/stop`);
   }, 90_000);
+
+  it('shares snapshots among turns that start at once in one workspace', async () => {
+    const turns = bed.server.services.diff.turns;
+    const before = turns.snapshotsTaken;
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        turns.beforeTurn({ sessionId: `together-${i}`, workspaceId: bed.workspaceId }),
+      ),
+    );
+    // One at most running, the rest sharing the next: never six in a row.
+    expect(turns.snapshotsTaken - before).toBeGreaterThanOrEqual(1);
+    expect(turns.snapshotsTaken - before).toBeLessThanOrEqual(2);
+    expect(turns.failures).toEqual([]);
+  });
 });

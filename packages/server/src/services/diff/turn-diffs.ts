@@ -34,6 +34,10 @@ export class TurnDiffs implements TurnObserver {
   private readonly open = new Map<string, Open>();
   private readonly finishing = new Map<string, Promise<void>>();
   private readonly lock = new KeyedLock();
+  /** Snapshots waiting for their turn, per workspace and store: later asks share them. */
+  private readonly queued = new Map<string, Promise<Snapshot | undefined>>();
+  /** Snapshots taken (each: two git runs in the sandbox). */
+  snapshotsTaken = 0;
   /** Failures, for the log and tests. */
   readonly failures: string[] = [];
 
@@ -124,10 +128,20 @@ export class TurnDiffs implements TurnObserver {
     await rename(`${file}.tmp`, file);
   }
 
-  /** The tree now, written into the store (`auto`: the workspace's repository if it has one). */
+  /**
+   * The tree now, written into the store (`auto`: the workspace's repository if it has one).
+   * Snapshots of a workspace run one at a time; an ask that comes while one waits to start
+   * shares it (it starts after the ask, so it sees the tree of then or later): 20 sessions
+   * starting turns at once cost two snapshots, not twenty in a row.
+   */
   private snapshot(workspaceId: string, store: string): Promise<Snapshot | undefined> {
-    return this.lock
+    const key = `${workspaceId}\0${store}`;
+    const waiting = this.queued.get(key);
+    if (waiting) return waiting;
+    const taken = this.lock
       .run(workspaceId, async () => {
+        this.queued.delete(key); // from here on, an ask needs a snapshot that starts after it
+        this.snapshotsTaken++;
         const target = await this.target(workspaceId);
         if (!target) return undefined;
         const at = new Date().toISOString();
@@ -143,6 +157,8 @@ export class TurnDiffs implements TurnObserver {
         this.failures.push(`snapshot of ${workspaceId}: ${(error as Error).message}`);
         return undefined;
       });
+    this.queued.set(key, taken);
+    return taken;
   }
 
   private file(workspaceId: string, sessionId: string, turnId: string): string {
