@@ -15,6 +15,7 @@
 // gives them to the command as its stdin, stdout and stderr and closes its
 // own copies: the command's output goes straight to the server.
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 
 /** @type {Map<number, import('node:child_process').ChildProcess>} */
@@ -83,5 +84,11 @@ process.on('message', (/** @type {any} */ message) => {
     }
   }
 });
-// The server went away: nothing is left to report to.
-process.on('disconnect', () => process.exit(0));
+// The server went away (killed, say): nothing is left to report to. Its socket directory
+// (argv[2], made by the server for this zygote) goes too, or it would be left behind.
+process.on('disconnect', () => {
+  const directory = process.argv[2];
+  if (directory && /(^|\/)hangar-spawner-[^/]+$/.test(directory))
+    rmSync(directory, { recursive: true, force: true });
+  process.exit(0);
+});

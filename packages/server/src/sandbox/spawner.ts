@@ -125,7 +125,7 @@ class Zygote {
       this.server.once('error', reject);
       this.server.listen(this.socketPath, () => resolve());
     });
-    this.process = spawn(process.execPath, [ZYGOTE], {
+    this.process = spawn(process.execPath, [ZYGOTE, this.directory], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: {},
     });
