@@ -86,8 +86,11 @@ describe('the spawner zygote', () => {
     const done = collect(running);
     process.kill(zygotePid, 'SIGKILL');
     expect(await done).toMatchObject({ signal: 'SIGKILL' });
-    const next = await spawnCommand({ file: '/bin/echo', args: ['back'] });
+    // It waits for its input, so it is still there to be looked at.
+    const next = await spawnCommand({ file: '/bin/sh', args: ['-c', 'read line; echo "$line"'] });
+    const done2 = collect(next);
     expect(parentOf(next.pid!)).not.toBe(zygotePid);
-    expect(await collect(next)).toMatchObject({ code: 0, stdout: 'back\n' });
+    next.stdin!.end('back\n');
+    expect(await done2).toMatchObject({ code: 0, stdout: 'back\n' });
   });
 });
