@@ -1,14 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bwrapMissing } from './test/harness.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
-const bwrapMissing = !['/usr/bin/bwrap', '/usr/local/bin/bwrap'].some((p) => existsSync(p));
-if (bwrapMissing && process.env.CI === 'true')
-  throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
 
 /** Host processes whose real uid falls in [base, base + count). */
 function sandboxProcesses(base: number, count: number): { pid: number; uid: number; cmd: string }[] {

@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 export const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
 export const ADMIN = { username: 'ada', password: 'correct horse battery' };
 
-export const bwrapMissing = !['/usr/bin/bwrap', '/usr/local/bin/bwrap'].some((p) => existsSync(p));
+export const bwrapMissing: string | undefined = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'].some((p) =>
+  existsSync(p),
+)
+  ? undefined
+  : 'bubblewrap is not installed (apt-get install bubblewrap)';
 if (bwrapMissing && process.env.CI === 'true')
   throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
 

@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { notRoot } from '../test/requirements.js';
 import { safeGit } from './safe-git.js';
 
 describe('safeGit', () => {
@@ -59,7 +60,7 @@ describe('safeGit', () => {
     await expect(safeGit(['status', '--porcelain'], { cwd: other })).resolves.toBe('');
   });
 
-  it.skipIf(process.getuid?.() !== 0)(
+  it.skipIf(notRoot)(
     'as a workspace user under a directory it cannot traverse: files stay its, filters of a foreign-owned repo still off',
     async () => {
       const hidden = join(root, 'hidden');

@@ -56,7 +56,7 @@ const HANGAR_PORT = 7788;
  */
 export function runSandboxContract(options: SandboxContractOptions): void {
   const title = `sandbox contract: ${options.name}${options.skipReason ? ` (skipped: ${options.skipReason})` : ''}`;
-  describe.skipIf(options.skipReason !== undefined)(title, () => {
+  describe.skipIf(options.skipReason)(title, () => {
     let h: SandboxContractHarness;
     const specs: SandboxSpec[] = [];
     const closers: (() => Promise<unknown>)[] = [];

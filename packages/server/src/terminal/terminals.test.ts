@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +12,8 @@ import {
 import { TerminalClient } from '../test/terminal-client.js';
 import { createWorkspace } from '../test/workspaces.js';
 import { FRAME_INTERVAL_MS, FRAME_MAX_BYTES } from './session.js';
+import { bwrapMissing } from '../test/requirements.js';
 
-const bwrapMissing = !existsSync('/usr/bin/bwrap');
 if (bwrapMissing && process.env.CI === 'true')
   throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
 

@@ -1,5 +1,4 @@
 import type { SpawnedChild } from '../sandbox/spawner.js';
-import { existsSync } from 'node:fs';
 import { startScriptedProvider, type ScenarioInput, type ScriptedProvider } from '@hangar/llm-scripted';
 import { expect } from 'vitest';
 import type { AgentAdapter } from '../agents/adapter.js';
@@ -7,7 +6,9 @@ import { setupAdmin, startTestServer, type TestClient, type TestServer } from '.
 import { createWorkspace } from './workspaces.js';
 
 /** The agent tests run their CLI in a bubblewrap sandbox: skipped without it, except on CI where it must be. */
-export const bwrapMissing = !existsSync('/usr/bin/bwrap');
+import { bwrapMissing } from './requirements.js';
+
+export { bwrapMissing };
 if (bwrapMissing && process.env.CI === 'true')
   throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
 

@@ -1,11 +1,13 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromBuffer, type Entry } from 'yauzl';
 import { setupAdmin, startTestServer, type TestClient, type TestServer } from './server.js';
 import { createWorkspace } from './workspaces.js';
 
-export const bwrapMissing = !existsSync('/usr/bin/bwrap');
+import { bwrapMissing } from './requirements.js';
+
+export { bwrapMissing };
 if (bwrapMissing && process.env.CI === 'true')
   throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
 

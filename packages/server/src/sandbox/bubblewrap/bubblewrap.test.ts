@@ -68,187 +68,184 @@ runSandboxContract({
   createDriver: createHarness,
 });
 
-describe.skipIf(skipReason !== undefined)(
-  `bubblewrap driver${skipReason ? ` (skipped: ${skipReason})` : ''}`,
-  () => {
-    let harness: Awaited<ReturnType<typeof createHarness>>;
-    let spec: SandboxSpec;
-    beforeAll(async () => {
-      harness = await createHarness();
-      spec = await harness.makeSpec({ limits: { memoryBytes: 256 * 1024 ** 2, cpus: 1, processes: 128 } });
-      await harness.driver.create(spec);
-      await harness.driver.start(spec);
-    });
-    afterAll(async () => {
-      if (spec) await harness.driver.destroy(spec);
-      await harness?.cleanup();
-    });
+describe.skipIf(skipReason)(`bubblewrap driver${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  let harness: Awaited<ReturnType<typeof createHarness>>;
+  let spec: SandboxSpec;
+  beforeAll(async () => {
+    harness = await createHarness();
+    spec = await harness.makeSpec({ limits: { memoryBytes: 256 * 1024 ** 2, cpus: 1, processes: 128 } });
+    await harness.driver.create(spec);
+    await harness.driver.start(spec);
+  });
+  afterAll(async () => {
+    if (spec) await harness.driver.destroy(spec);
+    await harness?.cleanup();
+  });
 
-    it('gives an offline sandbox a resolv.conf that fails fast', async () => {
-      const result = await runInSandbox(harness.driver, spec, {
-        command: ['/bin/sh', '-c', 'cat /etc/resolv.conf; getent hosts example.com; echo "exit $?"'],
-      });
-      expect(result.stdout).toContain('options timeout:1 attempts:1');
-      expect(result.stdout).toContain('exit 2');
-      expect(result.durationMs).toBeLessThan(3000);
+  it('gives an offline sandbox a resolv.conf that fails fast', async () => {
+    const result = await runInSandbox(harness.driver, spec, {
+      command: ['/bin/sh', '-c', 'cat /etc/resolv.conf; getent hosts example.com; echo "exit $?"'],
     });
+    expect(result.stdout).toContain('options timeout:1 attempts:1');
+    expect(result.stdout).toContain('exit 2');
+    expect(result.durationMs).toBeLessThan(3000);
+  });
 
-    it('names the sandbox user hangar, with the spec ids, for whoami and git', async () => {
-      const result = await runInSandbox(harness.driver, spec, {
-        command: ['/bin/sh', '-c', 'whoami; id -u; id -g; echo ~'],
-      });
-      expect(result.stdout).toBe(`hangar\n${spec.uid}\n${spec.gid}\n/home/hangar\n`);
+  it('names the sandbox user hangar, with the spec ids, for whoami and git', async () => {
+    const result = await runInSandbox(harness.driver, spec, {
+      command: ['/bin/sh', '-c', 'whoami; id -u; id -g; echo ~'],
     });
+    expect(result.stdout).toBe(`hangar\n${spec.uid}\n${spec.gid}\n/home/hangar\n`);
+  });
 
-    it('keeps the environment out of host command lines', async () => {
-      const command = await harness.driver.command(spec, {
-        command: ['true'],
-        env: { TOKEN: 'secret-token' },
-      });
-      expect(command.args.join(' ')).not.toContain('secret-token');
-      expect(Object.keys(command.env)).toEqual(['HANGAR_SANDBOX_ENV']);
-      await expect(harness.driver.command(spec, { command: ['true'], env: { 'A-B': 'x' } })).rejects.toThrow(
-        /A-B/,
+  it('keeps the environment out of host command lines', async () => {
+    const command = await harness.driver.command(spec, {
+      command: ['true'],
+      env: { TOKEN: 'secret-token' },
+    });
+    expect(command.args.join(' ')).not.toContain('secret-token');
+    expect(Object.keys(command.env)).toEqual(['HANGAR_SANDBOX_ENV']);
+    await expect(harness.driver.command(spec, { command: ['true'], env: { 'A-B': 'x' } })).rejects.toThrow(
+      /A-B/,
+    );
+  });
+
+  it('refuses privileged ids and a state dir outside its root', async () => {
+    await expect(harness.driver.create({ ...spec, uid: 0 })).rejects.toThrow(/unprivileged/);
+    await expect(harness.driver.create({ ...spec, gid: 65534 })).rejects.toThrow(/unprivileged/);
+    await expect(
+      harness.driver.start({ ...spec, stateDir: join(harness.dataDir, 'elsewhere') }),
+    ).rejects.toThrow(/state root/);
+  });
+
+  it('refuses binds that would shadow the system or the sandbox’s own mounts', async () => {
+    const hostPath = harness.dataDir;
+    for (const sandboxPath of [
+      '/',
+      '/usr',
+      '/usr/local/bin',
+      '/etc',
+      '/etc/passwd',
+      '/proc',
+      '/dev',
+      '/dev/shm',
+      '/sys',
+      '/workspace',
+      '/workspace/sub',
+      '/home',
+      '/home/hangar',
+      '/run',
+      '/run/hangar',
+      '/tmp',
+      '/var',
+    ]) {
+      const bound = { ...spec, binds: [{ hostPath, sandboxPath, readOnly: true }] };
+      await expect(harness.driver.create(bound), sandboxPath).rejects.toThrow(
+        `sandbox bind at ${sandboxPath} is refused: it would shadow`,
       );
-    });
-
-    it('refuses privileged ids and a state dir outside its root', async () => {
-      await expect(harness.driver.create({ ...spec, uid: 0 })).rejects.toThrow(/unprivileged/);
-      await expect(harness.driver.create({ ...spec, gid: 65534 })).rejects.toThrow(/unprivileged/);
+    }
+    for (const path of ['relative/path', '/srv/../usr', '/srv/']) {
       await expect(
-        harness.driver.start({ ...spec, stateDir: join(harness.dataDir, 'elsewhere') }),
-      ).rejects.toThrow(/state root/);
+        harness.driver.create({ ...spec, binds: [{ hostPath, sandboxPath: path, readOnly: true }] }),
+      ).rejects.toThrow(/not an absolute, normalised path/);
+    }
+    const missing = join(harness.dataDir, 'missing');
+    const unbound = await harness.makeSpec({
+      binds: [{ hostPath: missing, sandboxPath: '/srv/missing', readOnly: false }],
     });
+    await harness.driver.create(unbound);
+    try {
+      await expect(harness.driver.start(unbound)).rejects.toThrow(`${missing} is not a directory`);
+    } finally {
+      await harness.driver.destroy(unbound);
+    }
+  });
 
-    it('refuses binds that would shadow the system or the sandbox’s own mounts', async () => {
-      const hostPath = harness.dataDir;
-      for (const sandboxPath of [
-        '/',
-        '/usr',
-        '/usr/local/bin',
-        '/etc',
-        '/etc/passwd',
-        '/proc',
-        '/dev',
-        '/dev/shm',
-        '/sys',
-        '/workspace',
-        '/workspace/sub',
-        '/home',
-        '/home/hangar',
-        '/run',
-        '/run/hangar',
-        '/tmp',
-        '/var',
-      ]) {
-        const bound = { ...spec, binds: [{ hostPath, sandboxPath, readOnly: true }] };
-        await expect(harness.driver.create(bound), sandboxPath).rejects.toThrow(
-          `sandbox bind at ${sandboxPath} is refused: it would shadow`,
-        );
-      }
-      for (const path of ['relative/path', '/srv/../usr', '/srv/']) {
-        await expect(
-          harness.driver.create({ ...spec, binds: [{ hostPath, sandboxPath: path, readOnly: true }] }),
-        ).rejects.toThrow(/not an absolute, normalised path/);
-      }
-      const missing = join(harness.dataDir, 'missing');
-      const unbound = await harness.makeSpec({
-        binds: [{ hostPath: missing, sandboxPath: '/srv/missing', readOnly: false }],
+  it('binds a directory whose parents the sandbox user cannot traverse, below /tmp too', async () => {
+    // Like a repository's .git in a home directory closed to others: mode 0700, owned by the server's user.
+    const closed = await mkdtemp(join(harness.dataDir, 'closed-'));
+    const gitDir = join(closed, 'repo', '.git');
+    await mkdir(gitDir, { recursive: true });
+    await writeFile(join(gitDir, 'HEAD'), 'ref: refs/heads/main\n');
+    const bound = await harness.makeSpec({
+      binds: [{ hostPath: gitDir, sandboxPath: gitDir, readOnly: false }],
+    });
+    if (process.getuid?.() === 0) await chown(gitDir, bound.uid, bound.gid);
+    await harness.driver.create(bound);
+    await harness.driver.start(bound);
+    try {
+      const result = await runInSandbox(harness.driver, bound, {
+        command: [
+          '/bin/sh',
+          '-c',
+          `cat '${gitDir}/HEAD' && echo x >'${gitDir}/written' && ls -A '${closed}'`,
+        ],
       });
-      await harness.driver.create(unbound);
-      try {
-        await expect(harness.driver.start(unbound)).rejects.toThrow(`${missing} is not a directory`);
-      } finally {
-        await harness.driver.destroy(unbound);
-      }
-    });
+      expect(result.stdout).toBe('ref: refs/heads/main\nrepo\n');
+      expect(await readFile(join(gitDir, 'written'), 'utf8')).toBe('x\n');
+    } finally {
+      await harness.driver.destroy(bound);
+    }
+  });
 
-    it('binds a directory whose parents the sandbox user cannot traverse, below /tmp too', async () => {
-      // Like a repository's .git in a home directory closed to others: mode 0700, owned by the server's user.
-      const closed = await mkdtemp(join(harness.dataDir, 'closed-'));
-      const gitDir = join(closed, 'repo', '.git');
-      await mkdir(gitDir, { recursive: true });
-      await writeFile(join(gitDir, 'HEAD'), 'ref: refs/heads/main\n');
-      const bound = await harness.makeSpec({
-        binds: [{ hostPath: gitDir, sandboxPath: gitDir, readOnly: false }],
-      });
-      if (process.getuid?.() === 0) await chown(gitDir, bound.uid, bound.gid);
-      await harness.driver.create(bound);
-      await harness.driver.start(bound);
-      try {
-        const result = await runInSandbox(harness.driver, bound, {
-          command: [
-            '/bin/sh',
-            '-c',
-            `cat '${gitDir}/HEAD' && echo x >'${gitDir}/written' && ls -A '${closed}'`,
-          ],
-        });
-        expect(result.stdout).toBe('ref: refs/heads/main\nrepo\n');
-        expect(await readFile(join(gitDir, 'written'), 'utf8')).toBe('x\n');
-      } finally {
-        await harness.driver.destroy(bound);
-      }
-    });
+  it('is found by a new driver on the same state root, as after a server restart', async () => {
+    const restarted = new BubblewrapDriver({ stateRoot: harness.stateRoot });
+    expect(await restarted.listRunning()).toContain(spec.id);
+    expect(
+      await new BubblewrapDriver({ stateRoot: join(harness.dataDir, 'other-root') }).listRunning(),
+    ).toEqual([]);
+    expect((await runInSandbox(restarted, spec, { command: ['echo', 'found'] })).stdout).toBe('found\n');
+  });
 
-    it('is found by a new driver on the same state root, as after a server restart', async () => {
-      const restarted = new BubblewrapDriver({ stateRoot: harness.stateRoot });
-      expect(await restarted.listRunning()).toContain(spec.id);
-      expect(
-        await new BubblewrapDriver({ stateRoot: join(harness.dataDir, 'other-root') }).listRunning(),
-      ).toEqual([]);
-      expect((await runInSandbox(restarted, spec, { command: ['echo', 'found'] })).stdout).toBe('found\n');
+  it('keeps a tmux session running after the command that started it, for a new driver too', async (ctx) => {
+    if (harness.driver.idMode === 'single-id') {
+      ctx.skip('a non-root server without subordinate ids (/etc/subuid) gives sandboxes no terminals');
+    }
+    const started = await runInSandbox(harness.driver, spec, {
+      command: ['tmux', 'new-session', '-d', '-s', 'kept', 'sleep 300'],
     });
+    expect(started.exitCode).toBe(0);
+    const restarted = new BubblewrapDriver({ stateRoot: harness.stateRoot });
+    const listed = await runInSandbox(restarted, spec, { command: ['tmux', 'list-sessions', '-F', '#S'] });
+    expect(listed.stdout).toBe('kept\n');
+  });
 
-    it('keeps a tmux session running after the command that started it, for a new driver too', async (ctx) => {
-      if (harness.driver.idMode === 'single-id') {
-        ctx.skip('a non-root server without subordinate ids (/etc/subuid) gives sandboxes no terminals');
-      }
-      const started = await runInSandbox(harness.driver, spec, {
-        command: ['tmux', 'new-session', '-d', '-s', 'kept', 'sleep 300'],
-      });
-      expect(started.exitCode).toBe(0);
-      const restarted = new BubblewrapDriver({ stateRoot: harness.stateRoot });
-      const listed = await runInSandbox(restarted, spec, { command: ['tmux', 'list-sessions', '-F', '#S'] });
-      expect(listed.stdout).toBe('kept\n');
-    });
+  it('kills what a start the server did not finish left running', async () => {
+    const unfinished = await harness.makeSpec();
+    await harness.driver.create(unfinished);
+    const orphan = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    const ref = await processRef(orphan.pid!);
+    await writeLaunch(unfinished.stateDir, ref!);
+    try {
+      await harness.driver.start(unfinished);
+      expect(await isAlive(ref!)).toBe(false);
+      expect(await harness.driver.status(unfinished)).toBe('running');
+    } finally {
+      orphan.kill('SIGKILL');
+      await harness.driver.destroy(unfinished);
+    }
+  });
 
-    it('kills what a start the server did not finish left running', async () => {
-      const unfinished = await harness.makeSpec();
-      await harness.driver.create(unfinished);
-      const orphan = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
-      const ref = await processRef(orphan.pid!);
-      await writeLaunch(unfinished.stateDir, ref!);
-      try {
-        await harness.driver.start(unfinished);
-        expect(await isAlive(ref!)).toBe(false);
-        expect(await harness.driver.status(unfinished)).toBe('running');
-      } finally {
-        orphan.kill('SIGKILL');
-        await harness.driver.destroy(unfinished);
-      }
+  it('puts the sandbox and every joining command in its cgroups, which stop removes', async (ctx) => {
+    if (process.getuid?.() !== 0) ctx.skip('cgroups are used only when the server runs as root');
+    if (!harness.driver.capabilities.enforcedLimits.includes('memoryBytes')) {
+      ctx.skip('no cgroup v1 memory controller is mounted here');
+    }
+    const record = await readRecord(spec.stateDir);
+    const memory = record!.cgroups.find((dir) => existsSync(join(dir, 'memory.limit_in_bytes')))!;
+    expect(await readFile(join(memory, 'memory.limit_in_bytes'), 'utf8')).toBe(`${256 * 1024 ** 2}\n`);
+    // In the sandbox's cgroup namespace, whose root is the sandbox's cgroup: "/" means inside it.
+    const inside = await runInSandbox(harness.driver, spec, {
+      command: ['grep', ':memory:', '/proc/self/cgroup'],
     });
+    expect(inside.stdout).toMatch(/:memory:\/$/m);
+    await harness.driver.stop(spec);
+    for (const dir of record!.cgroups) expect(existsSync(dir), dir).toBe(false);
+    await harness.driver.start(spec);
+  });
 
-    it('puts the sandbox and every joining command in its cgroups, which stop removes', async (ctx) => {
-      if (process.getuid?.() !== 0) ctx.skip('cgroups are used only when the server runs as root');
-      if (!harness.driver.capabilities.enforcedLimits.includes('memoryBytes')) {
-        ctx.skip('no cgroup v1 memory controller is mounted here');
-      }
-      const record = await readRecord(spec.stateDir);
-      const memory = record!.cgroups.find((dir) => existsSync(join(dir, 'memory.limit_in_bytes')))!;
-      expect(await readFile(join(memory, 'memory.limit_in_bytes'), 'utf8')).toBe(`${256 * 1024 ** 2}\n`);
-      // In the sandbox's cgroup namespace, whose root is the sandbox's cgroup: "/" means inside it.
-      const inside = await runInSandbox(harness.driver, spec, {
-        command: ['grep', ':memory:', '/proc/self/cgroup'],
-      });
-      expect(inside.stdout).toMatch(/:memory:\/$/m);
-      await harness.driver.stop(spec);
-      for (const dir of record!.cgroups) expect(existsSync(dir), dir).toBe(false);
-      await harness.driver.start(spec);
-    });
-
-    it('says what to install when a program is missing', () => {
-      expect(installHint(['bwrap'])).toBe('install bubblewrap (apt-get install bubblewrap)');
-      expect(installHint(['nsenter', 'setpriv'])).toBe('install util-linux (apt-get install util-linux)');
-    });
-  },
-);
+  it('says what to install when a program is missing', () => {
+    expect(installHint(['bwrap'])).toBe('install bubblewrap (apt-get install bubblewrap)');
+    expect(installHint(['nsenter', 'setpriv'])).toBe('install util-linux (apt-get install util-linux)');
+  });
+});

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupAdmin, startTestServer, type TestClient, type TestServer } from '../../test/server.js';
 import { createWorkspace } from '../../test/workspaces.js';
 import { teamUidBase } from '../../test/team.js';
+import { bwrapMissing } from '../../test/requirements.js';
 
-const bwrapMissing = !existsSync('/usr/bin/bwrap');
 if (bwrapMissing && process.env.CI === 'true')
   throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
 

@@ -15,8 +15,8 @@ import { workspacePaths } from '../workspaces/lifecycle.js';
 import { LiveDiff, type LiveTarget } from './live-diff.js';
 import { DEFAULT_CAPS } from './patch-parser.js';
 import { SseTestClient } from '../../test/sse-client.js';
+import { bwrapMissing } from '../../test/requirements.js';
 
-const bwrapMissing = !existsSync('/usr/bin/bwrap');
 if (bwrapMissing && process.env.CI === 'true')
   throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
 

@@ -38,7 +38,7 @@ const TEMPLATES = JSON.stringify({
  * The git API on a real server, with real bubblewrap workspaces cloned from a
  * bare repository on disk (`origin`, file://).
  */
-describe.skipIf(skip !== undefined)(`git operations${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip)(`git operations${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let server: TestServer;
   let admin: TestClient;
   let root: string;

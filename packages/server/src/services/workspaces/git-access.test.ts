@@ -4,9 +4,9 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notRoot } from '../../test/requirements.js';
 import { grantGitDirAccess, revokeGitDirAccess } from './git-access.js';
 
-const asRoot = process.getuid?.() === 0;
 const uid = 600_000 + Math.floor(Math.random() * 1000) * 100 + 99;
 
 describe('git dir access of a worktree sandbox', () => {
@@ -48,7 +48,7 @@ describe('git dir access of a worktree sandbox', () => {
     }
   });
 
-  describe.skipIf(!asRoot)('as root (only root grants ACLs to other uids)', () => {
+  describe.skipIf(notRoot)('as root (only root grants ACLs to other uids)', () => {
     it('says what to install when setfacl is missing', async () => {
       await expect(grantGitDirAccess({ ...options, setfacl: '/nonexistent/setfacl' })).rejects.toThrow(
         `cannot let workspace uid ${uid} write the repository's git directory ${gitDir}: setfacl is not installed (apt-get install acl)`,

@@ -51,7 +51,7 @@ function aclOf(path: string): string {
  * root, not to the workspace's uid, under a directory the sandbox user
  * cannot traverse: only the bind and the ACL entries let git in.
  */
-describe.skipIf(skip !== undefined)(
+describe.skipIf(skip)(
   `a workspace from a local repository, in a bubblewrap sandbox${skip ? ` (skipped: ${skip})` : ''}`,
   () => {
     let server: TestServer;

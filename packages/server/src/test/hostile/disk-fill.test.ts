@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupAdmin, startTestServer, type TestClient, type TestServer } from '../server.js';
 import { createWorkspace } from '../workspaces.js';
+import { bwrapMissing } from '../requirements.js';
 
-const bwrapMissing = !existsSync('/usr/bin/bwrap');
 if (bwrapMissing && process.env.CI === 'true')
   throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
 
