@@ -7,6 +7,7 @@ export * from './groups.js';
 export * from './invitations.js';
 export * from './workspaces.js';
 export * from './terminals.js';
+export * from './terminal-ack.js';
 export * from './usage.js';
 export * from './sessions.js';
 export * from './git.js';

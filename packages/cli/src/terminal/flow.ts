@@ -1,45 +1,5 @@
-/** Acknowledge output about this often, in bytes (the server pauses a terminal ~100 KB behind). */
-export const ACK_EVERY_BYTES = 5 * 1024;
 /** Characters of input per frame: JSON may spell one UTF-16 unit in six bytes, and frames stay under 64 KiB. */
 export const INPUT_CHUNK_UNITS = 8 * 1024;
-
-/**
- * Counts output bytes written to the local terminal and says when to
- * acknowledge them. A snapshot (or a new connection) restarts the server's
- * count, so writes from before a reset are never acknowledged after it.
- */
-export class AckCounter {
-  private generation = 0;
-  private unacked = 0;
-
-  constructor(private readonly every = ACK_EVERY_BYTES) {}
-
-  ticket(): number {
-    return this.generation;
-  }
-
-  /** Records written bytes; returns how many to acknowledge now, or 0 to wait for more. */
-  processed(bytes: number, ticket: number): number {
-    if (ticket !== this.generation) return 0;
-    this.unacked += bytes;
-    return this.unacked >= this.every ? this.flush() : 0;
-  }
-
-  get pending(): number {
-    return this.unacked;
-  }
-
-  flush(): number {
-    const bytes = this.unacked;
-    this.unacked = 0;
-    return bytes;
-  }
-
-  reset(): void {
-    this.generation += 1;
-    this.unacked = 0;
-  }
-}
 
 /** Splits typed or pasted text into frames the server accepts, never between a surrogate pair. */
 export function splitInput(data: string, maxUnits = INPUT_CHUNK_UNITS): string[] {

@@ -1,7 +1,7 @@
-import { errorBody, serverFrame, type ClientFrame, type ServerFrame } from '@hangar/protocol';
+import { AckCounter, errorBody, serverFrame, type ClientFrame, type ServerFrame } from '@hangar/protocol';
 import WebSocket from 'ws';
 import { networkReason } from '../client/errors.js';
-import { AckCounter, splitInput } from './flow.js';
+import { splitInput } from './flow.js';
 
 /** Acknowledge a remainder once output has been quiet this long, in ms. */
 const ACK_IDLE_MS = 500;

@@ -1,5 +1,4 @@
-import type { ClientFrame, ServerFrame } from '@hangar/protocol';
-import { AckCounter } from './ack-counter';
+import { AckCounter, type ClientFrame, type ServerFrame } from '@hangar/protocol';
 import { reconnectDelay } from './backoff';
 import { encodeClientFrame, parseServerFrame, splitInput } from './frames';
 import { Keepalive } from './keepalive';

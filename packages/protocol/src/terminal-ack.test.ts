@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AckCounter } from './ack-counter';
+import { AckCounter } from './terminal-ack.js';
 
 describe('AckCounter', () => {
   it('acknowledges once 5 KB have been processed, then counts afresh', () => {
