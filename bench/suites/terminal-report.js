@@ -27,6 +27,8 @@ export function printTerminalReport(results, { fileBytes, rounds, size }) {
       `  Every client acknowledges on receipt, without rendering; all at ${size.cols}x${size.rows}, on loopback.`,
       `  "tmux alone" is the same cat with no client attached, timed inside the pane: how fast tmux's server`,
       `  takes output in (it parses every byte, whoever reads), so no reader of a tmux terminal gets more.`,
+      `  "the PTY alone" is cat writing into a PTY that script (C) reads and discards, timed inside the`,
+      `  sandbox: no shell, tmux, relay or network, so no terminal of this machine, with or without tmux, gets more.`,
     ].join('\n'),
   );
   const widths = [8, 8, 11, 8, 8, 7, 8, 8];
@@ -51,14 +53,14 @@ export function printTerminalReport(results, { fileBytes, rounds, size }) {
       return fmt(used, 2);
     };
     const messages = median((c) => c.chunks);
-    const read = r.key !== 'tmuxAlone'; // nothing reads there
+    const read = r.key !== 'tmuxAlone' && r.key !== 'ptyAlone'; // timed inside the sandbox: no client
     const values = [
       fmt(mb / seconds),
       fmt(seconds, 2),
       read ? fmt(median((c) => c.deliveredBytes) / 1e6) : '-',
       read ? fmt(messages, 0) : '-',
       ['hangar', 'wetty', 'wettyRaw'].includes(r.key) ? cpu('relay') : '-',
-      cpu('tmuxServer'),
+      r.key === 'ptyAlone' ? '-' : cpu('tmuxServer'),
       read ? cpu('client') : '-',
       String(r.errors.length),
     ];
@@ -102,6 +104,8 @@ function printTargets(results, rates) {
   const wetty = rates.get('wetty');
   const limit = rates.get('limit');
   const tmuxAlone = rates.get('tmuxAlone');
+  const wettyRaw = rates.get('wettyRaw');
+  const ptyAlone = rates.get('ptyAlone');
   const echo = latency(results.find((r) => r.key === 'hangar')?.echoRounds.flat() ?? []);
   // The same machine's noise: the limit shares tmux and the sandbox, but no server.
   const limitEcho = latency(results.find((r) => r.key === 'limit')?.echoRounds.flat() ?? []);
@@ -125,6 +129,11 @@ function printTargets(results, rates) {
       (wetty !== undefined && tmuxAlone !== undefined
         ? `\n      (${TARGET_OVER_WETTY}x WeTTY is ${fmt(TARGET_OVER_WETTY * wetty)} MB/s; tmux alone, with no reader, takes in` +
           ` ${fmt(tmuxAlone)} MB/s: ${tmuxAlone < TARGET_OVER_WETTY * wetty ? 'out of reach for any reader of a tmux terminal' : 'within reach'})`
+        : '') +
+      (wettyRaw !== undefined && ptyAlone !== undefined
+        ? `\n      (without tmux, WeTTY reads the same sandbox's shell at ${fmt(wettyRaw)} MB/s, so ${TARGET_OVER_WETTY}x is` +
+          ` ${fmt(TARGET_OVER_WETTY * wettyRaw)} MB/s; the PTY alone, read by C with nothing else on the path, carries` +
+          ` ${fmt(ptyAlone)} MB/s (${fmt(ptyAlone / (TARGET_OVER_WETTY * wettyRaw), 2)}x of that))`
         : '') +
       `\n    throughput within 50% of the limit (at least ${TARGET_OF_LIMIT}x): Hangar ${fmt(hangar ?? NaN)} MB/s,` +
       ` limit ${fmt(limit ?? NaN)} MB/s (${fmt(ofLimit ?? NaN, 2)}x): ${verdict(targets.ofLimit.met)}` +

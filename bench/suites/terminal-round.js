@@ -81,6 +81,30 @@ export class Round {
     const shell = await sandboxCommand(serverSettings, workspaceId, LOGIN_SHELL, size);
     await this.measure(results.raw, () => openLocalTerminal(shell, size), []);
     await this.measureWetty(results.wettyRaw, shell);
+    await this.measurePtyAlone(results.ptyAlone);
+  }
+
+  /**
+   * Context: the ceiling of any terminal here. Inside the same sandbox, cat
+   * writes the file into a PTY whose other end `script` (util-linux, C) reads
+   * and throws away: no shell, no tmux, no relay, no network, no screen.
+   * Timed inside the sandbox (a clock read before and after).
+   * @param {ClientResult} result
+   */
+  async measurePtyAlone(result) {
+    const { api, workspaceId, file } = this.setup;
+    const timed =
+      `s=$(date +%s%N); script -q -e -c 'cat ${file}' /dev/null </dev/null >/dev/null || exit $?;` +
+      ` e=$(date +%s%N); echo $(( (e - s) / 1000 ))`;
+    try {
+      const run = await api.exec(workspaceId, ['/bin/sh', '-c', timed]);
+      const micros = Number(run.stdout.trim());
+      if (run.exitCode !== 0 || !(micros > 0))
+        throw new Error(`script: exit ${run.exitCode}: ${run.stderr.trim()}`);
+      result.cats.push({ ms: micros / 1000, deliveredBytes: 0, chunks: 0, cpu: {} });
+    } catch (error) {
+      result.errors.push(messageOf(error));
+    }
   }
 
   /**

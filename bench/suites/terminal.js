@@ -11,8 +11,10 @@
 // are context only: the same cat in the terminal with no client attached
 // (tmux's own ceiling: its server parses every byte, whoever reads), and a
 // login shell of the same sandbox without tmux, read locally and through
-// WeTTY (as WeTTY is usually deployed: no tmux). The order within a round is
-// in terminal-round.js.
+// WeTTY (as WeTTY is usually deployed: no tmux), and the PTY alone: cat
+// straight into a PTY that `script` (C) reads and throws away, with no shell,
+// no tmux and no relay (the ceiling of any terminal on this machine). The
+// order within a round is in terminal-round.js.
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { hangarApi } from '../lib/hangar-api.js';
@@ -43,7 +45,7 @@ const FILE = '/workspace/big';
  */
 
 /**
- * @typedef {'limit' | 'wetty' | 'hangar' | 'tmuxAlone' | 'raw' | 'wettyRaw'} ClientKey
+ * @typedef {'limit' | 'wetty' | 'hangar' | 'tmuxAlone' | 'raw' | 'wettyRaw' | 'ptyAlone'} ClientKey
  * @typedef {import('../lib/terminal-measure.js').CatResult & { cpu: Record<string, number> }} CatSample
  * @typedef {object} ClientResult
  * @property {ClientKey} key
@@ -175,6 +177,7 @@ function clientResults(wetty) {
     tmuxAlone: client('tmuxAlone', 'context: tmux alone, no client attached'),
     raw: client('raw', 'context: local node-pty, no tmux'),
     wettyRaw: client('wettyRaw', 'context: WeTTY, no tmux'),
+    ptyAlone: client('ptyAlone', 'context: the PTY alone, read by C (script)'),
   };
   if ('skipped' in wetty) skip(results, ['wetty', 'wettyRaw'], wetty.skipped);
   return results;
