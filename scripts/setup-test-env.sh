@@ -25,6 +25,7 @@ TOOLS=(
   "runc runc"
   "catatonit catatonit"
   "slirp4netns slirp4netns"
+  "ip iproute2"
   "debootstrap debootstrap"
   "setpriv util-linux"
   "unshare util-linux"

@@ -4,7 +4,7 @@ import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from '
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
@@ -243,6 +243,44 @@ export function runSandboxContract(options: SandboxContractOptions): void {
       expect(await interfaces(spec)).toEqual(['lo']);
       expect((await sh(spec, tcpProbe(host.port))).stdout).not.toContain('connected');
       expect(host.connections()).toBe(0);
+    });
+
+    it("with network full, reaches the server socket and the host's network, not its loopback or link-local addresses", async (ctx) => {
+      requires(ctx, caps().networkPolicies.includes('full'), 'does not offer network policy full');
+      const socketDir = await mkdtemp(join(h.dataDir, 'hangar-run-'));
+      await chmod(socketDir, 0o755);
+      const socket = join(socketDir, 'hangar.sock');
+      const server = createHttpServer((_req, res) => res.end(`pong-${tag}`));
+      await new Promise<void>((resolve) => server.listen(socket, resolve));
+      await chmod(socket, 0o666);
+      closers.push(() => closeServer(server));
+      // On every host address: the sandbox may reach it through the host's own address only.
+      let connections = 0;
+      const host: TcpServer = createTcpServer((peer) => {
+        connections++;
+        peer.destroy();
+      });
+      await new Promise<void>((resolve) => host.listen(0, '0.0.0.0', resolve));
+      closers.push(() => closeServer(host));
+      const port = (host.address() as { port: number }).port;
+      const address = Object.values(networkInterfaces())
+        .flat()
+        .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+      const spec = await started({ network: 'full', hangarSocketDir: socketDir, hangarPort: HANGAR_PORT });
+      const get = `exec 3<>/dev/tcp/127.0.0.1/${HANGAR_PORT} && printf 'GET /ping HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3`;
+      expect((await sh(spec, `bash -c "${get}"`)).stdout).toContain(`pong-${tag}`);
+      expect(await interfaces(spec)).not.toEqual(['lo']);
+      const probe = (target: string) =>
+        `timeout 5 bash -c 'exec 3<>/dev/tcp/${target.replace(':', '/')}' 2>/dev/null && echo "connected ${target}"; true`;
+      // 10.0.2.2 is the host's loopback under slirp4netns, when allowed; 169.254.169.254 the cloud metadata service.
+      const denied = [`10.0.2.2:${port}`, `169.254.169.254:80`];
+      const result = await sh(spec, denied.map(probe).join('\n'));
+      expect(result.stdout).not.toContain('connected');
+      expect(connections).toBe(0);
+      if (address) {
+        expect((await sh(spec, probe(`${address}:${port}`))).stdout).toContain(`connected ${address}`);
+        expect(connections).toBe(1);
+      }
     });
 
     it('shows binds at their sandboxPath, read-write or read-only as configured', async () => {

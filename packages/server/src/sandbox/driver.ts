@@ -33,8 +33,9 @@ export interface SandboxSpec {
   env: Record<string, string>;
   network: NetworkPolicy;
   /**
-   * For network `hangar`: host directory holding `hangar.sock`, a unix socket of
-   * the server; inside, 127.0.0.1:`hangarPort` is forwarded to it.
+   * For network `hangar` and `full` (in a driver with its own network):
+   * host directory holding `hangar.sock`, a unix socket of the server;
+   * inside, 127.0.0.1:`hangarPort` is forwarded to it.
    */
   hangarSocketDir?: string;
   hangarPort?: number;

@@ -22,6 +22,7 @@ import {
 import { idMapper, type IdMapper, type IdMode } from './idmap.js';
 import { joinCommand } from './join.js';
 import { launchSandbox } from './launch.js';
+import { findNetworkTools } from './network.js';
 import { assertBindable, systemDirArgs } from './layout.js';
 import {
   isAlive,
@@ -79,6 +80,8 @@ export class BubblewrapDriver extends BaseSandboxDriver {
   readonly idMode: IdMode;
   private readonly ids: IdMapper;
   private readonly found = findTools();
+  /** Network `full` needs slirp4netns and ip; without them the driver offers `none` and `hangar` only. */
+  private readonly network = findNetworkTools();
   private readonly cgroups: CgroupControllers;
   private readonly systemDirs = systemDirArgs();
   private availability: Promise<string | undefined> | undefined;
@@ -94,7 +97,7 @@ export class BubblewrapDriver extends BaseSandboxDriver {
     this.idMode = this.ids.mode;
     this.capabilities = {
       isolated: true,
-      networkPolicies: ['none', 'hangar', 'full'],
+      networkPolicies: 'tools' in this.network ? ['none', 'hangar', 'full'] : ['none', 'hangar'],
       survivesServerRestart: true,
       enforcedLimits: ['processes', 'openFiles', 'fileSizeBytes', ...cgroupLimits(this.cgroups)],
     };
@@ -138,6 +141,7 @@ export class BubblewrapDriver extends BaseSandboxDriver {
           overflowId: this.overflowId,
           timeoutMs: this.startTimeoutMs,
           onSpawn: (monitor) => writeLaunch(spec.stateDir, monitor),
+          ...('tools' in this.network && { networkTools: this.network.tools }),
         });
         record = {
           id: spec.id,
@@ -213,9 +217,12 @@ export class BubblewrapDriver extends BaseSandboxDriver {
       }
     }
     if (await isAlive(record.monitor)) signal(record.monitor.pid, 'SIGKILL');
+    // slirp4netns holds the network namespace open; it goes with the sandbox.
+    if (record.network && (await isAlive(record.network))) signal(record.network.pid, 'SIGKILL');
     try {
       const gone = await waitUntil(async () => {
         if ((await isAlive(record.init)) || (await isAlive(record.monitor))) return false;
+        if (record.network && (await isAlive(record.network))) return false;
         if (!pin) return true;
         const left = await processesInMountNamespace(record.mountNamespace);
         for (const pid of left) signal(pid, 'SIGKILL');
@@ -243,12 +250,17 @@ export class BubblewrapDriver extends BaseSandboxDriver {
         `sandbox stateDir ${spec.stateDir} is not under the driver's state root ${this.stateRoot}`,
       );
     }
-    if (spec.network === 'hangar') {
+    if (spec.network !== 'none') {
       const port = spec.hangarPort ?? 0;
       const socketDir = spec.hangarSocketDir ?? '';
       if (!isAbsolute(socketDir) || !Number.isInteger(port) || port < 1 || port > 65535) {
-        throw new Error('network "hangar" needs an absolute hangarSocketDir and a hangarPort in 1-65535');
+        throw new Error(
+          `network "${spec.network}" needs an absolute hangarSocketDir and a hangarPort in 1-65535`,
+        );
       }
+    }
+    if (spec.network === 'full' && 'missing' in this.network) {
+      throw new Error(`network "full" needs slirp4netns and ip: ${this.network.missing}`);
     }
   }
 

@@ -210,6 +210,26 @@ describe.skipIf(skipReason)(`bubblewrap driver${skipReason ? ` (skipped: ${skipR
     expect(listed.stdout).toBe('kept\n');
   });
 
+  it('ends the slirp4netns of network full with the sandbox, also when a new driver stops it', async () => {
+    const socketDir = await mkdtemp(join(harness.dataDir, 'run-'));
+    const full = await harness.makeSpec({ network: 'full', hangarSocketDir: socketDir, hangarPort: 7788 });
+    await harness.driver.create(full);
+    try {
+      await harness.driver.start(full);
+      const network = (await readRecord(full.stateDir))?.network;
+      expect(network, 'the record names the slirp4netns process').toBeDefined();
+      expect(await isAlive(network!)).toBe(true);
+      expect(await readFile(`/proc/${network!.pid}/comm`, 'utf8')).toBe('slirp4netns\n');
+      const resolv = await runInSandbox(harness.driver, full, { command: ['cat', '/etc/resolv.conf'] });
+      expect(resolv.stdout).toContain('nameserver 10.0.2.3');
+      // As after a server restart: a new driver finds the record and ends it all.
+      await new BubblewrapDriver({ stateRoot: harness.stateRoot }).stop(full);
+      expect(await isAlive(network!)).toBe(false);
+    } finally {
+      await harness.driver.destroy(full);
+    }
+  });
+
   it('kills what a start the server did not finish left running', async () => {
     const unfinished = await harness.makeSpec();
     await harness.driver.create(unfinished);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { SandboxSpec } from '../driver.js';
 import type { IdMapper } from './idmap.js';
 import { bwrapArgs, FD, identityFiles, OFFLINE_RESOLV_CONF } from './layout.js';
+import { FULL_NETWORK_RESOLV_CONF, startFullNetwork, type NetworkTools } from './network.js';
 import { processRef, signal, type ProcessRef } from './proc.js';
 import { HOST_PATH, type Tools } from './tools.js';
 
@@ -23,6 +24,8 @@ export interface LaunchOptions {
   timeoutMs: number;
   /** Called as soon as the host bwrap runs, before the sandbox is ready. */
   onSpawn(monitor: ProcessRef): Promise<void>;
+  /** For network `full` (see network.ts); the driver refuses it when these are missing. */
+  networkTools?: NetworkTools;
 }
 
 export interface Launched {
@@ -30,6 +33,8 @@ export interface Launched {
   init: ProcessRef;
   /** The outer bwrap process on the host that waits for it. */
   monitor: ProcessRef;
+  /** With network `full`: slirp4netns, which carries the sandbox's traffic. */
+  network?: ProcessRef;
 }
 
 /**
@@ -73,10 +78,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
   const { spec, tools, ids } = options;
   const staged = ids.mode === 'root';
   const files = identityFiles(spec, options.overflowId);
-  const resolv =
-    spec.network === 'full'
-      ? await readFile('/etc/resolv.conf', 'utf8').catch(() => '')
-      : OFFLINE_RESOLV_CONF;
+  const resolv = spec.network === 'full' ? FULL_NETWORK_RESOLV_CONF : OFFLINE_RESOLV_CONF;
   await writeFile(join(spec.stateDir, 'passwd'), files.passwd);
   await writeFile(join(spec.stateDir, 'group'), files.group);
   await writeFile(join(spec.stateDir, 'resolv.conf'), resolv);
@@ -84,10 +86,15 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
   const stageDir = join(spec.stateDir, 'stage');
   if (staged) await mkdir(stageDir, { recursive: true, mode: 0o700 });
 
-  const hangarSocketDir = spec.network === 'hangar' ? spec.hangarSocketDir : undefined;
-  const port = spec.network === 'hangar' ? spec.hangarPort : undefined;
-  if (spec.network === 'hangar' && (!hangarSocketDir || port === undefined)) {
-    throw new Error('network "hangar" needs hangarSocketDir and hangarPort in the sandbox spec');
+  // Both `hangar` and `full` reach Hangar at 127.0.0.1:hangarPort inside.
+  const bridged = spec.network !== 'none';
+  const hangarSocketDir = bridged ? spec.hangarSocketDir : undefined;
+  const port = bridged ? spec.hangarPort : undefined;
+  if (bridged && (!hangarSocketDir || port === undefined)) {
+    throw new Error(`network "${spec.network}" needs hangarSocketDir and hangarPort in the sandbox spec`);
+  }
+  if (spec.network === 'full' && !options.networkTools) {
+    throw new Error('network "full" needs slirp4netns and ip on the host');
   }
   const binds = spec.binds ?? [];
   const bindSources = binds.map((bind) => bind.hostPath);
@@ -176,7 +183,9 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
     const init = await processRef(initPid);
     const monitor = child.pid === undefined ? undefined : await processRef(child.pid);
     if (!init || !monitor) throw new Error('the sandbox ended right after it started');
-    return { init, monitor };
+    if (spec.network !== 'full' || !options.networkTools) return { init, monitor };
+    const network = await startFullNetwork(options.networkTools, initPid, spec.stateDir);
+    return { init, monitor, network };
   } catch (error) {
     if (child.pid !== undefined) signal(-child.pid, 'SIGKILL');
     await whenExited(child);

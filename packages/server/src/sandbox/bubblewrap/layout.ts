@@ -94,7 +94,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     '--uid', String(spec.uid),
     '--gid', String(spec.gid),
     '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
-    ...(spec.network === 'full' ? [] : ['--unshare-net']),
+    '--unshare-net', // network `full` gets slirp4netns on top (network.ts)
     '--hostname', 'hangar',
     ...plan.systemDirs,
     '--ro-bind-data', String(FD.passwd), '/etc/passwd',

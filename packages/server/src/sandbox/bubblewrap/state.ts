@@ -25,6 +25,8 @@ const recordSchema = z.object({
   uid: z.number().int(),
   gid: z.number().int(),
   cgroups: z.array(z.string()),
+  /** With network `full`: slirp4netns, ended with the sandbox. */
+  network: processRefSchema.optional(),
 });
 
 export type SandboxRecord = z.infer<typeof recordSchema>;

@@ -11,6 +11,7 @@ import {
   type SandboxSpec,
   type SandboxStatus,
 } from '../driver.js';
+import { blockRoutes } from '../blocked-routes.js';
 import { execCommand } from './exec-command.js';
 import { HOST_PATH, PodmanCli, type PodmanStorage } from './podman-cli.js';
 import {
@@ -89,7 +90,7 @@ export class PodmanDriver extends BaseSandboxDriver {
       await this.checkRoot(spec);
       await mkdir(spec.stateDir, { recursive: true, mode: 0o700 });
       const files = await writeSandboxFiles(spec);
-      if (spec.network === 'hangar' && spec.hangarSocketDir && !existsSync(spec.hangarSocketDir)) {
+      if (spec.network !== 'none' && spec.hangarSocketDir && !existsSync(spec.hangarSocketDir)) {
         // Normally the server's bridge made it already; the mount needs it (same owner and mode as the bridge's).
         await mkdir(spec.hangarSocketDir, { recursive: true, mode: 0o750 });
         await chown(spec.hangarSocketDir, 0, spec.gid);
@@ -98,7 +99,8 @@ export class PodmanDriver extends BaseSandboxDriver {
       await this.cli.run(
         runArgs(spec, { instance: this.instance, files, pidFile, ceilings: rlimitCeilings() }),
       );
-      if (spec.network === 'hangar') await this.awaitForwarder(spec);
+      if (spec.network !== 'none') await this.awaitForwarder(spec);
+      if (spec.network === 'full') await this.blockRoutes(spec);
     });
   }
 
@@ -186,6 +188,17 @@ export class PodmanDriver extends BaseSandboxDriver {
    * Waits until the forwarder listens on 127.0.0.1:hangarPort, so the first
    * command finds it: polls the container's /proc/net/tcp from the host.
    */
+  /** slirp4netns keeps the host's loopback out of reach; link-local addresses are blocked here. */
+  private async blockRoutes(spec: SandboxSpec): Promise<void> {
+    const pid = Number((await readFile(containerPidFile(spec), 'utf8')).trim());
+    try {
+      await blockRoutes(pid);
+    } catch (error) {
+      await this.cli.run(['stop', '--ignore', '--time=0', containerName(spec.id)]).catch(() => undefined);
+      throw new Error(`network full: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
   private async awaitForwarder(spec: SandboxSpec): Promise<void> {
     const local = `0100007F:${hangarPort(spec).toString(16).toUpperCase().padStart(4, '0')}`;
     const pid = (await readFile(containerPidFile(spec), 'utf8')).trim();

@@ -44,7 +44,7 @@ describe('podman run arguments', () => {
     expect(args.slice(-4)).toEqual(['--rootfs', `${spec.rootfs}:O`, 'sleep', 'infinity']);
   });
 
-  it('mount only the workspace, its home and generated files (the socket dir with network hangar)', () => {
+  it('mount only the workspace, its home and generated files (the socket dir with network hangar or full)', () => {
     const volumes = (s: SandboxSpec) => runArgs(s, context).filter((a) => a.startsWith('--volume='));
     expect(volumes(spec)).toEqual([
       `--volume=${spec.workDir}:/workspace`,
@@ -53,9 +53,8 @@ describe('podman run arguments', () => {
       '--volume=/s/group:/etc/group:ro',
       '--volume=/s/resolv.conf:/etc/resolv.conf:ro',
     ]);
-    expect(volumes({ ...spec, network: 'hangar' })).toContain(
-      `--volume=${spec.hangarSocketDir}:/run/hangar:ro`,
-    );
+    for (const network of ['hangar', 'full'] as const)
+      expect(volumes({ ...spec, network })).toContain(`--volume=${spec.hangarSocketDir}:/run/hangar:ro`);
     expect(() => runArgs({ ...spec, workDir: 'relative/work' }, context)).toThrow(/not absolute/);
   });
 

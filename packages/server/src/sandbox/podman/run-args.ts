@@ -108,7 +108,7 @@ function mountArgs(spec: SandboxSpec, files: SandboxFiles): string[] {
     volume(files.passwd, '/etc/passwd', true),
     volume(files.group, '/etc/group', true),
     ...(spec.network === 'full' ? [] : [volume(files.resolvConf, '/etc/resolv.conf', true)]),
-    ...(spec.network === 'hangar' ? [volume(hangarSocketDir(spec), SANDBOX_SOCKET_DIR, true)] : []),
+    ...(spec.network !== 'none' ? [volume(hangarSocketDir(spec), SANDBOX_SOCKET_DIR, true)] : []),
     ...(spec.binds ?? []).map((b) => volume(b.hostPath, b.sandboxPath, b.readOnly)),
   ];
 }
@@ -155,14 +155,14 @@ export function limitArgs(limits: SandboxLimits, ceilings: RlimitCeilings): stri
 }
 
 /**
- * What keeps the container alive. With network `hangar`, a socat loop
+ * What keeps the container alive. With network `hangar` or `full`, a socat loop
  * forwards 127.0.0.1:hangarPort to the server's socket (restarted if it dies).
  */
 function mainCommand(spec: SandboxSpec): string[] {
-  if (spec.network !== 'hangar') return ['sleep', 'infinity'];
+  if (spec.network === 'none') return ['sleep', 'infinity'];
   const port = hangarPort(spec);
   const script = [
-    'command -v socat >/dev/null || { echo "hangar: network policy hangar needs socat in the image" >&2; exit 127; }',
+    `command -v socat >/dev/null || { echo "hangar: network policy ${spec.network} needs socat in the image" >&2; exit 127; }`,
     `while :; do socat TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${SANDBOX_SOCKET_DIR}/hangar.sock; sleep 1; done`,
   ].join('\n');
   return ['/bin/sh', '-c', script];

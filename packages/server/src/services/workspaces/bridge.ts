@@ -5,9 +5,10 @@ import { join } from 'node:path';
 export const BRIDGE_SOCKET = 'hangar.sock';
 
 /**
- * The `hangar` network policy's far end: a unix socket per workspace, in a
- * directory the sandbox sees, whose connections are piped to the server's own
- * TCP port. The sandbox reaches Hangar through it and nothing else.
+ * The far end of the `hangar` network policy (and of `full`, in a sandbox with
+ * a network of its own): a unix socket per workspace, in a directory the
+ * sandbox sees, whose connections are piped to the server's own TCP port.
+ * With `hangar`, the sandbox reaches Hangar through it and nothing else.
  */
 export class HangarBridge {
   private readonly servers = new Map<string, Server>();

@@ -12,8 +12,18 @@ import { SANDBOX_AGENTS_DIR, hostAgentsDir } from '../../agents/paths.js';
 import { SANDBOX_BIN_DIR, sandboxBinBinds } from '../chat/sandbox-command.js';
 import type { WorkspaceTokens } from './workspace-tokens.js';
 
-/** The port that reaches Hangar inside a sandbox with network policy `hangar`. */
+/** The port that reaches Hangar inside a sandbox with network policy `hangar` or `full`. */
 export const SANDBOX_HANGAR_PORT = 7700;
+
+/**
+ * Whether the sandbox reaches Hangar through the bridge (a unix socket of the
+ * server, forwarded to 127.0.0.1:SANDBOX_HANGAR_PORT inside): with network
+ * `hangar`, and with `full` in a sandbox with a network of its own. The host
+ * driver shares the server's network and reaches its port directly.
+ */
+function bridged(row: Pick<WorkspaceRow, 'network' | 'driver'>): boolean {
+  return row.network === 'hangar' || (row.network === 'full' && row.driver !== 'host');
+}
 const SETUP_TIMEOUT_MS = 15 * 60_000;
 
 /** Where a workspace lives on the host. */
@@ -93,10 +103,9 @@ export class WorkspaceLifecycle {
    */
   private hangarEnv(row: WorkspaceRow): Record<string, string> {
     if (row.network === 'none') return {};
-    const base =
-      row.network === 'hangar'
-        ? `http://127.0.0.1:${SANDBOX_HANGAR_PORT}`
-        : `http://127.0.0.1:${this.bridge.serverPort()}`;
+    const base = bridged(row)
+      ? `http://127.0.0.1:${SANDBOX_HANGAR_PORT}`
+      : `http://127.0.0.1:${this.bridge.serverPort()}`;
     const env: Record<string, string> = { HANGAR_URL: base };
     if (Number(row.token_active) !== 1) return env;
     const token = this.tokens.tokenOf(row);
@@ -157,7 +166,7 @@ export class WorkspaceLifecycle {
 
   /** After a server restart: the sandbox runs on, with its token; only the bridge is ours to reopen. */
   async reattach(row: WorkspaceRow): Promise<void> {
-    if (row.network !== 'hangar') return;
+    if (!bridged(row)) return;
     const spec = await this.spec(row);
     await this.bridge.open(row.id, spec.hangarSocketDir!, spec.uid, spec.gid);
   }
