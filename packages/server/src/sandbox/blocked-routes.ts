@@ -11,7 +11,7 @@ export const BLOCKED_ROUTES = ['169.254.0.0/16'] as const;
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
- * Adds a blackhole route for each of BLOCKED_ROUTES in the network namespace
+ * Sets a blackhole route for each of BLOCKED_ROUTES in the network namespace
  * of `pid`, from the host (util-linux's nsenter, iproute2's ip). An
  * unprivileged server enters through the user namespace it owns.
  */
@@ -21,7 +21,7 @@ export async function blockRoutes(pid: number): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(
         'nsenter',
-        ['--target', String(pid), ...enter, '--', 'ip', 'route', 'add', 'blackhole', route],
+        ['--target', String(pid), ...enter, '--', 'ip', 'route', 'replace', 'blackhole', route],
         { env: { PATH }, stdio: ['ignore', 'ignore', 'pipe'] },
       );
       let stderr = '';

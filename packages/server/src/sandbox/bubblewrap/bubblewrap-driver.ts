@@ -22,7 +22,7 @@ import {
 import { idMapper, type IdMapper, type IdMode } from './idmap.js';
 import { joinCommand } from './join.js';
 import { launchSandbox } from './launch.js';
-import { findNetworkTools } from './network.js';
+import { findNetworkTools, startFullNetwork } from './network.js';
 import { assertBindable, systemDirArgs } from './layout.js';
 import {
   isAlive,
@@ -122,7 +122,7 @@ export class BubblewrapDriver extends BaseSandboxDriver {
     return this.serialize(spec.id, async () => {
       this.validate(spec);
       const previous = await readRecord(spec.stateDir);
-      if (previous && (await isAlive(previous.init))) return;
+      if (previous && (await isAlive(previous.init))) return this.keepNetwork(spec, previous);
       if (previous) await this.terminate(previous);
       await killLaunch(spec.stateDir);
       if (this.found.missing.length > 0) throw new Error(installHint(this.found.missing));
@@ -163,6 +163,14 @@ export class BubblewrapDriver extends BaseSandboxDriver {
         throw error;
       }
     });
+  }
+
+  /** A running sandbox with network `full` whose slirp4netns ended (killed, crashed) gets a new one. */
+  private async keepNetwork(spec: SandboxSpec, record: SandboxRecord): Promise<void> {
+    if (spec.network !== 'full' || !('tools' in this.network)) return;
+    if (record.network && (await isAlive(record.network))) return;
+    const network = await startFullNetwork(this.network.tools, record.init.pid, spec.stateDir);
+    await writeRecord(spec.stateDir, { ...record, network });
   }
 
   stop(spec: SandboxSpec): Promise<void> {

@@ -210,7 +210,7 @@ describe.skipIf(skipReason)(`bubblewrap driver${skipReason ? ` (skipped: ${skipR
     expect(listed.stdout).toBe('kept\n');
   });
 
-  it('ends the slirp4netns of network full with the sandbox, also when a new driver stops it', async () => {
+  it('gives network full a slirp4netns, renews it on start, and ends it with the sandbox, also from a new driver', async () => {
     const socketDir = await mkdtemp(join(harness.dataDir, 'run-'));
     const full = await harness.makeSpec({ network: 'full', hangarSocketDir: socketDir, hangarPort: 7788 });
     await harness.driver.create(full);
@@ -222,9 +222,19 @@ describe.skipIf(skipReason)(`bubblewrap driver${skipReason ? ` (skipped: ${skipR
       expect(await readFile(`/proc/${network!.pid}/comm`, 'utf8')).toBe('slirp4netns\n');
       const resolv = await runInSandbox(harness.driver, full, { command: ['cat', '/etc/resolv.conf'] });
       expect(resolv.stdout).toContain('nameserver 10.0.2.3');
+      // slirp4netns killed: starting the running sandbox again gives it a new one, routes and all.
+      process.kill(network!.pid, 'SIGKILL');
+      while (await isAlive(network!)) await new Promise((resolve) => setTimeout(resolve, 10));
+      await harness.driver.start(full);
+      const renewed = (await readRecord(full.stateDir))?.network;
+      expect(renewed?.pid).not.toBe(network!.pid);
+      expect(await isAlive(renewed!)).toBe(true);
+      const routes = await runInSandbox(harness.driver, full, { command: ['ip', 'route'] });
+      expect(routes.stdout).toContain('blackhole 169.254.0.0/16');
+      expect(routes.stdout).toContain('default via 10.0.2.2');
       // As after a server restart: a new driver finds the record and ends it all.
       await new BubblewrapDriver({ stateRoot: harness.stateRoot }).stop(full);
-      expect(await isAlive(network!)).toBe(false);
+      expect(await isAlive(renewed!)).toBe(false);
     } finally {
       await harness.driver.destroy(full);
     }
