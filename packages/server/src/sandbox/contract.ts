@@ -353,6 +353,8 @@ export function runSandboxContract(options: SandboxContractOptions): void {
         );
         expect(result.stdout).not.toContain('survived');
         expect((await sh(limited, 'echo alive')).stdout).toBe('alive\n');
+        // Nothing lands in the server's working directory (podman's conmon writes an `oom` marker in its own).
+        expect(await readdir(process.cwd())).not.toContain('oom');
       });
 
       it('gives the sandbox no more CPU time than cpus', async (ctx) => {

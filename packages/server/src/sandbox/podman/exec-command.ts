@@ -93,5 +93,6 @@ export function execCommand(cli: PodmanCli, spec: SandboxSpec, options: ExecOpti
     'hangar-exec',
     ...options.command,
   ];
-  return { file: '/bin/sh', args, env: { PATH: HOST_PATH } };
+  // The exec's conmon writes its files in its working directory (see PodmanCli.exec): the sandbox's state dir.
+  return { file: '/bin/sh', args, env: { PATH: HOST_PATH }, cwd: spec.stateDir };
 }

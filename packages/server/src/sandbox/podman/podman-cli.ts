@@ -37,13 +37,19 @@ export class PodmanCli {
       : [];
   }
 
-  /** Runs podman; never rejects for a non-zero exit (see `code`). */
-  exec(args: string[]): Promise<PodmanResult> {
+  /**
+   * Runs podman; never rejects for a non-zero exit (see `code`). `cwd` is
+   * podman's working directory, and that of the conmon it leaves running for
+   * a container (conmon writes its `oom` marker there when the container's
+   * memory limit kills a process): `podman run` gets the sandbox's state dir,
+   * never the server's own working directory.
+   */
+  exec(args: string[], options: { cwd?: string } = {}): Promise<PodmanResult> {
     return new Promise((resolve, reject) => {
       execFile(
         this.binary,
         [...this.globalArgs, ...args],
-        { env: { PATH: HOST_PATH }, maxBuffer: 16 * 1024 * 1024 },
+        { env: { PATH: HOST_PATH }, maxBuffer: 16 * 1024 * 1024, cwd: options.cwd ?? '/' },
         (error, stdout, stderr) => {
           if (error && typeof error.code !== 'number') return reject(error); // podman itself could not run
           resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
@@ -53,8 +59,8 @@ export class PodmanCli {
   }
 
   /** Runs podman and returns its output; rejects with podman's message when it fails. */
-  async run(args: string[]): Promise<string> {
-    const result = await this.exec(args);
+  async run(args: string[], options: { cwd?: string } = {}): Promise<string> {
+    const result = await this.exec(args, options);
     if (result.code !== 0) {
       const message = result.stderr.trim().replace(/^Error: /, '') || `exit code ${result.code}`;
       throw new Error(`podman ${args[0] ?? ''} failed: ${message}`);

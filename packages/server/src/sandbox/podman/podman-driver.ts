@@ -98,6 +98,7 @@ export class PodmanDriver extends BaseSandboxDriver {
       const pidFile = containerPidFile(spec);
       await this.cli.run(
         runArgs(spec, { instance: this.instance, files, pidFile, ceilings: rlimitCeilings() }),
+        { cwd: spec.stateDir },
       );
       if (spec.network !== 'none') await this.awaitForwarder(spec);
       if (spec.network === 'full') await this.blockRoutes(spec);
