@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
-
-const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+import { PACKAGE_JSON } from './package-root.js';
 
 /** The server package's version, reported by /api/auth/status and `hangar --version`. */
-export const VERSION: string = pkg.version;
+export const VERSION: string = PACKAGE_JSON.version;

@@ -1,15 +1,13 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 /** Where agent CLIs appear inside every sandbox (read-only). */
 export const SANDBOX_AGENTS_DIR = '/hangar/node_modules';
 
-/**
- * The monorepo's node_modules, where npm installed the agent CLIs; the same
- * relative path from src/agents and from dist/agents.
- */
+/** The monorepo's node_modules, where npm installed the agent CLIs. */
 export function hostAgentsDir(): string | undefined {
-  const dir = fileURLToPath(new URL('../../../../node_modules', import.meta.url));
+  const dir = join(PACKAGE_ROOT, '..', '..', 'node_modules');
   return existsSync(dir) ? dir : undefined;
 }
 

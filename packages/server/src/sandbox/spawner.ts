@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 /** What callers use of a started command: a subset of Node's ChildProcess, which also fits it. */
 export interface SpawnedChild extends EventEmitter {
@@ -28,7 +28,7 @@ export interface SpawnRequest {
   detached?: boolean;
 }
 
-const ZYGOTE = fileURLToPath(new URL('../../zygote/spawner-zygote.mjs', import.meta.url));
+const ZYGOTE = join(PACKAGE_ROOT, 'zygote', 'spawner-zygote.mjs');
 const TOKEN_CHARS = 32;
 const HEADER_BYTES = TOKEN_CHARS + 1;
 /** How long a started command may take to connect its stdio and report its pid. */

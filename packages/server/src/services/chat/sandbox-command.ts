@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../package-root.js';
 
 /** Where Hangar's own commands (hangar-chat) appear inside every sandbox, read-only; on its PATH. */
 export const SANDBOX_BIN_DIR = '/hangar/bin';
 
-/** The host directory holding them: the same path from src/ and from dist/ (scripts are not compiled). */
+/** The host directory holding them, in src/ (scripts are not compiled). */
 export function hostSandboxBinDir(): string | undefined {
-  const dir = fileURLToPath(new URL('../../../src/services/chat/sandbox-bin', import.meta.url));
+  const dir = join(PACKAGE_ROOT, 'src', 'services', 'chat', 'sandbox-bin');
   return existsSync(dir) ? dir : undefined;
 }
 
