@@ -1,5 +1,4 @@
-import { Command, CommanderError } from 'commander';
-import { EXIT, EXIT_CODES_HELP } from './client/errors.js';
+import type { Command } from 'commander';
 import { attachCommand } from './commands/attach.js';
 import { authCommands } from './commands/auth.js';
 import { chatCommand } from './commands/chat.js';
@@ -9,29 +8,11 @@ import { serveCommand } from './commands/serve.js';
 import { sessionCommands } from './commands/sessions.js';
 import { usageCommand } from './commands/usage.js';
 import { workspaceCommand } from './commands/workspaces.js';
-import { CLI_VERSION } from './version.js';
-
-const ROOT_HELP = `
-Examples:
-  hangar serve --demo                      # a server to try, no API key needed
-  hangar login http://127.0.0.1:7700
-  hangar ws new api --repo https://github.com/acme/api.git
-  hangar chat api "add a health check endpoint"
-  hangar attach api                        # a shell in the sandbox; Ctrl-\\ then d detaches
-
-Environment:
-  HANGAR_URL      the server to talk to (instead of the one you logged in to)
-  HANGAR_TOKEN    an API token to use (instead of the stored one)
-  NO_COLOR        set to turn colours off (they are off anyway when output is not a terminal)
-  XDG_CONFIG_HOME where credentials.json is kept (default ~/.config/hangar, mode 0600)
-${EXIT_CODES_HELP}`;
+import { configure, rootCommand } from './program-base.js';
 
 /** The whole `hangar` command tree. */
 export function buildProgram(): Command {
-  const program = new Command('hangar')
-    .description('Hangar: run AI coding agents in isolated workspaces')
-    .version(CLI_VERSION)
-    .addHelpText('after', ROOT_HELP);
+  const program = rootCommand();
   program.addCommand(serveCommand());
   for (const cmd of authCommands()) program.addCommand(cmd);
   program.addCommand(workspaceCommand());
@@ -47,15 +28,4 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Every command: usage errors exit 2 (not commander's 1), with the help hint. */
-function configure(cmd: Command): void {
-  cmd.exitOverride().showHelpAfterError('(add --help for usage and examples)');
-  for (const sub of cmd.commands) configure(sub);
-}
-
-/** The exit code for an error commander threw: help and version are not failures. */
-export function commanderExitCode(error: CommanderError): number {
-  if (['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code)) return EXIT.ok;
-  if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
-  return EXIT.usage;
-}
+export { commanderExitCode } from './program-base.js';

@@ -22,8 +22,9 @@ Examples:
   hangar serve --demo                           # no provider key needed: a scripted demo model answers`,
     )
     .action(async (options: { demo?: boolean }) => {
-      // Loaded here, not at the top: the client commands start without the whole server.
-      const { ConfigError, loadConfig, startServer } = await import('@hangar/server');
+      // Loaded here, not at the top: the client commands start without the whole server. The
+      // bundle (packages/server/scripts/bundle.mjs) is one module where dist/ is hundreds.
+      const { ConfigError, loadConfig, startServer } = await import('@hangar/server/bundle');
       let config;
       try {
         config = loadConfig(process.env, { webDir: bundledWebDir, ...(options.demo && { demo: true }) });
