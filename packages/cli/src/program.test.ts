@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from './program.js';
@@ -77,5 +80,19 @@ describe('the detach keys', () => {
     expect(new DetachKeys().feed('\x1c\x1c')).toEqual({ send: '\x1c', detach: false });
     expect(new DetachKeys().feed('\x1cx')).toEqual({ send: '\x1cx', detach: false });
     expect(new DetachKeys().feed('\x03')).toEqual({ send: '\x03', detach: false });
+  });
+});
+
+describe('hangar output into a closed pipe', () => {
+  it('stops quietly with exit code 0, as `hangar ws --help | head -1` needs', async () => {
+    const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+    if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npm run build\` first (npm test does).`);
+    const child = spawn(process.execPath, [bin, 'ws', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // closed before the CLI has loaded, so its first write meets EPIPE
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
