@@ -22,6 +22,7 @@ export function authHook(ctx: AppContext) {
       request.routeOptions.config.access ?? (url.startsWith('/api/docs') ? 'public' : 'user');
     checkHost(ctx, request);
     checkOrigin(ctx, request);
+    if (access === 'public' && request.routeOptions.config.credentials === false) return;
     request.principal = await authenticate(ctx, request);
     if (access === 'public') return;
     if (!request.principal) throw errors.unauthenticated();

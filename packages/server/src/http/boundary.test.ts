@@ -155,6 +155,14 @@ describe('HTTP boundary', () => {
     expect((await server.client().get('/api/health')).body).toEqual({ status: 'ok' });
     expect((await server.client().get('/api/ready')).body).toEqual({ status: 'ready' });
   });
+
+  it('answers probes without looking at credentials, where other public routes check them', async () => {
+    const bogus = { authorization: 'Bearer hgr_not_a_token' };
+    for (const path of ['/api/health', '/api/ready'])
+      expect((await fetch(`${server.url}${path}`, { headers: bogus })).status, path).toBe(200);
+    const status = await fetch(`${server.url}/api/auth/status`, { headers: bogus });
+    expect(status.status).toBe(401);
+  });
 });
 
 describe('HANGAR_AUTH=none', () => {

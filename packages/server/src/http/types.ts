@@ -12,6 +12,11 @@ export type Access = 'public' | 'user' | 'admin';
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /**
+     * false: a public route that never looks at credentials (liveness and
+     * readiness probes), so it costs no session or token lookup.
+     */
+    credentials?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;

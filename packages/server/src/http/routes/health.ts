@@ -6,7 +6,7 @@ export async function healthRoutes(app: App, { store }: AppContext) {
   app.get(
     '/api/health',
     {
-      config: { access: 'public' },
+      config: { access: 'public', credentials: false },
       schema: {
         tags: ['health'],
         summary: 'Liveness: the process answers',
@@ -19,7 +19,7 @@ export async function healthRoutes(app: App, { store }: AppContext) {
   app.get(
     '/api/ready',
     {
-      config: { access: 'public' },
+      config: { access: 'public', credentials: false },
       schema: {
         tags: ['health'],
         summary: 'Readiness: the store answers and every migration is applied',
