@@ -255,14 +255,7 @@ export function runSandboxContract(options: SandboxContractOptions): void {
       await chmod(socket, 0o666);
       closers.push(() => closeServer(server));
       // On every host address: the sandbox may reach it through the host's own address only.
-      let connections = 0;
-      const host: TcpServer = createTcpServer((peer) => {
-        connections++;
-        peer.destroy();
-      });
-      await new Promise<void>((resolve) => host.listen(0, '0.0.0.0', resolve));
-      closers.push(() => closeServer(host));
-      const port = (host.address() as { port: number }).port;
+      const { port, connections } = await hostTcpServer(closers, '0.0.0.0');
       const address = Object.values(networkInterfaces())
         .flat()
         .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
@@ -276,10 +269,10 @@ export function runSandboxContract(options: SandboxContractOptions): void {
       const denied = [`10.0.2.2:${port}`, `169.254.169.254:80`];
       const result = await sh(spec, denied.map(probe).join('\n'));
       expect(result.stdout).not.toContain('connected');
-      expect(connections).toBe(0);
+      expect(connections()).toBe(0);
       if (address) {
         expect((await sh(spec, probe(`${address}:${port}`))).stdout).toContain(`connected ${address}`);
-        expect(connections).toBe(1);
+        expect(connections()).toBe(1);
       }
     });
 
@@ -504,16 +497,17 @@ function tcpProbe(port: number): string {
   return `timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}' 2>/dev/null && echo connected; true`;
 }
 
-/** A TCP server on the host's loopback that counts the connections it gets. */
+/** A TCP server on the host's loopback (or `bind`) that counts the connections it gets. */
 async function hostTcpServer(
   closers: (() => Promise<unknown>)[],
+  bind = '127.0.0.1',
 ): Promise<{ port: number; connections(): number }> {
   let connections = 0;
   const server: TcpServer = createTcpServer((socket) => {
     connections++;
     socket.destroy();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, bind, resolve));
   closers.push(() => closeServer(server));
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('no port');

@@ -21,3 +21,19 @@ export async function createWorkspace(client: TestClient, body: Record<string, u
     throw new Error(`create failed: ${created.status} ${JSON.stringify(created.body)}`);
   return settled(client, created.body.id);
 }
+
+/** Runs a shell script in a workspace's sandbox through the API (it must answer 200). */
+export async function shellIn(
+  client: TestClient,
+  workspaceId: string,
+  script: string,
+  options: { env?: Record<string, string>; shell?: string; timeoutMs?: number } = {},
+) {
+  const res = await client.post(`/api/workspaces/${workspaceId}/exec`, {
+    command: [options.shell ?? '/bin/sh', '-c', script],
+    ...(options.env && { env: options.env }),
+    timeoutMs: options.timeoutMs ?? 20_000,
+  });
+  expect(res.status).toBe(200);
+  return res.body as { exitCode: number; stdout: string; stderr: string };
+}

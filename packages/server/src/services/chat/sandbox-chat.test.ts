@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupAdmin, startTestServer, type TestClient, type TestServer } from '../../test/server.js';
-import { createWorkspace } from '../../test/workspaces.js';
+import { createWorkspace, shellIn } from '../../test/workspaces.js';
 import { teamUidBase } from '../../test/team.js';
 import { bwrapMissing } from '../../test/requirements.js';
 
@@ -12,15 +12,8 @@ describe.skipIf(bwrapMissing)('posting to chat from inside the sandbox', () => {
   let server: TestServer;
   let admin: TestClient;
   let workspaceId: string;
-  const run = async (script: string, env: Record<string, string> = {}) => {
-    const res = await admin.post(`/api/workspaces/${workspaceId}/exec`, {
-      command: ['/bin/sh', '-c', script],
-      env,
-      timeoutMs: 20_000,
-    });
-    expect(res.status).toBe(200);
-    return res.body as { exitCode: number; stdout: string; stderr: string };
-  };
+  const run = (script: string, env: Record<string, string> = {}) =>
+    shellIn(admin, workspaceId, script, { env });
   const messages = async () =>
     (await admin.get(`/api/workspaces/${workspaceId}/chat/messages?limit=200`)).body.messages as {
       type: string;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bwrapMissing } from '../../test/requirements.js';
 import { setupAdmin, startTestServer, type TestClient, type TestServer } from '../../test/server.js';
-import { createWorkspace } from '../../test/workspaces.js';
+import { createWorkspace, shellIn } from '../../test/workspaces.js';
 
 if (bwrapMissing && process.env.CI === 'true')
   throw new Error('CI requires bubblewrap: run scripts/setup-test-env.sh');
@@ -13,14 +13,7 @@ describe.skipIf(bwrapMissing)('a workspace with network full', () => {
   let server: TestServer;
   let admin: TestClient;
   let workspaceId: string;
-  const run = async (script: string) => {
-    const res = await admin.post(`/api/workspaces/${workspaceId}/exec`, {
-      command: ['/bin/bash', '-c', script],
-      timeoutMs: 20_000,
-    });
-    expect(res.status).toBe(200);
-    return res.body as { exitCode: number; stdout: string; stderr: string };
-  };
+  const run = (script: string) => shellIn(admin, workspaceId, script, { shell: '/bin/bash' });
 
   beforeAll(async () => {
     server = await startTestServer({
