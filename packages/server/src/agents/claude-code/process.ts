@@ -1,8 +1,8 @@
 import type { SpawnedChild } from '../../sandbox/spawner.js';
 import { randomUUID } from 'node:crypto';
-import { StringDecoder } from 'node:string_decoder';
 import { EventType, HANGAR_EVENT, type PermissionDecision } from '@hangar/protocol';
 import type { AgentLaunch, AgentProcess } from '../adapter.js';
+import { readJsonLines } from '../common/json-lines.js';
 import { stopAgentProcess } from '../common/stop.js';
 import { claudeLine, toClaude, type ClaudeLine } from './protocol.js';
 import { ClaudeCodeTranslator } from './translator.js';
@@ -46,7 +46,7 @@ export class ClaudeCodeProcess implements AgentProcess {
     child.stderr?.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-2000);
     });
-    this.readLines(child);
+    if (child.stdout) readJsonLines(child.stdout, claudeLine, (line) => this.onLine(line));
   }
 
   async send(text: string): Promise<void> {
@@ -100,31 +100,8 @@ export class ClaudeCodeProcess implements AgentProcess {
     this.child.stdin?.write(`${JSON.stringify(message)}\n`);
   }
 
-  /** Splits stdout on '\n' only: JSON strings may carry U+2028 raw, which readline would split on. */
-  private readLines(child: SpawnedChild): void {
-    const decoder = new StringDecoder('utf8');
-    let buffer = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += decoder.write(chunk);
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const text = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (text) this.onLine(text);
-      }
-    });
-  }
-
-  private onLine(text: string): void {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return; // not protocol output
-    }
-    const parsed = claudeLine.safeParse(json);
-    if (!parsed.success) return; // a line type the adapter does not use
-    const line = parsed.data;
+  /** A line of stdout that matches claudeLine (line types the adapter does not use are skipped). */
+  private onLine(line: ClaudeLine): void {
     if (line.type === 'system' && line.subtype === 'init' && line.session_id)
       this.launch.setResumeId(line.session_id);
     if (line.type === 'control_request') this.controlRequest(line);

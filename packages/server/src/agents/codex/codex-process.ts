@@ -1,11 +1,11 @@
 import type { SpawnedChild } from '../../sandbox/spawner.js';
 import { EventType, HANGAR_EVENT, type PermissionDecision } from '@hangar/protocol';
 import type { AgentLaunch, AgentProcess } from '../adapter.js';
+import { readJsonLines } from '../common/json-lines.js';
 import { stopAgentProcess } from '../common/stop.js';
 import {
   approvalParams,
   codexMessage,
-  LineSplitter,
   threadResult,
   turnResult,
   type ApprovalParams,
@@ -51,11 +51,7 @@ export class CodexProcess implements AgentProcess {
   ) {
     this.model = launch.model;
     this.translator = new CodexTranslator(launch.sessionId, (event) => launch.emit(event));
-    const splitter = new LineSplitter();
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      for (const line of splitter.push(chunk)) this.onLine(line);
-    });
+    readJsonLines(child.stdout!, codexMessage, (message) => this.onMessage(message));
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-4000);
@@ -144,16 +140,7 @@ export class CodexProcess implements AgentProcess {
     await stopAgentProcess(this.child, this.exited, STOP_GRACE_MS); // Codex exits 0 on stdin EOF
   }
 
-  private onLine(text: string): void {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return; // not a protocol line (a stray log)
-    }
-    const parsed = codexMessage.safeParse(json);
-    if (!parsed.success) return;
-    const message = parsed.data;
+  private onMessage(message: CodexMessage): void {
     if (message.id !== undefined && message.method) return this.onRequest(message);
     if (message.id !== undefined) {
       const resolve = typeof message.id === 'number' ? this.waiting.get(message.id) : undefined;

@@ -106,15 +106,3 @@ export function errorText(
   if (readable && message) return `${readable} (Codex: ${message})`;
   return readable ?? message ?? 'Codex ended the turn with an error.';
 }
-
-/** Splits a byte stream on `\n` only (JSON strings may carry U+2028 raw, which readline splits on). */
-export class LineSplitter {
-  private buffer = '';
-
-  push(chunk: string): string[] {
-    this.buffer += chunk;
-    const lines = this.buffer.split('\n');
-    this.buffer = lines.pop() ?? '';
-    return lines.map((line) => line.trim()).filter((line) => line !== '');
-  }
-}

@@ -79,18 +79,6 @@ export const promptResult = z.looseObject({
 });
 export type PromptResult = z.infer<typeof promptResult>;
 
-/** Splits a byte stream into lines on `\n` only (not U+2028/U+2029, which readline also splits on). */
-export class LineSplitter {
-  private buffer = '';
-
-  push(chunk: string): string[] {
-    this.buffer += chunk;
-    const lines = this.buffer.split('\n');
-    this.buffer = lines.pop() ?? '';
-    return lines.map((line) => line.trim()).filter((line) => line !== '');
-  }
-}
-
 /** A readable message from a JSON-RPC error; Gemini nests the provider's JSON error in `message`. */
 export function errorMessage(error: RpcError): string {
   let message = error.message;

@@ -1,14 +1,14 @@
 import type { SpawnedChild } from '../../sandbox/spawner.js';
 import { randomUUID } from 'node:crypto';
-import { StringDecoder } from 'node:string_decoder';
 import { EventType, HANGAR_EVENT, type PermissionDecision } from '@hangar/protocol';
 import type { AgentLaunch, AgentProcess } from '../adapter.js';
+import { readJsonLines } from '../common/json-lines.js';
 import { stopAgentProcess } from '../common/stop.js';
 import {
   ACP_PROTOCOL_VERSION,
   acpMessage,
+  type AcpMessage,
   errorMessage,
-  LineSplitter,
   newSessionResult,
   permissionRequestParams,
   promptResult,
@@ -61,11 +61,7 @@ export class GeminiProcess implements AgentProcess {
     private readonly launch: AgentLaunch,
   ) {
     this.translator = new GeminiTranslator(launch.sessionId, (event) => launch.emit(event));
-    const splitter = new LineSplitter();
-    const decoder = new StringDecoder('utf8');
-    child.stdout!.on('data', (chunk: Buffer) => {
-      for (const line of splitter.push(decoder.write(chunk))) this.onLine(line);
-    });
+    readJsonLines(child.stdout!, acpMessage, (message) => this.onMessage(message));
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-4000);
@@ -172,16 +168,7 @@ export class GeminiProcess implements AgentProcess {
     await stopAgentProcess(this.child, this.exited, STOP_GRACE_MS); // Gemini exits 0 on stdin EOF
   }
 
-  private onLine(text: string): void {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return; // not a protocol line (a stray log)
-    }
-    const parsed = acpMessage.safeParse(json);
-    if (!parsed.success) return;
-    const message = parsed.data;
+  private onMessage(message: AcpMessage): void {
     if (message.method !== undefined) {
       if (message.id !== undefined) this.onRequest(message.id, message.method, message.params);
       else this.onNotification(message.method, message.params);

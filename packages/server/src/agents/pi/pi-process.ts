@@ -1,9 +1,10 @@
 import type { SpawnedChild } from '../../sandbox/spawner.js';
 import { EventType, HANGAR_EVENT, type PermissionDecision } from '@hangar/protocol';
 import type { AgentLaunch, AgentProcess } from '../adapter.js';
+import { readJsonLines } from '../common/json-lines.js';
 import { stopAgentProcess } from '../common/stop.js';
 import { APPROVAL_TITLE, providerFor } from './config.js';
-import { approvalRequest, LineSplitter, piLine, toolArgs, type PiLine } from './rpc.js';
+import { approvalRequest, piLine, toolArgs, type PiLine } from './rpc.js';
 import { PiTranslator } from './translator.js';
 
 /** How long stop() waits for Pi to exit on stdin EOF before killing it, in ms. */
@@ -28,11 +29,7 @@ export class PiProcess implements AgentProcess {
     private readonly launch: AgentLaunch,
   ) {
     this.translator = new PiTranslator(launch.sessionId, (event) => launch.emit(event));
-    const splitter = new LineSplitter();
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      for (const line of splitter.push(chunk)) this.onLine(line);
-    });
+    readJsonLines(child.stdout!, piLine, (line) => this.onLine(line));
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-4000);
@@ -105,16 +102,8 @@ export class PiProcess implements AgentProcess {
     await stopAgentProcess(this.child, this.exited, STOP_GRACE_MS); // Pi exits 0 on EOF
   }
 
-  private onLine(text: string): void {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return; // not a protocol line (a stray log)
-    }
-    const parsed = piLine.safeParse(json);
-    if (!parsed.success) return; // an event the adapter does not translate
-    const line = parsed.data;
+  /** A line Pi wrote that matches piLine (others, e.g. events the adapter does not translate, are skipped). */
+  private onLine(line: PiLine): void {
     if (line.type === 'response') {
       const resolve = line.id === undefined ? undefined : this.waiting.get(line.id);
       if (resolve && line.id !== undefined) {

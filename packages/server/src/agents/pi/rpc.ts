@@ -84,20 +84,3 @@ export const toolArgs = z.looseObject({ command: z.string().optional(), path: z.
 export function resultText(result: z.infer<typeof toolResult>): string {
   return (result?.content ?? []).map((part) => part.text ?? '').join('');
 }
-
-/**
- * Splits a byte stream into lines on `\n` only: Pi's JSON strings carry
- * U+2028/U+2029 raw, which Node's readline would also split on.
- */
-export class LineSplitter {
-  private buffer = '';
-
-  push(chunk: string): string[] {
-    this.buffer += chunk;
-    const lines = this.buffer.split('\n');
-    this.buffer = lines.pop() ?? '';
-    return lines
-      .map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line))
-      .filter((line) => line !== '');
-  }
-}
