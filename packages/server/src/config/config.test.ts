@@ -72,4 +72,21 @@ describe('config', () => {
       problems({ HANGAR_FORGES: JSON.stringify({ 'x.com': { kind: 'gitea', apiUrl: 'https://x.com' } }) })[0],
     ).toContain('kind must be github or gitlab');
   });
+
+  it('reads blockedNetworks of a network full template, and refuses it anywhere else or malformed', () => {
+    const templates = (t: object) => ({ HANGAR_TEMPLATES: JSON.stringify({ t }) });
+    const full = { driver: 'bubblewrap', network: 'full' };
+    const config = loadConfig(templates({ ...full, blockedNetworks: ['10.0.0.0/8', '192.0.2.2/32'] }));
+    expect(config.templates.t?.blockedNetworks).toEqual(['10.0.0.0/8', '192.0.2.2/32']);
+    expect(problems(templates({ ...full, blockedNetworks: ['10.0.0.0'] }))[0]).toContain(
+      'each entry must be an IPv4 range such as 10.0.0.0/8',
+    );
+    for (const other of [
+      { driver: 'bubblewrap', network: 'hangar' },
+      { driver: 'host', network: 'full' },
+    ])
+      expect(problems(templates({ ...other, blockedNetworks: ['10.0.0.0/8'] }))[0]).toContain(
+        'blockedNetworks applies to network "full" with driver bubblewrap or podman',
+      );
+  });
 });

@@ -43,23 +43,37 @@ export const forgeSchema = z.strictObject({
 export type ForgeConfig = z.infer<typeof forgeSchema>;
 
 /** A workspace template: how its sandbox is made. Defined in the config file. */
-export const templateSchema = z.strictObject({
-  driver: z.enum(['bubblewrap', 'podman', 'host'], { message: 'driver must be bubblewrap, podman or host' }),
-  description: z.string().default(''),
-  /** podman: a local image name (nothing is pulled). */
-  image: z.string().optional(),
-  /** podman: a root file system directory. */
-  rootfs: z.string().optional(),
-  /** Shell script run once inside the sandbox after the workspace is created. */
-  setupScript: z.string().optional(),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
-  network: networkPolicy.default('hangar'),
-  limits: limitsSchema.default({}),
-  /** Models this template's sandboxes may call through the LLM proxy (`*` matches any suffix); all when omitted. */
-  models: z.array(z.string().min(1)).optional(),
-  /** Guardrails of the git API (push, force, remote branch deletion). */
-  git: gitGuardrailsSchema.optional(),
-});
+export const templateSchema = z
+  .strictObject({
+    driver: z.enum(['bubblewrap', 'podman', 'host'], {
+      message: 'driver must be bubblewrap, podman or host',
+    }),
+    description: z.string().default(''),
+    /** podman: a local image name (nothing is pulled). */
+    image: z.string().optional(),
+    /** podman: a root file system directory. */
+    rootfs: z.string().optional(),
+    /** Shell script run once inside the sandbox after the workspace is created. */
+    setupScript: z.string().optional(),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+    network: networkPolicy.default('hangar'),
+    limits: limitsSchema.default({}),
+    /** Models this template's sandboxes may call through the LLM proxy (`*` matches any suffix); all when omitted. */
+    models: z.array(z.string().min(1)).optional(),
+    /** Guardrails of the git API (push, force, remote branch deletion). */
+    git: gitGuardrailsSchema.optional(),
+    /**
+     * Network `full`: IPv4 ranges routed nowhere inside the sandbox, besides
+     * link-local (always), e.g. the host's own address or the office network.
+     */
+    blockedNetworks: z
+      .array(z.cidrv4({ message: 'each entry must be an IPv4 range such as 10.0.0.0/8' }))
+      .optional(),
+  })
+  .refine((t) => !t.blockedNetworks || (t.network === 'full' && t.driver !== 'host'), {
+    message: 'blockedNetworks applies to network "full" with driver bubblewrap or podman',
+    path: ['blockedNetworks'],
+  });
 export type TemplateConfig = z.infer<typeof templateSchema>;
 
 const positiveList = z.array(z.string().min(1));

@@ -11,13 +11,14 @@ export const BLOCKED_ROUTES = ['169.254.0.0/16'] as const;
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
- * Sets a blackhole route for each of BLOCKED_ROUTES in the network namespace
- * of `pid`, from the host (util-linux's nsenter, iproute2's ip). An
- * unprivileged server enters through the user namespace it owns.
+ * Sets a blackhole route for each of BLOCKED_ROUTES and `more` (a template's
+ * blockedNetworks) in the network namespace of `pid`, from the host
+ * (util-linux's nsenter, iproute2's ip). An unprivileged server enters
+ * through the user namespace it owns.
  */
-export async function blockRoutes(pid: number): Promise<void> {
+export async function blockRoutes(pid: number, more: readonly string[] = []): Promise<void> {
   const enter = process.getuid?.() === 0 ? ['--net'] : ['--user', '--preserve-credentials', '--net'];
-  for (const route of BLOCKED_ROUTES) {
+  for (const route of [...BLOCKED_ROUTES, ...more]) {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(
         'nsenter',

@@ -273,6 +273,15 @@ export function runSandboxContract(options: SandboxContractOptions): void {
       if (address) {
         expect((await sh(spec, probe(`${address}:${port}`))).stdout).toContain(`connected ${address}`);
         expect(connections()).toBe(1);
+        // A template's blockedNetworks: the host's own address, routed nowhere.
+        const blocked = await started({
+          network: 'full',
+          hangarSocketDir: socketDir,
+          hangarPort: HANGAR_PORT,
+          blockedNetworks: [`${address}/32`],
+        });
+        expect((await sh(blocked, probe(`${address}:${port}`))).stdout).not.toContain('connected');
+        expect(connections()).toBe(1);
       }
     });
 

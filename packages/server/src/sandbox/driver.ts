@@ -39,6 +39,8 @@ export interface SandboxSpec {
    */
   hangarSocketDir?: string;
   hangarPort?: number;
+  /** Network `full`: more IPv4 ranges routed nowhere inside (see blocked-routes.ts). */
+  blockedNetworks?: readonly string[];
   limits: SandboxLimits;
   /**
    * More host paths to show inside, e.g. the main repository's .git of a

@@ -169,7 +169,7 @@ export class BubblewrapDriver extends BaseSandboxDriver {
   private async keepNetwork(spec: SandboxSpec, record: SandboxRecord): Promise<void> {
     if (spec.network !== 'full' || !('tools' in this.network)) return;
     if (record.network && (await isAlive(record.network))) return;
-    const network = await startFullNetwork(this.network.tools, record.init.pid, spec.stateDir);
+    const network = await startFullNetwork(this.network.tools, record.init.pid, spec);
     await writeRecord(spec.stateDir, { ...record, network });
   }
 

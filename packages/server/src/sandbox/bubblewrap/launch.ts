@@ -184,7 +184,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
     const monitor = child.pid === undefined ? undefined : await processRef(child.pid);
     if (!init || !monitor) throw new Error('the sandbox ended right after it started');
     if (spec.network !== 'full' || !options.networkTools) return { init, monitor };
-    const network = await startFullNetwork(options.networkTools, initPid, spec.stateDir);
+    const network = await startFullNetwork(options.networkTools, initPid, spec);
     return { init, monitor, network };
   } catch (error) {
     if (child.pid !== undefined) signal(-child.pid, 'SIGKILL');

@@ -3,6 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { blockRoutes } from '../blocked-routes.js';
+import type { SandboxSpec } from '../driver.js';
 import { processRef, signal, type ProcessRef } from './proc.js';
 import { findProgram, HOST_PATH } from './tools.js';
 
@@ -37,14 +38,16 @@ export function findNetworkTools(): { tools: NetworkTools } | { missing: string 
 /**
  * Gives the sandbox whose pid-namespace init is `initPid` its network: starts
  * slirp4netns in its own session (it outlives a server restart, like the
- * sandbox), waits until the tap device is up, then blocks BLOCKED_ROUTES.
+ * sandbox), waits until the tap device is up, then blocks BLOCKED_ROUTES and
+ * the spec's blockedNetworks.
  * The caller ends the returned process with the sandbox.
  */
 export async function startFullNetwork(
   tools: NetworkTools,
   initPid: number,
-  stateDir: string,
+  spec: Pick<SandboxSpec, 'stateDir' | 'blockedNetworks'>,
 ): Promise<ProcessRef> {
+  const { stateDir } = spec;
   const netns = `/proc/${initPid}/ns/net`;
   const log = openSync(join(stateDir, 'slirp4netns.log'), 'w', 0o600);
   const asRoot = process.getuid?.() === 0;
@@ -86,7 +89,7 @@ export async function startFullNetwork(
         fail(new Error(`slirp4netns exited (${sig ?? code}); see slirp4netns.log`)),
       );
     });
-    await blockRoutes(initPid);
+    await blockRoutes(initPid, spec.blockedNetworks);
     const ref = child.pid === undefined ? undefined : await processRef(child.pid);
     if (!ref) throw new Error('slirp4netns ended right after it started');
     return ref;

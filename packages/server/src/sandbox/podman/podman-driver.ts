@@ -193,7 +193,7 @@ export class PodmanDriver extends BaseSandboxDriver {
   private async blockRoutes(spec: SandboxSpec): Promise<void> {
     const pid = Number((await readFile(containerPidFile(spec), 'utf8')).trim());
     try {
-      await blockRoutes(pid);
+      await blockRoutes(pid, spec.blockedNetworks);
     } catch (error) {
       await this.cli.run(['stop', '--ignore', '--time=0', containerName(spec.id)]).catch(() => undefined);
       throw new Error(`network full: ${(error as Error).message}`, { cause: error });

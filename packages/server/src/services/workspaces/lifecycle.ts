@@ -73,6 +73,7 @@ export class WorkspaceLifecycle {
       network: row.network,
       hangarSocketDir: paths.run,
       hangarPort: SANDBOX_HANGAR_PORT,
+      ...(template?.blockedNetworks && { blockedNetworks: template.blockedNetworks }),
       limits: template?.limits ?? {},
       ...(template?.image !== undefined && { image: template.image }),
       ...(template?.rootfs !== undefined && { rootfs: template.rootfs }),
