@@ -25,7 +25,7 @@ function SourceText({ source }: { source: WorkspaceSource }) {
 const NETWORK: Record<Workspace['network'], string> = {
   none: 'none (loopback only)',
   hangar: 'Hangar only',
-  full: 'full',
+  full: 'full (Hangar and the network, not this machine’s loopback)',
 };
 
 export function WorkspaceDetails({ workspace }: { workspace: Workspace }) {
@@ -52,7 +52,11 @@ export function WorkspaceDetails({ workspace }: { workspace: Workspace }) {
           {workspace.isolated ? null : <span className="badge badge-danger">not isolated</span>}
         </dd>
         <dt>Network</dt>
-        <dd>{NETWORK[workspace.network]}</dd>
+        <dd>
+          {workspace.network === 'full' && !workspace.isolated
+            ? 'full (this machine’s own network)'
+            : NETWORK[workspace.network]}
+        </dd>
         <dt>Disk use</dt>
         <dd>{diskUse(workspace.diskBytes)}</dd>
         <dt>Created</dt>
