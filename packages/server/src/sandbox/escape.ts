@@ -44,13 +44,15 @@ export function runEscapeAttempts(ctx: EscapeSuiteContext): void {
       runInSandbox(ctx.driver(), spec, { command: ['/bin/bash', '-c', script], timeoutMs: 30_000, ...extra });
     /** Counts `n` attempts as blocked; called after their assertions held. */
     const count = (n = 1) => (blocked += n);
-    // Why an attempt may be skipped (each skip names its reason): the host driver isolates nothing, so
-    // there is nothing to escape; ptrace needs the syscall number of the CPU; the network `full` probe
-    // needs a non-loopback host address; the /tmp fill needs the driver to enforce a memory limit.
-    // None applies on the CI machine (x86_64, bubblewrap and podman, both enforcing memory), and
-    // under CI=true scripts/summarize-tests.mjs fails the run on any skipped test.
+    // Why an attempt may be skipped (each skip names its reason): the host driver isolates nothing,
+    // so there is nothing to escape; ptrace needs the syscall number of the CPU; the network `full`
+    // test needs the driver to offer it (bubblewrap: slirp4netns and ip); the /tmp fill needs the
+    // driver to enforce a memory limit. None applies on the CI machine (x86_64, bubblewrap and podman,
+    // both offering `full` and enforcing memory), and under CI=true scripts/summarize-tests.mjs fails
+    // the run on any skipped test.
     const isolated = (test: TestContext) => {
-      if (!ctx.driver().capabilities.isolated) test.skip(`${ctx.name} does not isolate`);
+      if (!ctx.driver().capabilities.isolated)
+        test.skip(`the ${ctx.name} driver runs commands unsandboxed by design: nothing to escape`);
     };
 
     beforeAll(async () => {
@@ -86,7 +88,8 @@ export function runEscapeAttempts(ctx: EscapeSuiteContext): void {
     it('cannot see or ptrace the server, a host process of its own uid, or another workspace', async (test) => {
       isolated(test);
       const nr = PTRACE_NR[process.arch];
-      if (nr === undefined) return test.skip(`no ptrace syscall number known for ${process.arch}`);
+      if (nr === undefined)
+        return test.skip(`no ptrace syscall number is known for ${process.arch}: add it to PTRACE_NR`);
       const sameUid = hostHolder(attacker);
       const marker = `sleep 905.${ctx.tag}`;
       await sh(victim, `setsid nohup ${marker} >/dev/null 2>&1 </dev/null &`);
@@ -253,7 +256,10 @@ perl -e 'my $r = syscall(${nr}, 16, ${pid}, 0, 0); print $r == 0 ? "ATTACHED ${p
 
     it("with network full, reaches the host's network but not its loopback nor the metadata service", async (test) => {
       isolated(test);
-      if (!ctx.driver().capabilities.networkPolicies.includes('full')) return test.skip('no network full');
+      if (!ctx.driver().capabilities.networkPolicies.includes('full'))
+        return test.skip(
+          `${ctx.name} offers no network policy full here (bubblewrap needs slirp4netns and iproute2: apt-get install slirp4netns iproute2)`,
+        );
       const host = await hostListener(ctx.closers);
       const spec = await ctx.started({ ...(await hangarNetwork(ctx)), network: 'full' });
       const reachable = host.address ? [`${host.address}:${host.port}`] : [];
@@ -270,7 +276,9 @@ perl -e 'my $r = syscall(${nr}, 16, ${pid}, 0, 0); print $r == 0 ? "ATTACHED ${p
       isolated(test);
       const limits = { memoryBytes: 96 * MiB, fileSizeBytes: 4 * MiB };
       if (!ctx.driver().capabilities.enforcedLimits.includes('memoryBytes')) {
-        return test.skip(`${ctx.name} does not enforce memoryBytes here`);
+        return test.skip(
+          `${ctx.name} does not enforce memoryBytes here (bubblewrap does as root, with the cgroup v1 memory controller mounted)`,
+        );
       }
       const spec = await ctx.started({ limits });
       // 160 MiB, in files of at most fileSizeBytes: the tmpfs size or the memory limit stops it first.
