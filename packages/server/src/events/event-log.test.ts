@@ -7,6 +7,7 @@ import { systemClock } from '../services/clock.js';
 import { openStore, type Store } from '../store/database.js';
 import { dialectCases, type TestDatabase } from '../test/databases.js';
 import { EventLog } from './event-log.js';
+import { insertSessionRow } from '../test/sessions.js';
 
 const DIALECTS = await dialectCases();
 const text = (delta: string) => ({ type: EventType.TEXT_MESSAGE_CONTENT as const, messageId: 'm1', delta });
@@ -49,26 +50,7 @@ for (const dialect of DIALECTS) {
           token_active: 0,
         })
         .execute();
-      for (const id of ['s1', 's2', 's3']) {
-        await store.db
-          .insertInto('agent_sessions')
-          .values({
-            id,
-            workspace_id: 'w1',
-            agent: 'pi',
-            model: 'm',
-            status: 'idle',
-            title: '',
-            permission_mode: 'ask',
-            agent_session_id: null,
-            error: null,
-            created_by: null,
-            created_at: now,
-            updated_at: now,
-            last_event_at: now,
-          })
-          .execute();
-      }
+      for (const id of ['s1', 's2', 's3']) await insertSessionRow(store.db, { id, workspace_id: 'w1' });
       log = new EventLog(store.db, systemClock, store.sqlite);
     });
     afterAll(async () => {
@@ -95,25 +77,7 @@ for (const dialect of DIALECTS) {
 
     it('stores appends made at once by several sessions (one INSERT per loop turn), numbered and delivered in order', async () => {
       const ids = ['b1', 'b2', 'b3'];
-      for (const id of ids)
-        await store.db
-          .insertInto('agent_sessions')
-          .values({
-            id,
-            workspace_id: 'w1',
-            agent: 'pi',
-            model: 'm',
-            status: 'idle',
-            title: '',
-            permission_mode: 'ask',
-            agent_session_id: null,
-            error: null,
-            created_by: null,
-            created_at: now,
-            updated_at: now,
-            last_event_at: now,
-          })
-          .execute();
+      for (const id of ids) await insertSessionRow(store.db, { id, workspace_id: 'w1' });
       const seen = new Map<string, number[]>(ids.map((id) => [id, []]));
       const stops = await Promise.all(ids.map((id) => log.follow(id, 0, (e) => seen.get(id)!.push(e.id))));
       // Not awaited one by one: all 150 appends are pending together.

@@ -15,6 +15,7 @@ import {
 } from '../../test/server.js';
 import { createWorkspace } from '../../test/workspaces.js';
 import { hostGit, makeBareRepo } from './test-repos.js';
+import { insertSessionRow } from '../../test/sessions.js';
 
 const skip = await new BubblewrapDriver({ stateRoot: tmpdir() }).unavailableReason();
 if (skip && process.env.CI === 'true') throw new Error(`CI requires bubblewrap: ${skip}`);
@@ -181,24 +182,7 @@ describe.skipIf(skip)(`pull requests and credentials${skip ? ` (skipped: ${skip}
     const { id } = ws.hub!;
     const now = new Date().toISOString();
     const db = server.store.db;
-    await db
-      .insertInto('agent_sessions')
-      .values({
-        id: 'sess1',
-        workspace_id: id,
-        agent: 'claude-code',
-        model: 'm',
-        status: 'idle',
-        title: 'Login form',
-        permission_mode: 'ask',
-        agent_session_id: null,
-        error: null,
-        created_by: null,
-        created_at: now,
-        updated_at: now,
-        last_event_at: now,
-      })
-      .execute();
+    await insertSessionRow(db, { id: 'sess1', workspace_id: id, agent: 'claude-code', title: 'Login form' });
     const events = [
       { type: 'TEXT_MESSAGE_START', messageId: 'm1', role: 'assistant' },
       { type: 'TEXT_MESSAGE_CONTENT', messageId: 'm1', delta: 'Looking at the form.' },

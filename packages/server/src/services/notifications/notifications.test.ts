@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialectCases, type TestDatabase } from '../../test/databases.js';
 import { SseReader, startTeamBed, type TeamBed } from '../../test/team.js';
 import { newId } from '../crypto.js';
+import { insertSessionRow } from '../../test/sessions.js';
 
 const DIALECTS = await dialectCases();
 
@@ -83,25 +84,12 @@ for (const dialect of DIALECTS) {
 
     it('tells whoever started a session when it awaits approval, finishes or fails', async () => {
       const sessionId = newId();
-      const now = new Date().toISOString();
-      await bed.server.store.db
-        .insertInto('agent_sessions')
-        .values({
-          id: sessionId,
-          workspace_id: bed.workspaceId,
-          agent: 'pi',
-          model: 'm',
-          status: 'idle',
-          title: 'Tidy up',
-          permission_mode: 'ask',
-          agent_session_id: null,
-          error: null,
-          created_by: bed.ids.bob,
-          created_at: now,
-          updated_at: now,
-          last_event_at: now,
-        })
-        .execute();
+      await insertSessionRow(bed.server.store.db, {
+        id: sessionId,
+        workspace_id: bed.workspaceId,
+        title: 'Tidy up',
+        created_by: bed.ids.bob,
+      });
       const append = (event: AgentEvent) => bed.server.services.agentSessions.events.append(sessionId, event);
       const status = (value: string) =>
         append({ type: EventType.CUSTOM, name: 'hangar.status', value: { status: value, stalled: false } });

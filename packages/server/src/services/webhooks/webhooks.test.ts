@@ -6,6 +6,7 @@ import { dialectCases, type TestDatabase } from '../../test/databases.js';
 import { startTeamBed, type TeamBed } from '../../test/team.js';
 import { newId } from '../crypto.js';
 import { verifyBody } from './signature.js';
+import { insertSessionRow } from '../../test/sessions.js';
 
 const DIALECTS = await dialectCases();
 
@@ -113,25 +114,12 @@ for (const dialect of DIALECTS) {
 
     it('delivers session events from the event log', async () => {
       const sessionId = newId();
-      const now = new Date().toISOString();
-      await bed.server.store.db
-        .insertInto('agent_sessions')
-        .values({
-          id: sessionId,
-          workspace_id: bed.workspaceId,
-          agent: 'pi',
-          model: 'm',
-          status: 'idle',
-          title: 'Fix the build',
-          permission_mode: 'ask',
-          agent_session_id: null,
-          error: null,
-          created_by: bed.ids.bob,
-          created_at: now,
-          updated_at: now,
-          last_event_at: now,
-        })
-        .execute();
+      await insertSessionRow(bed.server.store.db, {
+        id: sessionId,
+        workspace_id: bed.workspaceId,
+        title: 'Fix the build',
+        created_by: bed.ids.bob,
+      });
       const append = (event: AgentEvent) => bed.server.services.agentSessions.events.append(sessionId, event);
       await append({
         type: EventType.CUSTOM,
