@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport } from './report.js';
 import { reportRows } from './report-suites.js';
+import { withAddedLatency } from './stats.js';
 
 describe('benchmark report', () => {
   it('puts each figure beside its same-run baseline, with the target verdict', () => {
@@ -41,13 +42,7 @@ describe('benchmark report', () => {
         rows: [
           { label: 'one at a time', direct: l(1, 2), agent: l(3, 5), hangar: l(4, 7) },
           { label: '20 at once', direct: l(1, 3), agent: l(8, 30), hangar: l(10, 38) },
-        ].map((x) => ({
-          ...x,
-          addedP50: x.hangar.p50 - x.agent.p50,
-          addedP99: x.hangar.p99 - x.agent.p99,
-          overProviderP50: x.hangar.p50 - x.direct.p50,
-          overProviderP99: x.hangar.p99 - x.direct.p99,
-        })),
+        ].map(withAddedLatency),
       },
     });
     expect(rows.map((r) => [r.figure, r.baseline, r.vs, r.met])).toEqual([

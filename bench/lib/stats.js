@@ -40,6 +40,23 @@ export function latency(values) {
   };
 }
 
+/**
+ * Adds to an agent-events row what Hangar adds: Hangar − the same agent run
+ * without Hangar (the figure held against the target), and Hangar − the
+ * provider read directly (which also counts the agent's own processing).
+ * @template {{ direct: { p50: number, p99: number }, agent: { p50: number, p99: number }, hangar: { p50: number, p99: number } }} R
+ * @param {R} row
+ */
+export function withAddedLatency(row) {
+  return {
+    ...row,
+    addedP50: row.hangar.p50 - row.agent.p50,
+    addedP99: row.hangar.p99 - row.agent.p99,
+    overProviderP50: row.hangar.p50 - row.direct.p50,
+    overProviderP99: row.hangar.p99 - row.direct.p99,
+  };
+}
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**

@@ -55,7 +55,7 @@ import {
   leftovers,
 } from '../lib/sandbox-cleanup.js';
 import { messageOf } from '../lib/samples.js';
-import { fmt, latency } from '../lib/stats.js';
+import { fmt, latency, withAddedLatency } from '../lib/stats.js';
 
 const stampedProvider = fileURLToPath(new URL('../lib/stamped-provider.js', import.meta.url));
 const MODEL = 'scripted-1';
@@ -652,15 +652,7 @@ function report(streams, sent, options, problems) {
       agent: latencies(streams.pb ?? []),
       hangar: latencies(streams.hb ?? []),
     },
-  ].map((r) => ({
-    ...r,
-    // Added by Hangar: Hangar − the same Pi on the host (the figure held against the target).
-    addedP50: r.hangar.p50 - r.agent.p50,
-    addedP99: r.hangar.p99 - r.agent.p99,
-    // Hangar − the provider read directly: also counts Pi's own processing.
-    overProviderP50: r.hangar.p50 - r.direct.p50,
-    overProviderP99: r.hangar.p99 - r.direct.p99,
-  }));
+  ].map(withAddedLatency); // the agent here is Pi on the host
 
   console.log(
     '  latency = time a client reads a token − time the provider wrote it (one clock), in ms, p50 / p99 (n);' +
