@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './index.js';
+import { defaultStreamsTotal, openFilesLimit } from './limits.js';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -88,5 +89,49 @@ describe('config', () => {
       expect(problems(templates({ ...other, blockedNetworks: ['10.0.0.0/8'] }))[0]).toContain(
         'blockedNetworks applies to network "full" with driver bubblewrap or podman',
       );
+  });
+
+  it('gives every built-in template memory, CPU, process, open-file and file-size limits', () => {
+    const { templates } = loadConfig({});
+    for (const name of ['default', 'offline', 'container']) {
+      expect(templates[name]?.limits, name).toEqual({
+        processes: 2048,
+        openFiles: 4096,
+        fileSizeBytes: 8 * 1024 ** 3,
+        memoryBytes: 4 * 1024 ** 3,
+        cpus: 1.5,
+      });
+    }
+  });
+
+  it('caps streams per user and in total, and workspaces per user and per minute, by default', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      streamsPerUser: 64,
+      workspacesPerUser: 20,
+      workspaceCreationsPerMinute: 10,
+    });
+    expect(config.streamsTotal).toBe(defaultStreamsTotal());
+    expect(
+      loadConfig({
+        HANGAR_STREAMS_PER_USER: '3',
+        HANGAR_STREAMS_TOTAL: '5',
+        HANGAR_WORKSPACES_PER_USER: '0',
+      }),
+    ).toMatchObject({ streamsPerUser: 3, streamsTotal: 5, workspacesPerUser: 0 });
+    expect(problems({ HANGAR_STREAMS_PER_USER: '0' })[0]).toContain(
+      'HANGAR_STREAMS_PER_USER: must be at least 1',
+    );
+    expect(problems({ HANGAR_WORKSPACES_PER_USER: '-1' })[0]).toContain('must be 0 (no cap) or more');
+  });
+
+  it('derives the total stream cap from the open-file limit, leaving half the descriptors', () => {
+    const limits = (soft: string) =>
+      `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${soft}                20000                files\n`;
+    expect(openFilesLimit(limits('20000'))).toBe(20000);
+    expect(defaultStreamsTotal(openFilesLimit(limits('20000')))).toBe(10000);
+    expect(defaultStreamsTotal(openFilesLimit(limits('1024')))).toBe(512);
+    expect(openFilesLimit('no such line')).toBe(1024);
+    expect(defaultStreamsTotal(openFilesLimit(limits('unlimited')))).toBe(500_000);
   });
 });

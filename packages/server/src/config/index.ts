@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
+import { defaultStreamsTotal } from './limits.js';
 import {
   BUILTIN_FORGES,
   BUILTIN_PROVIDERS,
@@ -21,6 +22,7 @@ export {
   type GitGuardrails,
   envNames,
   BUILTIN_TEMPLATES,
+  BUILTIN_LIMITS,
 } from './schema.js';
 
 /** Raised with one line per bad value, so a person can fix them all at once. */
@@ -72,6 +74,10 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
   merged.defaultTemplate ??= 'default';
   merged.terminalsPerWorkspace ??= 20;
   merged.terminalIdleMinutes ??= 10;
+  merged.streamsPerUser ??= 64;
+  merged.streamsTotal ??= defaultStreamsTotal();
+  merged.workspacesPerUser ??= 20;
+  merged.workspaceCreationsPerMinute ??= 10;
   merged.providers = { ...BUILTIN_PROVIDERS, ...(merged.providers as object | undefined) };
   merged.pricing ??= {};
   merged.forges = { ...BUILTIN_FORGES, ...(merged.forges as object | undefined) };

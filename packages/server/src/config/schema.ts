@@ -137,6 +137,14 @@ export const configSchema = z.strictObject({
   terminalsPerWorkspace: z.coerce.number().int().min(1).max(200),
   /** Minutes a terminal without viewers stays attached on the server (it keeps running in tmux either way). */
   terminalIdleMinutes: z.coerce.number().min(0),
+  /** Long-lived streams (server-sent events, terminal WebSockets) one user may hold open at once. */
+  streamsPerUser: z.coerce.number().int().min(1, 'must be at least 1'),
+  /** Long-lived streams of all users together; default half the process's open-file limit (see limits.ts). */
+  streamsTotal: z.coerce.number().int().min(1, 'must be at least 1'),
+  /** Workspaces (any state but archived) one user may have created; 0 for no cap. */
+  workspacesPerUser: z.coerce.number().int().min(0, 'must be 0 (no cap) or more'),
+  /** Workspaces one user may create per minute; 0 for no pace. */
+  workspaceCreationsPerMinute: z.coerce.number().int().min(0, 'must be 0 (no pace) or more'),
   /** LLM providers by name; built in: anthropic, openai, gemini. */
   providers: z.record(
     z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'provider names use a-z, 0-9 and -'),
@@ -184,6 +192,10 @@ export const envNames: Record<keyof Config, string> = {
   hostDriverMultiUser: 'HANGAR_HOST_DRIVER_MULTI_USER',
   terminalsPerWorkspace: 'HANGAR_TERMINALS_PER_WORKSPACE',
   terminalIdleMinutes: 'HANGAR_TERMINAL_IDLE_MINUTES',
+  streamsPerUser: 'HANGAR_STREAMS_PER_USER',
+  streamsTotal: 'HANGAR_STREAMS_TOTAL',
+  workspacesPerUser: 'HANGAR_WORKSPACES_PER_USER',
+  workspaceCreationsPerMinute: 'HANGAR_WORKSPACE_CREATIONS_PER_MINUTE',
   providers: 'HANGAR_PROVIDERS',
   demo: 'HANGAR_DEMO',
   sessionStalledSeconds: 'HANGAR_SESSION_STALLED_SECONDS',
@@ -194,6 +206,23 @@ export const envNames: Record<keyof Config, string> = {
   gitProtectedBranches: 'HANGAR_GIT_PROTECTED_BRANCHES',
 };
 
+/**
+ * Limits of the built-in templates, sized so that one workspace cannot take a
+ * small host (2 cores, 24 GB) from everyone else: a runaway agent is killed
+ * past 4 GiB and gets 1.5 cores, leaving the server and other workspaces room.
+ * Memory and CPU are enforced only where the driver can (its
+ * `enforcedLimits`: bubblewrap needs root and cgroup v1 controllers); where it
+ * cannot, they are not applied and the template still works.
+ */
+export const BUILTIN_LIMITS = {
+  processes: 2048,
+  openFiles: 4096,
+  /** Largest single file; Hangar has no per-workspace disk quota (disk use is measured and shown). */
+  fileSizeBytes: 8 * 1024 ** 3,
+  memoryBytes: 4 * 1024 ** 3,
+  cpus: 1.5,
+} as const satisfies TemplateConfig['limits'];
+
 /** Templates every server has; the config file may redefine or add to them. */
 export const BUILTIN_TEMPLATES: Record<string, TemplateConfig> = {
   default: {
@@ -201,7 +230,7 @@ export const BUILTIN_TEMPLATES: Record<string, TemplateConfig> = {
     description: 'Bubblewrap sandbox that reaches only Hangar (its LLM proxy and API)',
     env: {},
     network: 'hangar',
-    limits: { processes: 2048, openFiles: 4096, fileSizeBytes: 8 * 1024 ** 3 },
+    limits: { ...BUILTIN_LIMITS },
   },
   container: {
     driver: 'podman',
@@ -209,14 +238,14 @@ export const BUILTIN_TEMPLATES: Record<string, TemplateConfig> = {
     rootfs: '/var/cache/hangar/rootfs-bookworm',
     env: {},
     network: 'hangar',
-    limits: { processes: 2048, openFiles: 4096, fileSizeBytes: 8 * 1024 ** 3, memoryBytes: 4 * 1024 ** 3 },
+    limits: { ...BUILTIN_LIMITS },
   },
   offline: {
     driver: 'bubblewrap',
     description: 'Bubblewrap sandbox with no network at all',
     env: {},
     network: 'none',
-    limits: { processes: 2048, openFiles: 4096, fileSizeBytes: 8 * 1024 ** 3 },
+    limits: { ...BUILTIN_LIMITS },
   },
 };
 
