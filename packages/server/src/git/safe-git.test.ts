@@ -1,18 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { notRoot } from '../test/requirements.js';
 import { safeGit } from './safe-git.js';
 
 describe('safeGit', () => {
@@ -59,29 +49,6 @@ describe('safeGit', () => {
     execFileSync('chown', ['-R', '54321:54321', other]);
     await expect(safeGit(['status', '--porcelain'], { cwd: other })).resolves.toBe('');
   });
-
-  it.skipIf(notRoot)(
-    'as a workspace user under a directory it cannot traverse: files stay its, filters of a foreign-owned repo still off',
-    async () => {
-      const hidden = join(root, 'hidden');
-      mkdirSync(hidden, { mode: 0o700 });
-      const work = join(hidden, 'work');
-      execFileSync('cp', ['-a', repo, work]);
-      const uid = 1_290_000 + (process.pid % 9000);
-      execFileSync('chown', ['-R', `${uid}:${uid}`, work]);
-      writeFileSync(join(work, 'b.txt'), 'b\n');
-      const user = { uid, gid: uid };
-      await safeGit(['add', 'b.txt'], { cwd: work, user });
-      await safeGit(['-c', 'user.name=a', '-c', 'user.email=a@b', 'commit', '-qm', 'b'], { cwd: work, user });
-      await safeGit(['checkout', '-q', 'HEAD~1', '--', 'a.txt'], { cwd: work, user });
-      const sha = (await safeGit(['rev-parse', 'HEAD'], { cwd: work, user })).trim();
-      expect(statSync(join(work, '.git/objects', sha.slice(0, 2), sha.slice(2))).uid).toBe(uid);
-      // As root (not the owner), the filters must be found and neutralised all the same.
-      await safeGit(['checkout', '-q', 'HEAD~1', '--', 'a.txt'], { cwd: work });
-      for (const name of ['smudge', 'process', 'fsmonitor', 'pager', 'hook'])
-        expect(existsSync(marker(name)), name).toBe(false);
-    },
-  );
 
   it('reports git failures with git’s own message', async () => {
     await expect(

@@ -3,10 +3,6 @@ import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { asWorkspaceUser, type WorkspaceUser } from './workspace-user.js';
-
-export type { WorkspaceUser } from './workspace-user.js';
-
 const run = promisify(execFile);
 
 /**
@@ -90,12 +86,6 @@ export interface GitOptions {
   env?: Record<string, string>;
   /** Config for this call only, after the forced settings; passed in the environment, never as arguments. */
   config?: [string, string][];
-  /**
-   * Run as the workspace's sandbox user (see workspace-user.ts), so what git
-   * writes keeps the workspace's ownership and it reaches nothing that user
-   * could not. `cwd` is then the workspace's tree.
-   */
-  user?: WorkspaceUser;
   /** Strings (tokens) replaced by `***` in errors. */
   redact?: string[];
 }
@@ -105,7 +95,7 @@ export interface GitOptions {
  * for local and ssh remotes), and git takes the first of several values, so
  * config cannot override them: the command line does.
  */
-function remoteCommands(args: string[]): string[] {
+export function remoteCommands(args: string[]): string[] {
   const [command, ...rest] = args;
   if (command === 'fetch' || command === 'ls-remote' || command === 'pull' || command === 'clone')
     return [command, '--upload-pack=git-upload-pack', ...rest];
@@ -122,23 +112,26 @@ export async function safeGit(given: string[], options: GitOptions): Promise<str
     const { stdout } = await runGit(args, options, env);
     return stdout;
   } catch (error) {
-    const stderr = redact(String((error as { stderr?: string }).stderr ?? '').trim(), options.redact);
-    const lines = stderr.split('\n').filter(Boolean);
-    const reason =
-      lines.find((l) => /^(fatal|error):/.test(l)) ??
-      lines.at(-1) ??
-      redact((error as Error).message, options.redact);
-    const stdout = redact(String((error as { stdout?: string }).stdout ?? ''), options.redact);
-    throw new GitError(`git ${args[0] ?? ''} failed: ${reason}`, stderr, stdout);
+    const { stderr, stdout, message } = error as { stderr?: string; stdout?: string; message: string };
+    throw gitFailure(args[0] ?? '', { stderr, stdout, fallback: message }, options.redact);
   }
+}
+
+/** A failed git as a GitError: git's own reason (its fatal: or error: line), secrets redacted. */
+export function gitFailure(
+  command: string,
+  output: { stderr?: string | undefined; stdout?: string | undefined; fallback: string },
+  secrets: string[] = [],
+): GitError {
+  const stderr = redact(String(output.stderr ?? '').trim(), secrets);
+  const lines = stderr.split('\n').filter(Boolean);
+  const reason =
+    lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.at(-1) ?? redact(output.fallback, secrets);
+  return new GitError(`git ${command} failed: ${reason}`, stderr, redact(output.stdout ?? '', secrets));
 }
 
 function runGit(args: string[], options: GitOptions, env: Record<string, string>) {
   const exec = { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env };
-  if (options.user) {
-    const { command, argv, cwd } = asWorkspaceUser(options.user, options.cwd, args);
-    return run(command, argv, { ...exec, cwd });
-  }
   return run('git', args, { ...exec, cwd: options.cwd });
 }
 
@@ -220,16 +213,17 @@ async function repositoryOverrides(options: GitOptions): Promise<[string, string
 /**
  * The forced settings, and neutral values for the drivers among a repository's
  * config names, as environment (GIT_CONFIG_COUNT/KEY/VALUE have the scope of
- * `-c`): for git run other than through safeGit, inside a sandbox (services/diff).
+ * `-c`): for git run other than through safeGit, inside a sandbox (services/diff,
+ * services/git-ops). `extra` (a credential for one call) comes last, so it wins.
  */
-export function neutralGitEnv(configNames: string[]): Record<string, string> {
+export function neutralGitEnv(configNames: string[], extra: [string, string][] = []): Record<string, string> {
   const seen = new Map<string, string>(FORCED);
   for (const name of configNames)
     for (const [pattern, neutral] of NEUTRAL) {
       const match = pattern.exec(name);
       if (match) for (const [key, value] of neutral(name, match[1] ?? '')) seen.set(key, value);
     }
-  return gitEnv([...seen]);
+  return gitEnv([...seen, ...extra]);
 }
 
 export function redact(text: string, secrets: string[] = []): string {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface GitHttpRequest {
@@ -21,18 +22,20 @@ export class GitHttpServer {
     private readonly root: string,
     /** Accepted passwords (tokens) for pushes, any username. */
     readonly tokens: Set<string>,
+    /** The address to listen on (a sandbox with network full reaches the host's own address), and HTTPS. */
+    private readonly options: { address?: string; tls?: { key: string; cert: string } } = {},
   ) {}
 
   get host(): string {
-    return `127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return `${this.options.address ?? '127.0.0.1'}:${(this.server!.address() as AddressInfo).port}`;
   }
 
   url(path: string): string {
-    return `http://${this.host}/${path}`;
+    return `${this.options.tls ? 'https' : 'http'}://${this.host}/${path}`;
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
+    const handler: RequestListener = (req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       this.requests.push({
         method: req.method ?? '',
@@ -80,8 +83,11 @@ export class GitHttpServer {
         }
         res.writeHead(status, headers).end(out.subarray(split + 4));
       });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    };
+    this.server = this.options.tls ? createTlsServer(this.options.tls, handler) : createServer(handler);
+    await new Promise<void>((resolve) =>
+      this.server!.listen(0, this.options.address ?? '127.0.0.1', resolve),
+    );
     return this;
   }
 

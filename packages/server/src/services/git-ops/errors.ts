@@ -14,6 +14,18 @@ export const gitErrors = {
       409,
       `Workspace "${name}" is ${state}: its files are not there to use git on.`,
     ),
+  notRunning: (name: string, state: string) =>
+    new HangarError(
+      'git_workspace_not_running',
+      409,
+      `Workspace "${name}" is ${state}: start the workspace first (git runs inside its sandbox).`,
+    ),
+  localRemoteRefused: (remote: string, url: string) =>
+    new HangarError(
+      'git_local_remote_refused',
+      403,
+      `The remote "${remote}" (${url}) is a local path outside this workspace: only paths under /workspace or the sandbox home can be fetched from or pushed to. Use an https or ssh URL.`,
+    ),
   detachedHead: () =>
     new HangarError(
       'git_detached_head',

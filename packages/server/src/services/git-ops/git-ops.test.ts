@@ -19,38 +19,47 @@ import {
   type TestClient,
   type TestServer,
 } from '../../test/server.js';
+import type { GitHttpServer } from '../../test/git-http-server.js';
 import { createWorkspace } from '../../test/workspaces.js';
 import { hostGit, makeBareRepo, pushFromElsewhere } from './test-repos.js';
+import { cloneInside, hostAddress, startHttpsGitServer } from './test-remote.js';
 
-const skip = await new BubblewrapDriver({ stateRoot: tmpdir() }).unavailableReason();
+const address = hostAddress();
+const skip =
+  (await new BubblewrapDriver({ stateRoot: tmpdir() }).unavailableReason()) ??
+  (address ? undefined : 'the host has no non-loopback IPv4 address for a sandbox to reach a remote on');
 if (skip && process.env.CI === 'true') throw new Error(`CI requires bubblewrap: ${skip}`);
 
+const TOKEN = `tok_${Math.random().toString(36).slice(2)}SECRET`;
 const TEMPLATES = JSON.stringify({
-  guarded: { driver: 'bubblewrap', network: 'none' },
+  guarded: { driver: 'bubblewrap', network: 'full' },
   open: {
     driver: 'bubblewrap',
-    network: 'none',
+    network: 'full',
     git: { allowProtectedPush: true, allowRemoteBranchDelete: true },
   },
 });
 
 /**
- * The git API on a real server, with real bubblewrap workspaces cloned from a
- * bare repository on disk (`origin`, file://).
+ * The git API on a real server, with real bubblewrap workspaces whose git
+ * runs inside their sandboxes, cloned (inside) from a bare repository that a
+ * code host on the host's address serves over HTTPS (`origin`).
  */
 describe.skipIf(skip)(`git operations${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let server: TestServer;
   let admin: TestClient;
   let root: string;
   let origin: string;
+  let remote: { server: GitHttpServer; cert: string };
   let markers: string;
   const ws: Record<string, { id: string; work: string; uid: number }> = {};
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'hangar-gitops-'));
-    chmodSync(root, 0o755); // sandbox uids reach the origin (and the markers) on the host
-    origin = join(root, 'origin.git');
+    chmodSync(root, 0o755); // sandbox uids reach the local repository (and the markers) on the host
+    origin = join(root, 'served', 'origin.git');
     makeBareRepo(origin);
+    remote = await startHttpsGitServer(join(root, 'served'), new Set([TOKEN]), address!);
     markers = join(root, 'markers');
     mkdirSync(markers);
     chmodSync(markers, 0o777); // anything git ran, as any uid, could leave a marker here
@@ -65,6 +74,8 @@ describe.skipIf(skip)(`git operations${skip ? ` (skipped: ${skip})` : ''}`, () =
     });
     admin = await setupAdmin(server);
     expect((await admin.patch('/api/me', { email: 'ada@example.com' })).status).toBe(200);
+    const credential = { host: remote.server.host, username: 'ada', token: TOKEN };
+    expect((await admin.post('/api/me/git-credentials', credential)).status).toBe(201);
   });
 
   afterAll(async () => {
@@ -73,6 +84,7 @@ describe.skipIf(skip)(`git operations${skip ? ` (skipped: ${skip})` : ''}`, () =
       await server.services.workspaces.destroy(row.id);
     }
     await server?.stop();
+    await remote?.server.stop();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -80,13 +92,12 @@ describe.skipIf(skip)(`git operations${skip ? ` (skipped: ${skip})` : ''}`, () =
     expect(readdirSync(markers)).toEqual([]);
   });
 
+  const originUrl = () => remote.server.url('origin.git');
+
   async function workspace(name: string, template: string) {
-    const res = await createWorkspace(admin, {
-      name,
-      template,
-      source: { type: 'git', url: `file://${origin}` },
-    });
+    const res = await createWorkspace(admin, { name, template, source: { type: 'empty' } });
     expect(res.body, JSON.stringify(res.body)).toMatchObject({ state: 'running', error: null });
+    await cloneInside(admin, res.body.id, originUrl(), remote.cert);
     const row = (await server.services.workspaces.repo.find(res.body.id))!;
     ws[name] = {
       id: row.id,
@@ -115,7 +126,7 @@ describe.skipIf(skip)(`git operations${skip ? ` (skipped: ${skip})` : ''}`, () =
     expect(before.body.local).toEqual([
       expect.objectContaining({ name: 'main', upstream: 'origin/main', ahead: 0, current: true }),
     ]);
-    expect(before.body.remotes).toEqual([{ name: 'origin', url: `file://${origin}` }]);
+    expect(before.body.remotes).toEqual([{ name: 'origin', url: originUrl() }]);
 
     const branch = await admin.post(`/api/workspaces/${id}/git/branches`, { name: 'feature/notes' });
     expect(branch.status).toBe(201);
@@ -239,9 +250,7 @@ describe.skipIf(skip)(`git operations${skip ? ` (skipped: ${skip})` : ''}`, () =
       'update',
     ];
     for (const hook of hooks) {
-      for (const dir of [join(work, '.git/hooks'), join(origin, 'hooks')]) {
-        writeFileSync(join(dir, hook), `#!/bin/sh\n${marker(hook)}\n`, { mode: 0o755 });
-      }
+      writeFileSync(join(work, '.git/hooks', hook), `#!/bin/sh\n${marker(hook)}\n`, { mode: 0o755 });
     }
     const config = {
       'core.fsmonitor': marker('fsmonitor'),
@@ -293,7 +302,6 @@ describe.skipIf(skip)(`git operations${skip ? ` (skipped: ${skip})` : ''}`, () =
     }
     expect(readdirSync(markers).length).toBeGreaterThan(0);
     for (const name of readdirSync(markers)) rmSync(join(markers, name));
-    for (const hook of hooks) rmSync(join(origin, 'hooks', hook));
   });
 
   it('commits in a worktree of a local repository (its git dir outside the workspace)', async () => {
@@ -344,6 +352,29 @@ describe.skipIf(skip)(`git operations${skip ? ` (skipped: ${skip})` : ''}`, () =
     const stranger = await createMember(server, admin, 'sam');
     expect((await stranger.get(`${api}/branches`)).status).toBe(404);
     expect((await stranger.post(`${api}/commit`, { message: 'x' })).status).toBe(404);
+  });
+
+  it('refuses git on a stopped workspace with 409 (it never runs on the host), and serves it once started', async () => {
+    const { id } = await workspace('paused', 'guarded');
+    expect((await admin.post(`/api/workspaces/${id}/stop`)).status).toBe(200);
+    const api = `/api/workspaces/${id}/git`;
+    const calls: [string, string, unknown?][] = [
+      ['GET', `${api}/branches`],
+      ['POST', `${api}/commit`, { message: 'x' }],
+      ['POST', `${api}/push`, {}],
+      ['POST', `${api}/fetch`, {}],
+      ['GET', `${api}/pulls/draft`],
+    ];
+    for (const [method, path, body] of calls) {
+      const res = await admin.request(method, path, body);
+      expect([res.status, res.body.error?.id], `${method} ${path}`).toEqual([
+        409,
+        'git_workspace_not_running',
+      ]);
+      expect(res.body.error.message).toContain('start the workspace first');
+    }
+    expect((await admin.post(`/api/workspaces/${id}/start`)).status).toBe(200);
+    expect((await admin.get(`${api}/branches`)).body).toMatchObject({ current: 'main' });
   });
 
   it('answers bad input with 4xx ids', async () => {

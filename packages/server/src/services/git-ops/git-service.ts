@@ -11,11 +11,17 @@ import { commitChanges } from './commit.js';
 import type { GitCredentialStore, RemoteCredential } from './credentials.js';
 import { gitErrors } from './errors.js';
 import { PushPolicy } from './guardrails.js';
-import { credentialConfig, parseRemote, secretsOf, type RemoteLocation } from './remote.js';
+import {
+  credentialConfig,
+  isForeignLocalPath,
+  parseRemote,
+  secretsOf,
+  type RemoteLocation,
+} from './remote.js';
 import { WorkspaceGitRunner, type RunOptions } from './runner.js';
 import { pullBranch, pushBranch, deleteRemoteBranch, type RemoteCall } from './sync.js';
 
-type GitConfig = Pick<Config, 'dataDir' | 'templates' | 'gitProtectedBranches'>;
+type GitConfig = Pick<Config, 'templates' | 'gitProtectedBranches'>;
 
 /** A workspace's repository, opened for one caller. */
 export interface OpenRepository {
@@ -38,11 +44,12 @@ export class GitService {
     readonly credentials: GitCredentialStore,
   ) {}
 
+  /** Git runs only inside the workspace's running sandbox: a stopped one is refused (409), never run on the host. */
   async open(principal: Principal, id: string, action: WorkspaceAction): Promise<OpenRepository> {
     const { row } = await this.workspaces.get(principal, id, action);
     if (!row.prepared_at || !['running', 'stopped', 'error'].includes(row.state) || row.files_expired_at)
       throw gitErrors.notReady(row.name, row.state);
-    return { row, git: await WorkspaceGitRunner.open(this.config.dataDir, row) };
+    return { row, git: await WorkspaceGitRunner.open(this.workspaces.lifecycle, row) };
   }
 
   async branches(principal: Principal, id: string): Promise<GitBranches> {
@@ -134,6 +141,16 @@ export class GitService {
     const url = (await repo.git.run(['remote', 'get-url', '--push', '--', remote])).trim();
     const location = parseRemote(url);
     if (!location) throw gitErrors.unsupportedRemote(url.replace(/\/\/[^@/]*@/, '//'));
+    // Every URL git may use for this remote (fetch and push, after insteadOf), not just the first.
+    const urls = [
+      ...(await repo.git.run(['remote', 'get-url', '--all', '--', remote])).split('\n'),
+      ...(await repo.git.run(['remote', 'get-url', '--push', '--all', '--', remote])).split('\n'),
+    ].filter(Boolean);
+    for (const each of urls) {
+      const shown = parseRemote(each)?.display ?? each.replace(/\/\/[^@/]*@/, '//');
+      if (!parseRemote(each)) throw gitErrors.unsupportedRemote(shown);
+      if (isForeignLocalPath(each, repo.git.localRoots)) throw gitErrors.localRemoteRefused(remote, shown);
+    }
     const credential = await this.credentialFor(principal, location);
     const options: RunOptions = {
       network: true,

@@ -1,7 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { PushPolicy } from './guardrails.js';
-import { credentialConfig, parseRemote, secretsOf } from './remote.js';
+import { credentialConfig, isForeignLocalPath, parseRemote, secretsOf } from './remote.js';
+
+describe('isForeignLocalPath', () => {
+  const roots = ['/workspace', '/home/hangar'];
+  it('accepts local paths inside the workspace and its home, and network remotes', () => {
+    for (const url of [
+      '/workspace/other.git',
+      'file:///home/hangar/origin.git',
+      'file://localhost/workspace/x',
+      '/workspace',
+      'https://github.com/acme/app.git',
+      'git@github.com:acme/app.git',
+    ])
+      expect(isForeignLocalPath(url, roots), url).toBe(false);
+  });
+  it('refuses any other local path or file:// URL, however spelled', () => {
+    for (const url of [
+      '/srv/repos/app.git',
+      'file:///tmp/x.git',
+      'file:///workspace/../etc',
+      '/workspace/../tmp/x',
+      '/workspaces/x',
+      '/home/hangar2/x',
+      'file:///home/hangar/%2e%2e/%2e%2e/tmp/x',
+      'file://elsewhere/workspace/x',
+      'FILE:///tmp/x',
+    ])
+      expect(isForeignLocalPath(url, roots), url).toBe(true);
+  });
+});
 
 describe('parseRemote', () => {
   it('takes remote URLs apart, dropping any user and password from what is shown', () => {

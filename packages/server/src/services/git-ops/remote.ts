@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { RemoteCredential } from './credentials.js';
 
 /** A remote URL taken apart: where credentials may go, and the project path for a forge. */
@@ -42,6 +43,29 @@ export function parseRemote(url: string): RemoteLocation | undefined {
   };
 }
 
+/**
+ * Whether a remote URL is a local path (or file://) outside `roots`: such a
+ * remote is another repository's config and hooks, run by the git that
+ * fetches from or pushes to it. Other URLs (network remotes) are not local.
+ */
+export function isForeignLocalPath(url: string, roots: string[]): boolean {
+  let path: string;
+  if (url.startsWith('/')) path = url;
+  else if (/^file:/i.test(url)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return true;
+    }
+    // file://host/path: some other machine's path, never this workspace's.
+    if (parsed.host && parsed.host !== 'localhost') return true;
+    path = decodeURIComponent(parsed.pathname);
+  } else return false;
+  const normal = posix.normalize(path);
+  return !roots.some((root) => normal === root || normal.startsWith(`${root}/`));
+}
+
 function trimPath(path: string): string {
   return path
     .replace(/^\/+/, '')
@@ -53,7 +77,8 @@ function trimPath(path: string): string {
  * Config that hands the credential to git for one call: an Authorization
  * header scoped to this exact remote URL (no setting the repository makes can
  * be more specific, and a rewritten or redirected URL does not match it).
- * It travels in the environment (safeGit), never on the command line or on disk.
+ * It travels in the environment of that one git process (WorkspaceGitRunner),
+ * never on the command line or on disk.
  */
 export function credentialConfig(url: string, credential: RemoteCredential): [string, string][] {
   const basic = Buffer.from(`${credential.username}:${credential.token}`).toString('base64');

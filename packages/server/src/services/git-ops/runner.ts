@@ -1,16 +1,22 @@
-import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { GitError, safeGit, type WorkspaceUser } from '../../git/safe-git.js';
-import { worktreeAdminDir } from '../workspaces/git-access.js';
-import { workspacePaths } from '../workspaces/lifecycle.js';
-import { sourceOf, type WorkspaceRow } from '../workspaces/repository.js';
-import { commonGitDir } from '../workspaces/sources.js';
+import { GitError, gitFailure, neutralGitEnv, remoteCommands } from '../../git/safe-git.js';
+import {
+  SANDBOX_HOME,
+  SANDBOX_WORKSPACE,
+  type SandboxDriver,
+  type SandboxSpec,
+} from '../../sandbox/driver.js';
+import { runInSandbox } from '../../sandbox/exec.js';
+import type { WorkspaceLifecycle } from '../workspaces/lifecycle.js';
+import type { WorkspaceRow } from '../workspaces/repository.js';
 import { gitErrors } from './errors.js';
 
+const TIMEOUT_MS = 60_000;
 const NETWORK_TIMEOUT_MS = 5 * 60_000;
+/** Output kept of one git call (for-each-ref of a large repository), in bytes. */
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 export interface RunOptions {
-  /** Config for this call only (credentials), passed in the environment. */
+  /** Config for this call only (credentials), passed in the environment of this one process. */
   config?: [string, string][];
   env?: Record<string, string>;
   /** Secrets replaced by `***` in any error. */
@@ -19,41 +25,58 @@ export interface RunOptions {
 }
 
 /**
- * Git in one workspace's tree, on the host, through safeGit: as the
- * workspace's sandbox user when the server is root and the driver isolates
- * (so objects written keep the sandbox's ownership), as the server otherwise.
- * Pathspecs are literal: a file named `*` is that file.
+ * The names in the repository's config (whose drivers, filters and helpers
+ * get neutral values); exit 3 when the workspace has no repository.
+ */
+const CONFIG_NAMES = `[ -e .git ] || exit 3
+git config --list --name-only`;
+
+/**
+ * Git in one workspace's tree, run inside that workspace's running sandbox,
+ * as its user, with its network: whatever the repository's config, hooks or
+ * remotes make git run, runs there and reaches only what the sandbox does.
+ * Safe-git's forced settings still apply (environment, not arguments), so the
+ * repository's own commands do not run even inside. Pathspecs are literal: a
+ * file named `*` is that file.
  */
 export class WorkspaceGitRunner {
   private constructor(
-    readonly workDir: string,
-    private readonly user: WorkspaceUser | undefined,
+    private readonly driver: SandboxDriver,
+    private readonly spec: SandboxSpec,
+    private configNames: string[],
   ) {}
 
-  static async open(dataDir: string, row: WorkspaceRow): Promise<WorkspaceGitRunner> {
-    const workDir = workspacePaths(dataDir, row.id).work;
-    if (!existsSync(join(workDir, '.git'))) throw gitErrors.notARepository();
-    if (process.getuid?.() !== 0 || row.driver === 'host') return new WorkspaceGitRunner(workDir, undefined);
-    const uid = Number(row.uid);
-    const common = await commonGitDir(sourceOf(row)).catch(() => undefined);
-    if (!common) return new WorkspaceGitRunner(workDir, { uid, gid: uid });
-    const admin = await worktreeAdminDir(common, workDir);
-    return new WorkspaceGitRunner(workDir, {
-      uid,
-      gid: uid,
-      worktree: { commonDir: common, name: basename(admin) },
-    });
+  /** Refuses (409) a workspace whose sandbox is not running: git never runs on the host instead. */
+  static async open(lifecycle: WorkspaceLifecycle, row: WorkspaceRow): Promise<WorkspaceGitRunner> {
+    if (row.state !== 'running') throw gitErrors.notRunning(row.name, row.state);
+    const driver = await lifecycle.driverOf(row).catch(() => undefined);
+    const spec = await lifecycle.spec(row);
+    if (!driver || (await driver.status(spec)) !== 'running') throw gitErrors.notRunning(row.name, 'stopped');
+    const runner = new WorkspaceGitRunner(driver, spec, []);
+    const names = await runner.exec(['/bin/sh', '-c', CONFIG_NAMES, 'hangar-git-config'], {});
+    if (names.exitCode === 3) throw gitErrors.notARepository();
+    runner.configNames = names.exitCode === 0 ? names.stdout.split('\n').filter(Boolean) : [];
+    return runner;
   }
 
-  run(args: string[], options: RunOptions = {}): Promise<string> {
-    return safeGit(args, {
-      cwd: this.workDir,
-      timeoutMs: options.network ? NETWORK_TIMEOUT_MS : 60_000,
-      env: { GIT_LITERAL_PATHSPECS: '1', ...options.env },
-      ...(this.user && { user: this.user }),
-      ...(options.config && { config: options.config }),
-      ...(options.redact && { redact: options.redact }),
-    });
+  /**
+   * Where a local-path remote may be: this workspace's tree and home, as git
+   * sees them (inside an isolating sandbox, or the host directories otherwise).
+   */
+  get localRoots(): string[] {
+    return this.driver.capabilities.isolated
+      ? [SANDBOX_WORKSPACE, SANDBOX_HOME]
+      : [this.spec.workDir, this.spec.homeDir];
+  }
+
+  async run(args: string[], options: RunOptions = {}): Promise<string> {
+    const argv = remoteCommands(args);
+    const result = await this.exec(['git', ...argv], options);
+    if (result.exitCode === 0 && !result.truncated) return result.stdout;
+    const fallback = result.truncated
+      ? `more than ${MAX_OUTPUT_BYTES} bytes of output`
+      : `exit ${result.exitCode ?? result.signal}${result.signal === 'SIGKILL' ? ' (timed out)' : ''}`;
+    throw gitFailure(argv[0] ?? '', { ...result, fallback }, options.redact);
   }
 
   /** The output, or undefined when git exits non-zero (a probe: "is there such a ref?"). */
@@ -64,5 +87,23 @@ export class WorkspaceGitRunner {
       if (error instanceof GitError) return undefined;
       throw error;
     }
+  }
+
+  private exec(command: string[], options: RunOptions) {
+    const env: Record<string, string> = {
+      ...neutralGitEnv(this.configNames, options.config),
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      GIT_LITERAL_PATHSPECS: '1',
+      // Nothing of the server's own `-c` settings, only the counted ones above.
+      GIT_CONFIG_PARAMETERS: '',
+      ...options.env,
+    };
+    return runInSandbox(this.driver, this.spec, {
+      command,
+      env,
+      cwd: SANDBOX_WORKSPACE,
+      timeoutMs: options.network ? NETWORK_TIMEOUT_MS : TIMEOUT_MS,
+      maxOutputBytes: MAX_OUTPUT_BYTES,
+    });
   }
 }
