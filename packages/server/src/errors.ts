@@ -210,6 +210,28 @@ export const errors = {
       409,
       'No permission request with this id is waiting: it was answered already or the turn ended.',
     ),
+  tooManyStreams: (scope: 'user' | 'server', limit: number) =>
+    new HangarError(
+      'too_many_streams',
+      429,
+      scope === 'user'
+        ? `You have ${limit} live streams open (event streams and terminals), the most one user may: close a tab or a terminal first.`
+        : `The server holds ${limit} live streams, the most it allows: try again later, or ask an admin to raise HANGAR_STREAMS_TOTAL.`,
+      { retryAfter: 5 },
+    ),
+  workspaceLimit: (limit: number) =>
+    new HangarError(
+      'workspace_limit',
+      409,
+      `You have ${limit} workspaces that are not archived, the most one user may: archive or delete one first (an admin can raise HANGAR_WORKSPACES_PER_USER).`,
+    ),
+  workspaceCreationThrottled: (limit: number, retryAfter: number) =>
+    new HangarError(
+      'workspace_creation_throttled',
+      429,
+      `You created ${limit} workspaces in the last minute, the most one user may: try again in ${retryAfter} seconds.`,
+      { retryAfter },
+    ),
   internal: () =>
     new HangarError('internal_error', 500, 'Something went wrong on the server; it has been logged.'),
   unavailable: (message: string) => new HangarError('not_ready', 503, message),

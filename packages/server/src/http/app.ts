@@ -28,6 +28,7 @@ import { workspaceRoutes } from './routes/workspaces.js';
 import { gitRoutes } from './routes/git.js';
 import type { App, AppContext, RouteEntry } from './types.js';
 import { registerWebApp } from './web.js';
+import { StreamRegistry, streamLimitHook } from './stream-limits.js';
 
 /** Bodies above this many bytes are refused with 413 (uploads get their own limit). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -59,6 +60,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   await app.register(websocket, { options: { maxPayload: 16 * MAX_CLIENT_FRAME_BYTES } });
   await registerOpenApi(app);
   app.addHook('onRequest', authHook(ctx));
+  app.addHook('preHandler', streamLimitHook(new StreamRegistry(ctx.config)));
 
   for (const routes of [
     healthRoutes,

@@ -17,6 +17,8 @@ declare module 'fastify' {
      * readiness probes), so it costs no session or token lookup.
      */
     credentials?: boolean;
+    /** A long-lived stream (SSE, WebSocket): counts against the stream caps (see stream-limits.ts). */
+    stream?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;

@@ -135,6 +135,7 @@ export async function chatRoutes(app: App, { services }: AppContext) {
   app.get(
     `${base}/events`,
     {
+      config: { stream: true },
       schema: {
         tags,
         summary:

@@ -70,6 +70,7 @@ export async function diffRoutes(app: App, { services }: AppContext) {
   app.get(
     '/api/workspaces/:id/diff/events',
     {
+      config: { stream: true },
       schema: {
         tags,
         summary: 'Server-sent `diff` events whenever the live diff changes (ids are its etag)',

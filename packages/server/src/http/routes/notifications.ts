@@ -76,7 +76,10 @@ export async function notificationRoutes(app: App, { services }: AppContext) {
 
   app.get(
     '/api/notifications/stream',
-    { schema: { tags, summary: 'Server-sent events: each new notification, as it happens' } },
+    {
+      config: { stream: true },
+      schema: { tags, summary: 'Server-sent events: each new notification, as it happens' },
+    },
     async (request, reply) => {
       const userId = principalOf(request).user.id;
       const stream = openSse(request, reply);

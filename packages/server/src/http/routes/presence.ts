@@ -40,6 +40,7 @@ export async function presenceRoutes(app: App, { services }: AppContext) {
   app.get(
     `${base}/stream`,
     {
+      config: { stream: true },
       schema: {
         tags,
         summary:

@@ -177,6 +177,7 @@ export async function sessionRoutes(app: App, { services }: AppContext) {
   app.get(
     '/api/sessions/:id/events',
     {
+      config: { stream: true },
       schema: {
         tags,
         summary: 'Server-sent events of the session, resuming after Last-Event-ID (or ?after=)',

@@ -29,7 +29,11 @@ const socketQuery = z.strictObject({
 export function terminalSocket(app: App, ctx: AppContext): void {
   app.get(
     '/api/workspaces/:id/terminals/:terminalId/ws',
-    { websocket: true, schema: { tags: ['terminals'], params: terminalParams, querystring: socketQuery } },
+    {
+      websocket: true,
+      config: { stream: true },
+      schema: { tags: ['terminals'], params: terminalParams, querystring: socketQuery },
+    },
     (socket, request) => {
       const { id, terminalId } = request.params;
       new TerminalConnection(ctx, socket, request, id, terminalId).start(
