@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BubblewrapDriver } from '../../sandbox/bubblewrap/index.js';
 import { FakeGitHub } from '../../test/fake-github.js';
 import { FakeGitLab } from '../../test/fake-gitlab.js';
-import { GitHttpServer } from '../../test/git-http-server.js';
+import type { GitHttpServer } from '../../test/git-http-server.js';
 import {
   createMember,
   setupAdmin,
@@ -15,9 +15,13 @@ import {
 } from '../../test/server.js';
 import { createWorkspace } from '../../test/workspaces.js';
 import { hostGit, makeBareRepo } from './test-repos.js';
+import { cloneInside, hostAddress, startHttpsGitServer } from './test-remote.js';
 import { insertSessionRow } from '../../test/sessions.js';
 
-const skip = await new BubblewrapDriver({ stateRoot: tmpdir() }).unavailableReason();
+const address = hostAddress();
+const skip =
+  (await new BubblewrapDriver({ stateRoot: tmpdir() }).unavailableReason()) ??
+  (address ? undefined : 'the host has no non-loopback IPv4 address for a sandbox to reach a remote on');
 if (skip && process.env.CI === 'true') throw new Error(`CI requires bubblewrap: ${skip}`);
 
 const TOKEN = `ghp_${Math.random().toString(36).slice(2)}SECRETtoken`;
@@ -46,6 +50,7 @@ describe.skipIf(skip)(`pull requests and credentials${skip ? ` (skipped: ${skip}
   let root: string;
   let githubGit: GitHttpServer;
   let gitlabGit: GitHttpServer;
+  const certs = new Map<GitHttpServer, string>();
   let github: FakeGitHub;
   let gitlab: FakeGitLab;
   const log: string[] = [];
@@ -60,15 +65,25 @@ describe.skipIf(skip)(`pull requests and credentials${skip ? ` (skipped: ${skip}
     chmodSync(root, 0o755);
     makeBareRepo(served('acme/app.git'));
     makeBareRepo(served('group/app.git'));
-    githubGit = await new GitHttpServer(join(root, 'served'), new Set([TOKEN])).start();
-    gitlabGit = await new GitHttpServer(join(root, 'served'), new Set([GL_TOKEN])).start();
+    // Git runs in the sandbox (network full), which reaches the host only at its own address.
+    for (const [token, set] of [
+      [TOKEN, (s: GitHttpServer) => (githubGit = s)],
+      [GL_TOKEN, (s: GitHttpServer) => (gitlabGit = s)],
+    ] as const) {
+      const { server: git, cert } = await startHttpsGitServer(
+        join(root, 'served'),
+        new Set([token]),
+        address!,
+      );
+      certs.set(set(git), cert);
+    }
     github = new FakeGitHub(TOKEN, headOf('acme/app.git'));
     gitlab = new FakeGitLab(GL_TOKEN, headOf('group/app.git'));
     await github.start();
     await gitlab.start();
     server = await startTestServer({
       env: {
-        HANGAR_TEMPLATES: JSON.stringify({ guarded: { driver: 'bubblewrap', network: 'none' } }),
+        HANGAR_TEMPLATES: JSON.stringify({ guarded: { driver: 'bubblewrap', network: 'full' } }),
         HANGAR_DEFAULT_TEMPLATE: 'guarded',
         HANGAR_SANDBOX_UID_BASE: String(1_200_000 + Math.floor(Math.random() * 990) * 100),
         HANGAR_SANDBOX_UID_COUNT: '100',
@@ -100,9 +115,10 @@ describe.skipIf(skip)(`pull requests and credentials${skip ? ` (skipped: ${skip}
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  async function workspace(name: string, url: string) {
-    const res = await createWorkspace(admin, { name, source: { type: 'git', url } });
+  async function workspace(name: string, git: GitHttpServer, path: string) {
+    const res = await createWorkspace(admin, { name, source: { type: 'empty' } });
     expect(res.body, JSON.stringify(res.body)).toMatchObject({ state: 'running', error: null });
+    await cloneInside(admin, res.body.id, git.url(path), certs.get(git)!);
     ws[name] = { id: res.body.id, work: join(server.config.dataDir, 'workspaces', res.body.id, 'work') };
     const exec = await admin.post(`/api/workspaces/${res.body.id}/exec`, {
       command: ['/bin/sh', '-c', 'git switch -q -c feature && echo "login form" > login.txt'],
@@ -148,7 +164,7 @@ describe.skipIf(skip)(`pull requests and credentials${skip ? ` (skipped: ${skip}
   });
 
   it('pushes over HTTP with the stored token only; a refused token is reported without it', async () => {
-    const { id } = await workspace('hub', githubGit.url('acme/app.git'));
+    const { id } = await workspace('hub', githubGit, 'acme/app.git');
     const refused = await admin.post(`/api/workspaces/${id}/git/push`, {});
     expect(refused.status).toBe(409);
     expect(refused.body.error.id).toBe('git_remote_auth_failed');
@@ -282,7 +298,7 @@ describe.skipIf(skip)(`pull requests and credentials${skip ? ` (skipped: ${skip}
   });
 
   it('opens a GitLab merge request as a draft, with pipeline and approval state', async () => {
-    const { id } = await workspace('lab', gitlabGit.url('group/app.git'));
+    const { id } = await workspace('lab', gitlabGit, 'group/app.git');
     const noToken = await admin.post(`/api/workspaces/${id}/git/pulls`, { title: 'x' });
     expect([noToken.status, noToken.body.error.id]).toEqual([409, 'forge_credential_missing']);
     await admin.post('/api/me/git-credentials', {
