@@ -41,5 +41,7 @@ export const updateMeRequest = z.strictObject({
 export const changePasswordRequest = z.strictObject({
   currentPassword: z.string().min(1).max(256),
   newPassword: password,
+  /** Also revoke every API token of the user (default false: tokens survive the change). */
+  revokeTokens: z.boolean().optional(),
 });
 export type ChangePasswordRequest = z.infer<typeof changePasswordRequest>;

@@ -65,11 +65,12 @@ export const errors = {
       `Too many failed login attempts: try again in ${retryAfter} seconds.`,
       { retryAfter },
     ),
-  accountLocked: () =>
+  accountLocked: (retryAfter: number) =>
     new HangarError(
       'account_locked',
       423,
-      'This account is locked after too many failed logins: ask an admin to unlock it.',
+      `This account is locked after too many failed logins: try again in ${Math.ceil(retryAfter / 60)} minutes, or ask an admin to unlock it.`,
+      { retryAfter },
     ),
   accountDisabled: () => new HangarError('account_disabled', 403, 'This account is disabled: ask an admin.'),
   setupDone: () => new HangarError('setup_done', 409, 'Hangar already has an admin account: log in instead.'),
@@ -80,6 +81,13 @@ export const errors = {
       'The setup token is wrong: use the link printed by `hangar serve`.',
     ),
   wrongPassword: () => new HangarError('wrong_password', 403, 'The current password is wrong.'),
+  /** Refused to an API token: only a session signed in with the password may do it. */
+  needsPassword: (what: string, why: string) =>
+    new HangarError(
+      'password_session_required',
+      403,
+      `An API token cannot ${what} (${why}): sign in to the web app with your password and do it there.`,
+    ),
   invitationInvalid: () =>
     new HangarError(
       'invitation_invalid',

@@ -122,12 +122,18 @@ export class AccountService {
       .execute();
   }
 
+  /** Locks the account for a while after failed logins (how long: throttle.ts lockMs). */
   async lock(id: string): Promise<void> {
     await this.db
       .updateTable('users')
       .set({ locked_at: iso(this.clock.now()) })
       .where('id', '=', id)
       .execute();
+  }
+
+  /** Marks a lock that has lifted by itself as gone (earlier failures still count). */
+  async clearLock(id: string): Promise<void> {
+    await this.db.updateTable('users').set({ locked_at: null }).where('id', '=', id).execute();
   }
 
   /** Clears a lock-out: earlier failed attempts stop counting. */
@@ -142,7 +148,18 @@ export class AccountService {
     return this.get(id);
   }
 
+  /** Whether this user is the only active admin (who must never be locked out). */
+  async isLastActiveAdmin(id: string): Promise<boolean> {
+    const user = await this.find(id);
+    if (user?.role !== 'admin' || user.disabled_at) return false;
+    return !(await this.anotherActiveAdmin(id));
+  }
+
   private async assertAnotherActiveAdmin(exceptId: string): Promise<void> {
+    if (!(await this.anotherActiveAdmin(exceptId))) throw errors.lastAdmin();
+  }
+
+  private async anotherActiveAdmin(exceptId: string): Promise<boolean> {
     const other = await this.db
       .selectFrom('users')
       .select('id')
@@ -150,6 +167,6 @@ export class AccountService {
       .where('disabled_at', 'is', null)
       .where('id', '!=', exceptId)
       .executeTakeFirst();
-    if (!other) throw errors.lastAdmin();
+    return other !== undefined;
   }
 }

@@ -3,7 +3,8 @@ import type { AccountService, UserRow } from './accounts.js';
 import { newSecret, safeEqual, verifyPassword } from './crypto.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { SessionMeta, SessionService } from './sessions.js';
-import { ACCOUNT_LOCK_AFTER, type LoginThrottle } from './throttle.js';
+import { lockMs, type LoginThrottle } from './throttle.js';
+import type { TokenService } from './tokens.js';
 
 export const LOCAL_USERNAME = 'local';
 
@@ -24,6 +25,7 @@ export class AuthService {
     private readonly accounts: AccountService,
     private readonly sessions: SessionService,
     private readonly throttle: LoginThrottle,
+    private readonly tokens: TokenService,
   ) {}
 
   /** When no user exists, a fresh one-time setup token; otherwise undefined. */
@@ -58,41 +60,74 @@ export class AuthService {
     return this.lock.run(`login:${username}`, async () => {
       const user = await this.accounts.findByUsername(username);
       const userId = user?.id ?? null;
-      if (user?.locked_at) {
-        await this.throttle.record(username, meta.address, 'locked', userId);
-        throw errors.accountLocked();
-      }
-      const before = await this.throttle.state(username, meta.address, user);
-      if (before.retryAfter > 0) {
-        await this.throttle.record(username, meta.address, 'throttled', userId);
-        throw errors.loginThrottled(before.retryAfter);
-      }
+      await this.checkThrottle(username, meta, user);
       if (!(await verifyPassword(user?.password_hash ?? null, password)) || !user) {
-        await this.throttle.record(username, meta.address, 'bad_credentials', userId);
-        const after = await this.throttle.state(username, meta.address, user);
-        if (user && after.accountFailures >= ACCOUNT_LOCK_AFTER) {
-          await this.accounts.lock(user.id);
-          throw errors.accountLocked();
-        }
-        if (after.retryAfter > 0) throw errors.loginThrottled(after.retryAfter);
-        throw errors.invalidCredentials();
+        throw (await this.failed(username, meta, user)) ?? errors.invalidCredentials();
       }
       if (user.disabled_at) {
         await this.throttle.record(username, meta.address, 'disabled', userId);
         throw errors.accountDisabled();
       }
       await this.throttle.record(username, meta.address, 'success', userId);
+      if (user.locked_at) await this.accounts.clearLock(user.id);
       const { secret } = await this.sessions.create(user.id, meta);
       return { user, secret };
     });
   }
 
-  /** Changing the password ends every other session of the user at once. */
-  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+  /**
+   * Changing the password ends every other session of the user at once, and with
+   * `revokeTokens` every API token too. The current password is checked under the
+   * login throttle (it is the same secret to guess), and only in a session signed in
+   * with the password: a stolen API token cannot take the account over.
+   */
+  changePassword(
+    principal: Principal,
+    input: { currentPassword: string; newPassword: string; revokeTokens: boolean },
+    meta: SessionMeta,
+  ): Promise<void> {
     if (principal.via === 'none') throw errors.authDisabled();
-    if (!(await verifyPassword(principal.user.password_hash, currentPassword))) throw errors.wrongPassword();
-    await this.accounts.setPassword(principal.user.id, newPassword);
-    await this.sessions.revokeAllOf(principal.user.id, principal.sessionId);
+    if (principal.via === 'token')
+      throw errors.needsPassword('change the password', 'a stolen token must not take the account over');
+    const { user } = principal;
+    return this.lock.run(`login:${user.username}`, async () => {
+      await this.checkThrottle(user.username, meta, user);
+      if (!(await verifyPassword(user.password_hash, input.currentPassword))) {
+        throw (await this.failed(user.username, meta, user)) ?? errors.wrongPassword();
+      }
+      await this.accounts.setPassword(user.id, input.newPassword);
+      await this.sessions.revokeAllOf(user.id, principal.sessionId);
+      if (input.revokeTokens) await this.tokens.revokeAllOf(user.id);
+    });
+  }
+
+  /** Refuses an attempt while the account is locked or throttled (and records it). */
+  private async checkThrottle(username: string, meta: SessionMeta, user: UserRow | undefined) {
+    const state = await this.throttle.state(username, meta.address, user);
+    if (state.lockedFor > 0) {
+      await this.throttle.record(username, meta.address, 'locked', user?.id ?? null);
+      throw errors.accountLocked(state.lockedFor);
+    }
+    if (state.retryAfter > 0) {
+      await this.throttle.record(username, meta.address, 'throttled', user?.id ?? null);
+      throw errors.loginThrottled(state.retryAfter);
+    }
+  }
+
+  /**
+   * Records a wrong password; returns the lock or throttle it earned, if any. The last
+   * active admin is only throttled, never locked: nobody can lock every admin out.
+   */
+  private async failed(username: string, meta: SessionMeta, user: UserRow | undefined) {
+    await this.throttle.record(username, meta.address, 'bad_credentials', user?.id ?? null);
+    const after = await this.throttle.state(username, meta.address, user);
+    const lockFor = lockMs(after.accountFailures);
+    if (user && lockFor > 0 && !(await this.accounts.isLastActiveAdmin(user.id))) {
+      await this.accounts.lock(user.id);
+      return errors.accountLocked(lockFor / 1000);
+    }
+    if (after.retryAfter > 0) return errors.loginThrottled(after.retryAfter);
+    return undefined;
   }
 
   /** The built-in admin that every request acts as under HANGAR_AUTH=none. */

@@ -73,6 +73,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const accounts = new AccountService(db, clock);
   const sessions = new SessionService(db, clock);
   const throttle = new LoginThrottle(db, clock);
+  const tokens = new TokenService(db, clock);
   const templates = new TemplateCatalog(config, drivers);
   const bridge = new HangarBridge(options.serverPort);
   const secrets = new ServerSecrets(config.dataDir);
@@ -110,9 +111,9 @@ export function createServices(store: Store, options: ServiceOptions): Services 
     terminals: new TerminalService(db, workspaces, config, clock),
     accounts,
     sessions,
-    tokens: new TokenService(db, clock),
+    tokens,
     throttle,
-    auth: new AuthService(accounts, sessions, throttle),
+    auth: new AuthService(accounts, sessions, throttle, tokens),
     groups: new GroupService(db, clock),
     invitations: new InvitationService(db, accounts, clock),
   };

@@ -9,7 +9,13 @@ import {
   type TestClient,
   type TestServer,
 } from '../test/server.js';
-import { ACCOUNT_DELAY_AFTER, ACCOUNT_LOCK_AFTER, ADDRESS_DELAY_AFTER } from './throttle.js';
+import {
+  ACCOUNT_DELAY_AFTER,
+  ACCOUNT_LOCK_AFTER,
+  ADDRESS_DELAY_AFTER,
+  LOCK_MS,
+  MAX_DELAY_MS,
+} from './throttle.js';
 
 const DIALECTS = await dialectCases();
 
@@ -52,19 +58,59 @@ for (const dialect of DIALECTS) {
       expect((await attempt('bob', 'wrong again')).status).toBe(401);
     });
 
-    it(`locks an account after ${ACCOUNT_LOCK_AFTER} failures until an admin unlocks it`, async () => {
-      const created = await admin.post('/api/users', { username: 'carol', password: 'carol password' });
-      for (let i = 0; i < ACCOUNT_LOCK_AFTER; i++) {
-        await attempt('carol', `wrong ${i}`);
-        clock.advance(16 * 60_000); // past the longest delay, so each try is a real guess
+    /** Wrong passwords, each past the longest throttle delay, so each is a real guess. */
+    const guessWrong = async (username: string, times: number) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < times; i++) {
+        statuses.push((await attempt(username, `wrong ${i}`)).status);
+        clock.advance(MAX_DELAY_MS + 60_000);
       }
-      const locked = await attempt('carol', 'carol password');
+      return statuses;
+    };
+
+    it(`locks an account after ${ACCOUNT_LOCK_AFTER} failures for a while: it lifts by itself, longer after each further failure`, async () => {
+      const created = await admin.post('/api/users', { username: 'carol', password: 'carol password' });
+      expect(await guessWrong('carol', ACCOUNT_LOCK_AFTER - 1)).not.toContain(423);
+      const locked = await attempt('carol', 'wrong again');
       expect(locked.status).toBe(423);
-      expect(locked.body.error.id).toBe('account_locked');
+      expect(locked.body.error).toMatchObject({ id: 'account_locked', retryAfter: LOCK_MS / 1000 });
+      expect(locked.headers.get('retry-after')).toBe(String(LOCK_MS / 1000));
+      // Even the right password waits while locked, and the admin sees the lock.
+      expect((await attempt('carol', 'carol password')).status).toBe(423);
       expect((await admin.get(`/api/users/${created.body.id}`)).body.locked).toBe(true);
+      clock.advance(LOCK_MS - 60_000);
+      expect((await attempt('carol', 'carol password')).status).toBe(423);
+      // Lifted by itself; one more wrong guess locks twice as long.
+      clock.advance(61_000);
+      const again = await attempt('carol', 'still wrong');
+      expect(again.body.error).toMatchObject({ id: 'account_locked', retryAfter: (2 * LOCK_MS) / 1000 });
+      clock.advance(2 * LOCK_MS + 1000);
+      expect((await attempt('carol', 'carol password')).status).toBe(200);
+      expect((await admin.get(`/api/users/${created.body.id}`)).body.locked).toBe(false);
+    });
+
+    it('an admin lifts a lock before it ends', async () => {
+      const created = await admin.post('/api/users', { username: 'dave', password: 'dave password' });
+      await guessWrong('dave', ACCOUNT_LOCK_AFTER - 1);
+      expect((await attempt('dave', 'wrong again')).status).toBe(423);
+      expect((await attempt('dave', 'dave password')).status).toBe(423);
       const unlocked = await admin.post(`/api/users/${created.body.id}/unlock`);
       expect(unlocked.body.locked).toBe(false);
-      expect((await attempt('carol', 'carol password')).status).toBe(200);
+      expect((await attempt('dave', 'dave password')).status).toBe(200);
+    });
+
+    it('never locks the last active admin out: only throttles them', async () => {
+      const statuses = await guessWrong(ADMIN.username, ACCOUNT_LOCK_AFTER + 2);
+      expect(statuses).not.toContain(423);
+      expect(statuses.at(-1)).toBe(429);
+      expect((await attempt(ADMIN.username, ADMIN.password)).status).toBe(200);
+      // With a second active admin, the first one is no longer the last: a lock applies.
+      const erin = { username: 'erin', password: 'erin password 1', role: 'admin' };
+      expect((await admin.post('/api/users', erin)).status).toBe(201);
+      clock.advance(1000); // attempts compare by timestamp: keep these after the last success
+      await guessWrong(ADMIN.username, ACCOUNT_LOCK_AFTER - 1);
+      expect((await attempt(ADMIN.username, 'wrong again')).status).toBe(423);
+      expect((await attempt(ADMIN.username, ADMIN.password)).status).toBe(423);
     });
 
     it(`throttles an address after ${ADDRESS_DELAY_AFTER} failures across accounts`, async () => {

@@ -6,12 +6,20 @@ import { newId } from './crypto.js';
 
 /** Failed logins of one account before each further try must wait. */
 export const ACCOUNT_DELAY_AFTER = 5;
-/** Failed logins of one account before it is locked until an admin unlocks it. */
+/**
+ * Failed logins of one account before it is locked for a while (LOCK_MS, growing with each
+ * further failure); the lock lifts by itself, or an admin lifts it earlier. The last active
+ * admin is never locked, only throttled, so nobody can lock every admin out.
+ */
 export const ACCOUNT_LOCK_AFTER = 20;
+/** How long the first lock lasts, in ms; it doubles with each further failure, up to MAX_LOCK_MS. */
+export const LOCK_MS = 15 * 60_000;
+export const MAX_LOCK_MS = 60 * 60_000;
 /** Failed logins from one address (any accounts) before it must wait. */
 export const ADDRESS_DELAY_AFTER = 20;
 const BASE_DELAY_S = 30; // the first wait; doubles with each further failure
-const MAX_DELAY_S = 15 * 60;
+/** The longest wait between two tries of one account or address, in ms. */
+export const MAX_DELAY_MS = 15 * 60_000;
 const ACCOUNT_WINDOW_MS = 24 * 3600_000;
 const ADDRESS_WINDOW_MS = 3600_000;
 
@@ -19,6 +27,8 @@ export interface ThrottleState {
   /** Seconds until the next attempt is allowed; 0 when allowed now. */
   retryAfter: number;
   accountFailures: number;
+  /** Seconds until the account's lock lifts by itself; 0 when it is not locked. */
+  lockedFor: number;
 }
 
 /**
@@ -57,9 +67,12 @@ export class LoginThrottle {
       account.last + delaySeconds(account.count, ACCOUNT_DELAY_AFTER) * 1000,
       byAddress.last + delaySeconds(byAddress.count, ADDRESS_DELAY_AFTER) * 1000,
     );
+    // A lock lasts as long as the failures that earned it say (those during it are not counted).
+    const lockedUntil = user?.locked_at ? Date.parse(user.locked_at) + lockMs(account.count) : 0;
     return {
       retryAfter: Math.max(0, Math.ceil((retryAt - now.getTime()) / 1000)),
       accountFailures: account.count,
+      lockedFor: Math.max(0, Math.ceil((lockedUntil - now.getTime()) / 1000)),
     };
   }
 
@@ -90,7 +103,13 @@ export class LoginThrottle {
   }
 }
 
+/** How long a lock earned by `failures` failures lasts, in ms (0 below the threshold). */
+export function lockMs(failures: number): number {
+  if (failures < ACCOUNT_LOCK_AFTER) return 0;
+  return Math.min(LOCK_MS * 2 ** (failures - ACCOUNT_LOCK_AFTER), MAX_LOCK_MS);
+}
+
 function delaySeconds(failures: number, threshold: number): number {
   if (failures < threshold) return 0;
-  return Math.min(BASE_DELAY_S * 2 ** (failures - threshold), MAX_DELAY_S);
+  return Math.min(BASE_DELAY_S * 2 ** (failures - threshold), MAX_DELAY_MS / 1000);
 }

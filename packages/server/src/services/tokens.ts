@@ -55,6 +55,16 @@ export class TokenService {
     if (Number(result.numUpdatedRows) === 0) throw errors.notFound('The token');
   }
 
+  /** Revokes every live token of the user at once (a password change that asks for it). */
+  async revokeAllOf(userId: string): Promise<void> {
+    await this.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: iso(this.clock.now()) })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
   async resolve(secret: string): Promise<{ token: TokenRow; user: UserRow } | undefined> {
     const token = await this.db
       .selectFrom('api_tokens')

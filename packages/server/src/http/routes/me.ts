@@ -1,5 +1,5 @@
 import { changePasswordRequest, me, okResponse, updateMeRequest } from '@hangar/protocol';
-import { principalOf } from '../auth.js';
+import { principalOf, sessionMeta } from '../auth.js';
 import { presentUser } from '../presenters.js';
 import type { App, AppContext } from '../types.js';
 
@@ -23,16 +23,19 @@ export async function meRoutes(app: App, { services, config }: AppContext) {
     {
       schema: {
         tags: ['me'],
-        summary: 'Change your password; your other sessions end at once',
+        summary: 'Change your password; your other sessions end at once, your API tokens too if asked',
+        description:
+          'Only in a session signed in with the password (not with an API token). The current password is checked under the login throttle. `revokeTokens` (default false) revokes every API token of yours.',
         body: changePasswordRequest,
         response: { 200: okResponse },
       },
     },
     async (request) => {
+      const { currentPassword, newPassword, revokeTokens = false } = request.body;
       await services.auth.changePassword(
         principalOf(request),
-        request.body.currentPassword,
-        request.body.newPassword,
+        { currentPassword, newPassword, revokeTokens },
+        sessionMeta(request),
       );
       return { ok: true as const };
     },

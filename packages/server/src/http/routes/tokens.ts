@@ -1,4 +1,5 @@
 import { apiTokenList, createdToken, createTokenRequest, idParams, okResponse } from '@hangar/protocol';
+import { errors } from '../../errors.js';
 import { principalOf } from '../auth.js';
 import { presentToken } from '../presenters.js';
 import type { App, AppContext } from '../types.js';
@@ -18,12 +19,17 @@ export async function tokenRoutes(app: App, { services }: AppContext) {
       schema: {
         tags: ['tokens'],
         summary: 'Create an API token; the secret is in this response only',
+        description:
+          'Only in a session signed in with the password: an API token cannot create tokens (one it made could outlive it, expired or revoked).',
         body: createTokenRequest,
         response: { 201: createdToken },
       },
     },
     async (request, reply) => {
-      const { row, secret } = await services.tokens.create(principalOf(request).user.id, request.body);
+      const principal = principalOf(request);
+      if (principal.via === 'token')
+        throw errors.needsPassword('create API tokens', 'a token made by a token could outlive it');
+      const { row, secret } = await services.tokens.create(principal.user.id, request.body);
       return reply.status(201).send({ token: presentToken(row), secret });
     },
   );

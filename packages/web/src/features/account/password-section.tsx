@@ -1,6 +1,8 @@
 import { password as passwordSchema } from '@hangar/protocol';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useChangePassword } from '../../api/auth';
+import { resourceKeys } from '../../api/keys';
 import { ErrorAlert, Notice } from '../../components/alert';
 import { Field } from '../../components/field';
 import { check, focusFirstInvalid, hasErrors, type FieldErrors } from '../../components/validation';
@@ -12,6 +14,9 @@ const passwordMessages: Partial<Record<string, string>> = {
 export function PasswordSection() {
   const [currentPassword, setCurrentPassword] = useState('');
   const [newPassword, setNewPassword] = useState('');
+  // Off by default, as on the server: a password change keeps the CLI and scripts working.
+  const [revokeTokens, setRevokeTokens] = useState(false);
+  const queryClient = useQueryClient();
   const [errors, setErrors] = useState<FieldErrors<'currentPassword' | 'newPassword'>>({});
   const change = useChangePassword();
 
@@ -29,11 +34,13 @@ export function PasswordSection() {
       return;
     }
     change.mutate(
-      { currentPassword, newPassword },
+      { currentPassword, newPassword, revokeTokens },
       {
         onSuccess: () => {
           setCurrentPassword('');
           setNewPassword('');
+          setRevokeTokens(false);
+          if (revokeTokens) void queryClient.invalidateQueries({ queryKey: resourceKeys.tokens });
         },
       },
     );
@@ -62,8 +69,24 @@ export function PasswordSection() {
           hint="At least 10 characters."
           error={errors.newPassword}
         />
+        <label className="choice">
+          <input
+            type="checkbox"
+            name="revokeTokens"
+            checked={revokeTokens}
+            onChange={(event) => setRevokeTokens(event.target.checked)}
+          />{' '}
+          Also revoke all my API tokens (the CLI and scripts must log in again)
+        </label>
         <ErrorAlert error={change.error} overrides={passwordMessages} />
-        {change.isSuccess ? <Notice>Password changed.</Notice> : null}
+        {change.isSuccess ? (
+          <Notice>
+            Password changed
+            {change.variables.revokeTokens
+              ? ', and every API token revoked.'
+              : '; your API tokens still work.'}
+          </Notice>
+        ) : null}
         <div>
           <button type="submit" className="button button-primary" disabled={change.isPending}>
             Change password

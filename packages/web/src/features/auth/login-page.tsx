@@ -10,7 +10,8 @@ import { safeNextPath } from './next-path';
 
 const loginMessages: Partial<Record<string, string>> = {
   invalid_credentials: 'Wrong username or password.',
-  account_locked: 'This account is locked; ask an admin to unlock it.',
+  account_locked:
+    'This account is locked for a while after too many failed logins; try later, or ask an admin.',
   account_disabled: 'This account is disabled; ask an admin to enable it.',
 };
 
