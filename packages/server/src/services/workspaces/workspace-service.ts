@@ -11,6 +11,7 @@ import { iso, type Clock } from '../clock.js';
 import { newId } from '../crypto.js';
 import { KeyedLock } from '../keyed-lock.js';
 import { authorize, type WorkspaceAction } from './access.js';
+import { WorkspaceCreationLimits } from './creation-limits.js';
 import type { WorkspaceLifecycle } from './lifecycle.js';
 import { WorkspaceRepository, type WorkspaceFilter, type WorkspaceRow } from './repository.js';
 import { allowedRepository } from './sources.js';
@@ -31,12 +32,20 @@ export class WorkspaceService {
   private readonly lock = new KeyedLock();
   /** Provisioning and deletion run in the background; tests, shutdown and `?wait` wait for them. */
   private readonly pending = new Map<Promise<void>, string>();
+  /** Per-user cap and pace of creation (issue 16): see creation-limits.ts. */
+  private readonly limits: WorkspaceCreationLimits;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly config: Pick<
       Config,
-      'sandboxUidBase' | 'sandboxUidCount' | 'localRepoRoots' | 'hostDriverMultiUser' | 'templates'
+      | 'sandboxUidBase'
+      | 'sandboxUidCount'
+      | 'localRepoRoots'
+      | 'hostDriverMultiUser'
+      | 'templates'
+      | 'workspacesPerUser'
+      | 'workspaceCreationsPerMinute'
     >,
     private readonly templates: TemplateCatalog,
     readonly lifecycle: WorkspaceLifecycle,
@@ -44,6 +53,7 @@ export class WorkspaceService {
     private readonly clock: Clock,
   ) {
     this.repo = new WorkspaceRepository(db);
+    this.limits = new WorkspaceCreationLimits(db, config, clock);
   }
 
   async list(principal: Principal, filter: Omit<WorkspaceFilter, 'memberId'>): Promise<WorkspaceView[]> {
@@ -101,7 +111,7 @@ export class WorkspaceService {
       token_generation: 0,
       token_active: 0,
     };
-    await this.insertWithUid(row);
+    await this.limits.admitCreate(principal.user.id, () => this.insertWithUid(row));
     await this.db
       .insertInto('workspace_members')
       .values({ workspace_id: row.id, user_id: principal.user.id, role: 'owner', added_at: now })
@@ -175,6 +185,7 @@ export class WorkspaceService {
 
   restore(principal: Principal, id: string) {
     return this.transition(principal, id, 'manage', ['archived'], 'be restored', async (row) => {
+      if (row.created_by) await this.limits.checkCount(row.created_by);
       // An expired worktree comes back from its branch, which kept every commit.
       if (row.files_expired_at)
         return { state: 'creating', archived_at: null, files_expired_at: null, prepared_at: null };
