@@ -240,7 +240,9 @@ for (const dialect of DIALECTS) {
     });
 
     it('puts an unreachable git URL into error with git’s message; retry works once it is reachable', async () => {
-      const remote = join(roots, 'later.git');
+      // Under the allowed roots (file:// clones may name nothing else), not yet a repository.
+      const remote = join(roots, 'allowed', 'later.git');
+      mkdirSync(remote);
       const ws = await createWorkspace(admin, {
         name: 'from-git',
         source: { type: 'git', url: `file://${remote}` },

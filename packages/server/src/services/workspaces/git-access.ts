@@ -36,8 +36,11 @@ export interface GitDirAccessOptions {
 
 export interface GitDirGrantOptions extends GitDirAccessOptions {
   gid: number;
-  /** The worktree (the workspace's workDir), whose .git file names its admin dir. */
-  worktree: string;
+  /**
+   * The worktree (the workspace's workDir), whose .git file names its admin
+   * dir; omitted before the worktree exists (its sandbox then adds it).
+   */
+  worktree?: string;
 }
 
 /**
@@ -60,7 +63,7 @@ export async function grantGitDirAccess(options: GitDirGrantOptions): Promise<vo
       `it belongs to uid ${owner}, and a server that does not run as root (uid ${me}) can only open repositories of its own user`,
     );
   }
-  const adminDir = await worktreeAdminDir(gitDir, options.worktree);
+  const adminDir = options.worktree && (await worktreeAdminDir(gitDir, options.worktree));
   // X: search on directories only; files stay non-executable.
   const args = ['-R', '-m', `u:${uid}:rwX`, '-m', `d:u:${uid}:rwX`, '--', gitDir];
   await perGitDir.run(gitDir, () =>
@@ -68,7 +71,7 @@ export async function grantGitDirAccess(options: GitDirGrantOptions): Promise<vo
       throw fail(setfaclFailure(error));
     }),
   );
-  await chownTree([adminDir], uid, options.gid);
+  if (adminDir) await chownTree([adminDir], uid, options.gid);
 }
 
 /**

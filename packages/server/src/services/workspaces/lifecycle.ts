@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../../config/index.js';
 import { SANDBOX_HOME, SANDBOX_USER, type SandboxDriver, type SandboxSpec } from '../../sandbox/driver.js';
@@ -6,7 +6,10 @@ import { runInSandbox } from '../../sandbox/exec.js';
 import type { HangarBridge } from './bridge.js';
 import { grantGitDirAccess, revokeGitDirAccess, worktreeBinds } from './git-access.js';
 import { sourceOf, type WorkspaceRow } from './repository.js';
-import { commonGitDir, prepareSource, removeWorktree } from './sources.js';
+import type { CloneOrigin } from './clone-policy.js';
+import { prepareGitDirBinds, prepareWorkTree } from './prepare.js';
+import { runGitScript } from './sandbox-git.js';
+import { commonGitDir, removeWorktree } from './sources.js';
 import type { TemplateCatalog } from './templates.js';
 import { SANDBOX_AGENTS_DIR, hostAgentsDir } from '../../agents/paths.js';
 import { SANDBOX_BIN_DIR, sandboxBinBinds } from '../chat/sandbox-command.js';
@@ -44,6 +47,7 @@ export class WorkspaceLifecycle {
     private readonly templates: TemplateCatalog,
     private readonly bridge: HangarBridge,
     readonly tokens: WorkspaceTokens,
+    private readonly options: { /** Default CLONE_TIMEOUT_MS. */ cloneTimeoutMs?: number } = {},
   ) {}
 
   /** Called after a workspace's sandbox stopped or was destroyed (its processes are gone). */
@@ -122,22 +126,46 @@ export class WorkspaceLifecycle {
     };
   }
 
-  /** Files from the source (first time only), then the sandbox, then the setup script (first time only). */
-  async provision(row: WorkspaceRow): Promise<{ branch: string | null; prepared: boolean }> {
+  /**
+   * The first time: an empty work dir filled by git in a sandbox of the
+   * workspace (see prepare.ts); then the workspace's own sandbox, then the
+   * setup script (first time only). `origin`: a git source's checked URL.
+   */
+  async provision(
+    row: WorkspaceRow,
+    origin?: CloneOrigin,
+  ): Promise<{ branch: string | null; prepared: boolean }> {
     const driver = await this.driverOf(row);
     const spec = await this.spec(row);
+    const source = sourceOf(row);
+    const { uid, gid, workDir } = spec;
+    const isolated = driver.capabilities.isolated;
+    // Unlike spec(), fails when a local repository's git dir is unreadable: git would fail inside.
+    const gitDir = await commonGitDir(source);
     let branch = row.branch;
     if (!row.prepared_at) {
-      await removeWorktree(sourceOf(row), spec.workDir);
-      branch = await prepareSource(sourceOf(row), spec.workDir, row.name);
+      await removeWorktree(source, workDir);
+      await rm(workDir, { recursive: true, force: true });
       await mkdir(spec.homeDir, { recursive: true });
+      await mkdir(spec.hangarSocketDir!, { recursive: true, mode: 0o750 });
+      await chown(spec.hangarSocketDir!, 0, gid).catch(() => undefined); // as the bridge makes it
+      if (gitDir) {
+        await prepareGitDirBinds(gitDir);
+        await grantGitDirAccess({ gitDir, uid, gid, isolated });
+      }
+      const template = { name: row.template, network: row.network };
+      branch = await prepareWorkTree({
+        driver,
+        spec,
+        source,
+        workspaceName: row.name,
+        template,
+        ...(origin && { origin }),
+        ...(gitDir && { gitDir }),
+        ...(this.options.cloneTimeoutMs && { cloneTimeoutMs: this.options.cloneTimeoutMs }),
+      });
     }
-    // Unlike spec(), fails when a local repository's git dir is unreadable: git would fail inside.
-    const gitDir = await commonGitDir(sourceOf(row));
-    if (gitDir) {
-      const { uid, gid, workDir: worktree } = spec;
-      await grantGitDirAccess({ gitDir, uid, gid, worktree, isolated: driver.capabilities.isolated });
-    }
+    if (gitDir) await grantGitDirAccess({ gitDir, uid, gid, worktree: workDir, isolated });
     await driver.create(await this.spec({ ...row, branch }));
     const started = await this.start({ ...row, branch });
     const script = this.config.templates[row.template]?.setupScript;
@@ -153,6 +181,33 @@ export class WorkspaceLifecycle {
       }
     }
     return { branch, prepared: true };
+  }
+
+  /**
+   * True when an archived worktree has no uncommitted or untracked changes:
+   * `git status` in a sandbox of the workspace started for this (no network,
+   * no token), as the tree and its .git are the sandbox's to write.
+   */
+  async worktreeClean(row: WorkspaceRow): Promise<boolean> {
+    const driver = await this.driverOf(row);
+    const spec = await this.spec(row);
+    const policies = driver.capabilities.networkPolicies;
+    const check = {
+      ...spec,
+      network: policies.includes('none') ? ('none' as const) : row.network,
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: SANDBOX_HOME, LANG: 'C.UTF-8' },
+    };
+    await driver.start(check);
+    try {
+      const status = await runGitScript(driver, check, 'git status', 'exec git status --porcelain', [], {
+        env: { GIT_OPTIONAL_LOCKS: '0' },
+        timeoutMs: 5 * 60_000,
+      });
+      return status.trim() === '';
+    } finally {
+      await driver.stop(check);
+      await driver.release(check);
+    }
   }
 
   /** Starts the sandbox with a newly issued workspace token; returns the row with its new generation. */

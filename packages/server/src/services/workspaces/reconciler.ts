@@ -5,7 +5,7 @@ import type { SandboxDriver } from '../../sandbox/driver.js';
 import { iso, type Clock } from '../clock.js';
 import { workspacePaths } from './lifecycle.js';
 import { sourceOf } from './repository.js';
-import { removeWorktree, worktreeClean } from './sources.js';
+import { removeWorktree } from './sources.js';
 import type { WorkspaceService } from './workspace-service.js';
 
 const DISK_EVERY_MS = 5 * 60_000;
@@ -110,7 +110,7 @@ export class WorkspaceReconciler {
       if (source.type !== 'local' || row.files_expired_at || !row.archived_at || row.archived_at >= cutoff)
         continue;
       const { work } = workspacePaths(this.config.dataDir, row.id);
-      if (!(await worktreeClean(work).catch(() => false))) {
+      if (!(await this.workspaces.lifecycle.worktreeClean(row).catch(() => false))) {
         this.log.warn(
           { workspace: row.id },
           'archived worktree has uncommitted changes; kept past its expiry',

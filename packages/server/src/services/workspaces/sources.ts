@@ -1,10 +1,15 @@
-import { realpath, rm, mkdir, readdir } from 'node:fs/promises';
-import { dirname, isAbsolute, relative } from 'node:path';
+import { lstat, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { WorkspaceSource } from '@hangar/protocol';
 import { errors } from '../../errors.js';
-import { safeGit } from '../../git/safe-git.js';
+import { worktreeAdminDir } from './git-access.js';
 
-const CLONE_TIMEOUT_MS = 10 * 60_000;
+/*
+ * The server runs no git here: a worktree's repository is one whose .git a
+ * workspace's sandbox can write to (objects, refs, its admin dir), so what is
+ * needed of it on the host is read as files, and git itself runs in the
+ * sandbox (see prepare.ts).
+ */
 
 export function worktreeBranch(workspaceName: string): string {
   return `hangar/${workspaceName}`;
@@ -12,9 +17,9 @@ export function worktreeBranch(workspaceName: string): string {
 
 /**
  * Checks a local repository path against the allowed roots, following
- * symlinks, and returns its real path.
+ * symlinks, and returns its real path: a work tree with its `.git` at the top.
  */
-export async function allowedRepository(path: string, roots: string[]): Promise<string> {
+export async function allowedRepository(path: string, roots: readonly string[]): Promise<string> {
   if (!isAbsolute(path)) throw errors.pathNotAllowed(path);
   let real: string;
   try {
@@ -27,69 +32,56 @@ export async function allowedRepository(path: string, roots: string[]): Promise<
     if (!realRoot) continue;
     const rest = relative(realRoot, real);
     if (rest === '' || (!rest.startsWith('..') && !isAbsolute(rest))) {
-      const top = await safeGit(['rev-parse', '--show-toplevel'], { cwd: real }).catch(() => '');
-      if (top.trim() === '') throw errors.pathNotAllowed(path);
+      if (!(await commonGitDirOf(real).catch(() => undefined))) throw errors.pathNotAllowed(path);
       return real;
     }
   }
   throw errors.pathNotAllowed(path);
 }
 
-/** Fills an empty workDir from the source. Returns the branch of a worktree. */
-export async function prepareSource(
-  source: WorkspaceSource,
-  workDir: string,
-  workspaceName: string,
-): Promise<string | null> {
-  await rm(workDir, { recursive: true, force: true });
-  await mkdir(dirname(workDir), { recursive: true });
-  switch (source.type) {
-    case 'empty':
-      await mkdir(workDir, { recursive: true });
-      return null;
-    case 'git': {
-      const branch = source.branch ? ['--branch', source.branch] : [];
-      await safeGit(['clone', '--no-recurse-submodules', ...branch, '--', source.url, workDir], {
-        cwd: dirname(workDir),
-        timeoutMs: CLONE_TIMEOUT_MS,
-      });
-      return null;
-    }
-    case 'local': {
-      const branch = worktreeBranch(workspaceName);
-      const exists = await safeGit(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], {
-        cwd: source.path,
-      })
-        .then(() => true)
-        .catch(() => false);
-      // A branch left by an earlier workspace of this name is reused, so no work on it is lost.
-      const args = exists ? [workDir, branch] : ['-b', branch, workDir, source.baseRef ?? 'HEAD'];
-      await safeGit(['worktree', 'add', ...args], { cwd: source.path });
-      return branch;
-    }
-  }
-}
-
-/** Detaches a worktree from its repository before its files go; the branch stays. */
-export async function removeWorktree(source: WorkspaceSource, workDir: string): Promise<void> {
-  if (source.type !== 'local') return;
-  await safeGit(['worktree', 'remove', '--force', workDir], { cwd: source.path }).catch(() => undefined);
-  await safeGit(['worktree', 'prune'], { cwd: source.path }).catch(() => undefined);
-}
-
-/** True when the worktree has no uncommitted or untracked changes. */
-export async function worktreeClean(workDir: string): Promise<boolean> {
-  const entries = await readdir(workDir).catch(() => []);
-  if (entries.length === 0) return true;
-  const status = await safeGit(['status', '--porcelain'], { cwd: workDir });
-  return status.trim() === '';
-}
-
 /** The repository's shared .git directory, which a worktree's sandbox must see. */
 export async function commonGitDir(source: WorkspaceSource): Promise<string | undefined> {
   if (source.type !== 'local') return undefined;
-  const dir = await safeGit(['rev-parse', '--path-format=absolute', '--git-common-dir'], {
-    cwd: source.path,
-  });
-  return dir.trim();
+  return commonGitDirOf(source.path);
+}
+
+/**
+ * `<repo>/.git`, or for a repository whose .git is a file (a linked worktree
+ * or submodule), the dir it names and that dir's `commondir`: what
+ * `git rev-parse --git-common-dir` answers, read from the admin's own files.
+ */
+async function commonGitDirOf(repo: string): Promise<string> {
+  const dotGit = join(repo, '.git');
+  const info = await lstat(dotGit);
+  if (info.isDirectory()) return realpath(dotGit);
+  if (!info.isFile()) throw new Error(`${dotGit} is neither a directory nor a file`);
+  const named = /^gitdir: (.+)$/m.exec(await readFile(dotGit, 'utf8'))?.[1]?.trim();
+  if (!named) throw new Error(`${dotGit} names no git directory`);
+  const gitDir = resolve(repo, named);
+  const common = await readFile(join(gitDir, 'commondir'), 'utf8').catch(() => undefined);
+  return realpath(common ? resolve(gitDir, common.trim()) : gitDir);
+}
+
+/**
+ * Detaches a worktree from its repository and removes its files (as
+ * `git worktree remove --force`, without git): its admin dir, found from the
+ * worktree's .git file or, when that is gone, from the admin dirs' `gitdir`
+ * files that name it. The branch stays.
+ */
+export async function removeWorktree(source: WorkspaceSource, workDir: string): Promise<void> {
+  if (source.type !== 'local') return;
+  const gitDir = await commonGitDir(source).catch(() => undefined);
+  if (gitDir) {
+    const admins = new Set<string>();
+    const named = await worktreeAdminDir(gitDir, workDir).catch(() => undefined);
+    if (named) admins.add(named);
+    const root = join(gitDir, 'worktrees');
+    for (const entry of await readdir(root).catch(() => [])) {
+      const file = await readFile(join(root, entry, 'gitdir'), 'utf8').catch(() => '');
+      if (file.trim() === join(workDir, '.git')) admins.add(join(root, entry));
+    }
+    // rm never follows a symbolic link out of the tree it removes.
+    for (const dir of admins) await rm(dir, { recursive: true, force: true });
+  }
+  await rm(workDir, { recursive: true, force: true });
 }

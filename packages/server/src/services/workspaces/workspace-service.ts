@@ -11,9 +11,11 @@ import { iso, type Clock } from '../clock.js';
 import { newId } from '../crypto.js';
 import { KeyedLock } from '../keyed-lock.js';
 import { authorize, type WorkspaceAction } from './access.js';
+import { checkCloneUrl, cloneNetwork, isNetworkUrl, type CloneOrigin } from './clone-policy.js';
+import { CloneSlots } from './clone-slots.js';
 import { WorkspaceCreationLimits } from './creation-limits.js';
 import type { WorkspaceLifecycle } from './lifecycle.js';
-import { WorkspaceRepository, type WorkspaceFilter, type WorkspaceRow } from './repository.js';
+import { sourceOf, WorkspaceRepository, type WorkspaceFilter, type WorkspaceRow } from './repository.js';
 import { allowedRepository } from './sources.js';
 import type { TemplateCatalog } from './templates.js';
 
@@ -32,6 +34,8 @@ export class WorkspaceService {
   private readonly lock = new KeyedLock();
   /** Provisioning and deletion run in the background; tests, shutdown and `?wait` wait for them. */
   private readonly pending = new Map<Promise<void>, string>();
+  /** Clones under way per user (see clone-slots.ts). */
+  private readonly clones = new CloneSlots();
   /** Per-user cap and pace of creation (issue 16): see creation-limits.ts. */
   private readonly limits: WorkspaceCreationLimits;
 
@@ -70,9 +74,32 @@ export class WorkspaceService {
     return (await this.views([row], principal))[0]!;
   }
 
+  /** A git source's URL is checked (clone-policy.ts) and holds a clone slot until provisioned. */
   async create(
     principal: Principal,
     input: { name: string; source: WorkspaceSource; template?: string | undefined },
+  ) {
+    let release: (() => void) | undefined;
+    if (input.source.type === 'git') {
+      const template = await this.templates.resolve(input.template);
+      const { name, config, driver } = template;
+      const fromUrl = isNetworkUrl(input.source.url);
+      cloneNetwork(fromUrl, { name, network: config.network }, driver?.capabilities.networkPolicies ?? []);
+      await this.cloneOrigin(principal.user.role === 'admin', input.source.url);
+      release = this.clones.take(principal.user.id);
+    }
+    try {
+      return await this.createRow(principal, input, release);
+    } catch (error) {
+      release?.();
+      throw error;
+    }
+  }
+
+  private async createRow(
+    principal: Principal,
+    input: { name: string; source: WorkspaceSource; template?: string | undefined },
+    releaseClone: (() => void) | undefined,
   ) {
     const template = await this.templates.resolve(input.template);
     if (template.unavailable) throw errors.templateUnavailable(template.name, template.unavailable);
@@ -116,7 +143,7 @@ export class WorkspaceService {
       .insertInto('workspace_members')
       .values({ workspace_id: row.id, user_id: principal.user.id, role: 'owner', added_at: now })
       .execute();
-    this.background(row.id, () => this.provision(row.id));
+    this.background(row.id, () => this.provision(row.id).finally(releaseClone));
     return this.get(principal, row.id);
   }
 
@@ -194,11 +221,25 @@ export class WorkspaceService {
     });
   }
 
-  retry(principal: Principal, id: string) {
-    return this.transition(principal, id, 'operate', ['error'], 'be retried', async () => ({
-      state: 'creating',
-      error: null,
-    }));
+  async retry(principal: Principal, id: string) {
+    let release: (() => void) | undefined;
+    try {
+      return await this.transition(
+        principal,
+        id,
+        'operate',
+        ['error'],
+        'be retried',
+        async (row) => {
+          if (sourceOf(row).type === 'git' && !row.prepared_at) release = this.clones.take(principal.user.id);
+          return { state: 'creating', error: null };
+        },
+        () => release,
+      );
+    } catch (error) {
+      release?.();
+      throw error;
+    }
   }
 
   async remove(principal: Principal, id: string, confirm: string): Promise<void> {
@@ -295,7 +336,13 @@ export class WorkspaceService {
       const row = await this.repo.find(id);
       if (!row || row.state !== 'creating') return;
       try {
-        const { branch } = await this.lifecycle.provision(row);
+        const source = sourceOf(row);
+        // Checked again: the URL may resolve elsewhere now, or its creator be no longer an admin.
+        const origin =
+          source.type === 'git' && !row.prepared_at
+            ? await this.cloneOrigin(await this.isAdmin(row.created_by), source.url)
+            : undefined;
+        const { branch } = await this.lifecycle.provision(row, origin);
         await this.repo.update(id, {
           state: 'running',
           branch,
@@ -332,6 +379,8 @@ export class WorkspaceService {
     from: WorkspaceState[],
     verb: string,
     apply: (row: WorkspaceRow) => Promise<Partial<WorkspaceRow>>,
+    /** A clone slot apply took, given back when the provisioning it starts ends. */
+    slot?: () => (() => void) | undefined,
   ): Promise<WorkspaceView> {
     await this.get(principal, id, action);
     await this.lock.run(id, async () => {
@@ -342,8 +391,21 @@ export class WorkspaceService {
       await this.repo.update(id, { ...patch, updated_at: now, last_active_at: now });
     });
     const after = await this.repo.find(id);
-    if (after?.state === 'creating') this.background(id, () => this.provision(id));
+    if (after?.state === 'creating') {
+      const release = slot?.();
+      this.background(id, () => this.provision(id).finally(release));
+    }
     return this.get(principal, id);
+  }
+
+  private cloneOrigin(admin: boolean, url: string): Promise<CloneOrigin> {
+    return checkCloneUrl(url, { admin, localRepoRoots: this.config.localRepoRoots });
+  }
+
+  private async isAdmin(userId: string | null): Promise<boolean> {
+    if (!userId) return false;
+    const user = await this.db.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst();
+    return user?.role === 'admin';
   }
 
   private async assertAnotherOwner(id: string, exceptUserId: string): Promise<void> {
