@@ -1,6 +1,7 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyServerOptions } from 'fastify';
+import { secureDataDir } from './config/data-dir.js';
 import type { Config } from './config/index.js';
 import { buildApp } from './http/app.js';
 import { loggerOptions } from './http/logger.js';
@@ -40,7 +41,7 @@ export interface StartOptions {
 
 /** Opens the store, applies migrations, and listens. */
 export async function startServer(configured: Config, options: StartOptions = {}): Promise<RunningServer> {
-  mkdirSync(configured.dataDir, { recursive: true, mode: 0o700 });
+  secureDataDir(configured.dataDir, configured.databaseUrl);
   startSpawner(); // first, while this process is small: it forks once for it, then never again
   // The scripted provider is loaded in demo mode only.
   const scripted = configured.demo ? await import('@hangar/llm-scripted') : undefined;
