@@ -1,4 +1,4 @@
-import { lstat, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath, rm, rmdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { WorkspaceSource } from '@hangar/protocol';
 import { errors } from '../../errors.js';
@@ -82,6 +82,7 @@ export async function removeWorktree(source: WorkspaceSource, workDir: string): 
     }
     // rm never follows a symbolic link out of the tree it removes.
     for (const dir of admins) await rm(dir, { recursive: true, force: true });
+    await rmdir(root).catch(() => undefined); // when it is empty, as `git worktree prune` leaves it
   }
   await rm(workDir, { recursive: true, force: true });
 }
