@@ -156,8 +156,14 @@ exec { $ARGV[0] } @ARGV or die "hangar-seccomp: $ARGV[0]: $!\\n";`;
  * filter does not know.
  */
 export function seccompPrefix(perl = '/usr/bin/perl', arch = process.arch): string[] {
+  const filter = seccompFilter(arch);
+  if (!filter) return [];
+  return [perl, '-e', LOADER.replace('PRCTL', String(filter.prctl)), filter.hex];
+}
+
+/** The filter as hex of struct sock_filter[], and the prctl syscall number that loads it; undefined on an unknown architecture. */
+export function seccompFilter(arch = process.arch): { hex: string; prctl: number } | undefined {
   const known = ARCHES[arch];
-  if (!known) return [];
-  const filter = assemble(program(known)).toString('hex');
-  return [perl, '-e', LOADER.replace('PRCTL', String(known.prctl)), filter];
+  if (!known) return undefined;
+  return { hex: assemble(program(known)).toString('hex'), prctl: known.prctl };
 }

@@ -31,6 +31,7 @@ import {
   signal,
   unsharedNamespaces,
   waitUntil,
+  type ProcessRef,
 } from './proc.js';
 import {
   findRecords,
@@ -168,9 +169,13 @@ export class BubblewrapDriver extends BaseSandboxDriver {
   /** A running sandbox with network `full` whose slirp4netns ended (killed, crashed) gets a new one. */
   private async keepNetwork(spec: SandboxSpec, record: SandboxRecord): Promise<void> {
     if (spec.network !== 'full' || !('tools' in this.network)) return;
-    if (record.network && (await isAlive(record.network))) return;
+    const alive = async (ref?: ProcessRef) => ref !== undefined && (await isAlive(ref));
+    if ((await alive(record.network)) && (await alive(record.egress))) return;
+    // One of the two ended: both go (the egress namespace goes with the inner one), then both start anew.
+    for (const ref of [record.network, record.egress])
+      if (ref && (await isAlive(ref))) signal(ref.pid, 'SIGKILL');
     const network = await startFullNetwork(this.network.tools, record.init.pid, spec);
-    await writeRecord(spec.stateDir, { ...record, network });
+    await writeRecord(spec.stateDir, { ...record, ...network });
   }
 
   stop(spec: SandboxSpec): Promise<void> {
@@ -225,12 +230,13 @@ export class BubblewrapDriver extends BaseSandboxDriver {
       }
     }
     if (await isAlive(record.monitor)) signal(record.monitor.pid, 'SIGKILL');
-    // slirp4netns holds the network namespace open; it goes with the sandbox.
-    if (record.network && (await isAlive(record.network))) signal(record.network.pid, 'SIGKILL');
+    // slirp4netns holds the network namespace open; it goes with the sandbox, and so does its egress one.
+    const slirps = [record.network, record.egress].filter((ref) => ref !== undefined);
+    for (const ref of slirps) if (await isAlive(ref)) signal(ref.pid, 'SIGKILL');
     try {
       const gone = await waitUntil(async () => {
         if ((await isAlive(record.init)) || (await isAlive(record.monitor))) return false;
-        if (record.network && (await isAlive(record.network))) return false;
+        for (const ref of slirps) if (await isAlive(ref)) return false;
         if (!pin) return true;
         const left = await processesInMountNamespace(record.mountNamespace);
         for (const pid of left) signal(pid, 'SIGKILL');

@@ -7,8 +7,8 @@ import {
   type HostCommand,
   type SandboxSpec,
 } from '../driver.js';
-import { seccompPrefix } from '../seccomp.js';
 import { cgroupProcsFiles } from './cgroup.js';
+import { enterArgs } from './enter.js';
 import { SANDBOX_PATH, ulimitCommands } from './layout.js';
 import type { SandboxRecord } from './state.js';
 import type { Tools } from './tools.js';
@@ -34,14 +34,10 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *
  * 1. (root, with memory/CPU limits) enter the sandbox's cgroups;
  * 2. (root) become the sandbox's uid on the host, without supplementary groups;
- * 3. nsenter: join the sandbox's user namespace (owned by the uid we now run
- *    as, so it may, and it can join no other sandbox), then its other
- *    namespaces and root directory, as uid 0 inside where it is mapped;
- * 4. setpriv: drop the bounding set (only uid 0 inside may) and become the
- *    sandbox user, without capabilities or supplementary groups, with
- *    no_new_privs;
- * 5. perl: load the sandbox's seccomp filter (no TIOCSTI; see seccomp.ts);
- * 6. sh: set the sandbox's rlimits, working directory and environment; exec.
+ * 3. perl, from the host: join the sandbox's namespaces and root directory,
+ *    drop every privilege, load the seccomp filter (see enter.ts) — nothing
+ *    of the sandbox's tree runs before that;
+ * 4. sh: set the sandbox's rlimits, working directory and environment; exec.
  */
 export function joinCommand(
   tools: Tools,
@@ -51,24 +47,6 @@ export function joinCommand(
 ): HostCommand {
   if (options.command.length === 0) throw new Error('empty command');
   const cwd = posix.resolve(SANDBOX_WORKSPACE, options.cwd ?? SANDBOX_WORKSPACE);
-  const rootInside = record.idMode !== 'single-id';
-  const nsenter = [
-    tools.nsenter,
-    '--target',
-    String(record.init.pid),
-    ...record.namespaces.map((ns) => `--${ns}`),
-    '--root',
-    '--wd',
-    ...(rootInside ? ['--setuid', '0', '--setgid', '0'] : ['--preserve-credentials']),
-    '--',
-  ];
-  const drop = rootInside
-    ? [
-        tools.setpriv,
-        ...['--reuid', String(record.uid), '--regid', String(record.gid), '--clear-groups'],
-        ...['--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'],
-      ]
-    : [tools.setpriv, '--inh-caps=-all', '--no-new-privs', '--'];
   const script = `${ulimitCommands(spec.limits)} || exit 126
 cd -- "$1" || exit 126
 shift
@@ -76,16 +54,18 @@ unset OLDPWD
 eval "$${ENV_VARIABLE}"
 unset ${ENV_VARIABLE}
 exec "$@"`;
-  const inside = [
-    ...drop,
-    ...seccompPrefix(tools.perl),
-    tools.sh,
-    '-c',
-    script,
-    'hangar-exec',
-    cwd,
-    ...options.command,
-  ];
+  const enter = enterArgs(
+    tools.perl,
+    {
+      pid: record.init.pid,
+      namespaces: record.namespaces,
+      uid: record.uid,
+      gid: record.gid,
+      // Without uid 0 inside (single-id), the joining process is already the sandbox user there.
+      setIds: record.idMode !== 'single-id',
+    },
+    [tools.sh, '-c', script, 'hangar-exec', cwd, ...options.command],
+  );
   // prettier-ignore
   const chain = record.idMode === 'root'
     ? [
@@ -93,10 +73,9 @@ exec "$@"`;
           ? [tools.sh, '-c', ATTACH_SCRIPT, 'hangar-attach', ...cgroupProcsFiles(record.cgroups), '--']
           : []),
         tools.setpriv, '--reuid', String(record.uid), '--regid', String(record.gid), '--clear-groups', '--',
-        ...nsenter,
-        ...inside,
+        ...enter,
       ]
-    : [...nsenter, ...inside];
+    : enter;
   const [file, ...args] = chain;
   return { file: file!, args, env: { [ENV_VARIABLE]: exportLines(sandboxEnv(spec, options)) }, cwd: '/' };
 }

@@ -6,6 +6,7 @@ import { Duplex } from 'node:stream';
 import { z } from 'zod';
 import type { SandboxSpec } from '../driver.js';
 import type { IdMapper } from './idmap.js';
+import { closingDescriptors } from './descriptors.js';
 import { bwrapArgs, FD, identityFiles, OFFLINE_RESOLV_CONF } from './layout.js';
 import { FULL_NETWORK_RESOLV_CONF, startFullNetwork, type NetworkTools } from './network.js';
 import { processRef, signal, type ProcessRef } from './proc.js';
@@ -33,8 +34,10 @@ export interface Launched {
   init: ProcessRef;
   /** The outer bwrap process on the host that waits for it. */
   monitor: ProcessRef;
-  /** With network `full`: slirp4netns, which carries the sandbox's traffic. */
+  /** With network `full`: slirp4netns, which carries the sandbox's traffic (see network.ts). */
   network?: ProcessRef;
+  /** With network `full`: slirp4netns of the egress namespace the other runs in. */
+  egress?: ProcessRef;
 }
 
 /**
@@ -134,7 +137,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
     }),
   ];
   // prettier-ignore
-  const [file, ...args] = staged
+  const [file, ...args] = closingDescriptors(tools.perl, Object.values(FD), staged
     ? [
         tools.unshare, '--mount', '--propagation', 'private', '--',
         tools.sh, '-c', STAGE_SCRIPT, 'hangar-stage',
@@ -143,7 +146,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
         tools.setpriv, '--reuid', String(spec.uid), '--regid', String(spec.gid), '--clear-groups', '--',
         ...bwrap,
       ]
-    : bwrap;
+    : bwrap);
 
   const inherited = [
     openSync(logFile, 'w', 0o600),
@@ -184,8 +187,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
     const monitor = child.pid === undefined ? undefined : await processRef(child.pid);
     if (!init || !monitor) throw new Error('the sandbox ended right after it started');
     if (spec.network !== 'full' || !options.networkTools) return { init, monitor };
-    const network = await startFullNetwork(options.networkTools, initPid, spec);
-    return { init, monitor, network };
+    return { init, monitor, ...(await startFullNetwork(options.networkTools, initPid, spec)) };
   } catch (error) {
     if (child.pid !== undefined) signal(-child.pid, 'SIGKILL');
     await whenExited(child);

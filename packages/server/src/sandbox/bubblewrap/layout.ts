@@ -114,6 +114,11 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     ...(spec.binds ?? []).flatMap((bind, i) => [
       bind.readOnly ? '--ro-bind' : '--bind', sources.binds[i]!, bind.sandboxPath,
     ]),
+    // Last, once every mount point exists: the root (a tmpfs bwrap made, the sandbox user's) read-only,
+    // so nothing inside can add, rename or swap a top-level entry (`/lib64`, the loader's way in).
+    '--remount-ro', '/',
+    // bwrap's /dev (a tmpfs of its own when it mounts a devpts) too: nothing to replace its nodes with.
+    ...(plan.mapsIds ? ['--remount-ro', '/dev'] : []),
     '--chdir', SANDBOX_WORKSPACE,
     '--clearenv', '--setenv', 'PATH', SANDBOX_PATH, '--setenv', 'HOME', SANDBOX_HOME,
     '--', '/bin/sh', '-c', initScript(spec), 'hangar-init', ...plan.initArgs,

@@ -57,7 +57,7 @@ export const JOINABLE_NAMESPACES = ['user', 'mount', 'pid', 'ipc', 'uts', 'net',
 export type JoinableNamespace = (typeof JOINABLE_NAMESPACES)[number];
 
 /** /proc/<pid>/ns file names of the namespaces nsenter joins. */
-const NS_FILES: Record<JoinableNamespace, string> = {
+export const NS_FILES: Record<JoinableNamespace, string> = {
   user: 'user',
   mount: 'mnt',
   pid: 'pid',

@@ -27,6 +27,8 @@ const recordSchema = z.object({
   cgroups: z.array(z.string()),
   /** With network `full`: slirp4netns, ended with the sandbox. */
   network: processRefSchema.optional(),
+  /** With network `full`: the egress namespace's slirp4netns (see network.ts), ended with the sandbox. */
+  egress: processRefSchema.optional(),
 });
 
 export type SandboxRecord = z.infer<typeof recordSchema>;

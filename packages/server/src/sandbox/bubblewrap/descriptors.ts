@@ -1,0 +1,26 @@
+/**
+ * Node opens its own descriptors close-on-exec, but not those the server
+ * inherited (from a shell, a supervisor): every child keeps them, and a
+ * process of the sandbox could use them through /proc/<pid>/fd of a process
+ * of its own uid (bwrap's init, say). So the long-lived host processes the
+ * driver starts (bwrap and slirp4netns) go through this first: it closes
+ * every descriptor above 2 but `keep` (the ones the driver hands over on
+ * purpose), then executes the command. Joining commands close theirs in
+ * enter.ts.
+ */
+const SCRIPT = `use POSIX ();
+my %keep = map { $_ => 1 } split(/,/, shift);
+opendir(my $fds, '/proc/self/fd') or die "hangar-fds: /proc/self/fd: $!\\n";
+my @fds = grep { /^\\d+$/ && $_ > 2 && !$keep{$_} } readdir($fds);
+closedir($fds);
+POSIX::close($_) for @fds;
+exec { $ARGV[0] } @ARGV or die "hangar-fds: $ARGV[0]: $!\\n";`;
+
+/** `command` preceded by the closer: descriptors above 2 other than `keep` are closed before it runs. */
+export function closingDescriptors(
+  perl: string,
+  keep: readonly number[],
+  command: readonly string[],
+): string[] {
+  return [perl, '-e', SCRIPT, keep.join(','), ...command];
+}

@@ -1,0 +1,100 @@
+import { seccompFilter } from '../seccomp.js';
+import { NS_FILES, type JoinableNamespace } from './proc.js';
+
+/**
+ * How a command enters a running sandbox: one host Perl process (perl-base,
+ * loaded from the host's file system) joins the sandbox's namespaces and
+ * root directory, and drops every privilege it holds there before it
+ * executes anything from the sandbox's tree. Joining a user namespace grants
+ * every capability in it, with a full bounding set; until they are gone, the
+ * process must not run a program whose loader or libraries the sandbox could
+ * have chosen (a `/lib64` it swapped, say), so no nsenter-then-setpriv chain.
+ *
+ * In order: close every descriptor above 2 (whatever the server inherited is
+ * not the sandbox's); open the namespaces and the root; join (user first: it
+ * grants what the others need); chroot; fork (the pid namespace applies to
+ * children); in the child: empty the bounding set, clear the supplementary
+ * groups and set the ids (when asked), clear every capability, set
+ * no_new_privs, load the seccomp filter (seccomp.ts), exec. The parent waits
+ * and ends as its child did.
+ */
+const SCRIPT = `my ($pid, $uid, $gid, $ids, $nslist, $filter, @cmd) = @ARGV;
+sub fail { print STDERR "hangar-enter: $_[0]: $!\\n"; exit 125 }
+opendir(my $fds, '/proc/self/fd') or fail('/proc/self/fd');
+my @fds = grep { /^\\d+$/ && $_ > 2 } readdir($fds);
+closedir($fds);
+syscall(CLOSE, $_ + 0) for @fds;
+open(my $last, '<', '/proc/sys/kernel/cap_last_cap') or fail('cap_last_cap');
+my $lastcap = <$last> + 0;
+close($last);
+my @ns = map { open(my $h, '<', "/proc/$pid/ns/$_") or fail("namespace $_"); [$_, $h] } split(/,/, $nslist);
+opendir(my $root, "/proc/$pid/root") or fail('root');
+for my $n (@ns) { syscall(SETNS, fileno($n->[1]), 0) == 0 or fail("setns $n->[0]") }
+close($_->[1]) for @ns;
+chdir($root) && chroot('.') && chdir('/') or fail('chroot');
+closedir($root);
+my $child = fork() // fail('fork');
+if ($child) {
+  waitpid($child, 0);
+  if ($? & 127) { $SIG{$_} = 'DEFAULT' for keys %SIG; kill($? & 127, $$); exit(128 + ($? & 127)) }
+  exit($? >> 8);
+}
+for my $cap (0 .. $lastcap) { syscall(PRCTL, 24, $cap, 0, 0, 0) == 0 or fail("drop capability $cap") }
+if ($ids) {
+  syscall(SETGROUPS, 0, 0) == 0 or fail('setgroups');
+  syscall(SETRESGID, $gid + 0, $gid + 0, $gid + 0) == 0 or fail('setresgid');
+  syscall(SETRESUID, $uid + 0, $uid + 0, $uid + 0) == 0 or fail('setresuid');
+}
+my ($header, $data) = (pack('LL', 0x20080522, 0), pack('x24'));
+syscall(CAPSET, $header, $data) == 0 or fail('capset');
+syscall(PRCTL, 38, 1, 0, 0, 0) == 0 or fail('no_new_privs');
+if ($filter ne '') {
+  my $f = pack('H*', $filter);
+  my $prog = pack('S x![P] P', length($f) / 8, $f);
+  syscall(PRCTL, 22, 2, $prog) == 0 or fail('seccomp');
+}
+exec { $cmd[0] } @cmd or fail($cmd[0]);`;
+
+/** System call numbers the script uses, per CPU (Node's process.arch). */
+const SYSCALLS: Partial<
+  Record<
+    string,
+    Record<'CLOSE' | 'SETNS' | 'SETGROUPS' | 'SETRESUID' | 'SETRESGID' | 'CAPSET' | 'PRCTL', number>
+  >
+> = {
+  x64: { CLOSE: 3, SETNS: 308, SETGROUPS: 116, SETRESUID: 117, SETRESGID: 119, CAPSET: 126, PRCTL: 157 },
+  arm64: { CLOSE: 57, SETNS: 268, SETGROUPS: 159, SETRESUID: 147, SETRESGID: 149, CAPSET: 91, PRCTL: 167 },
+};
+
+export interface EnterTarget {
+  /** A process of the sandbox (its init): its namespaces and root are joined. */
+  pid: number;
+  namespaces: readonly JoinableNamespace[];
+  /** The sandbox user's ids inside; set only when `setIds` (else the joining process already has them). */
+  uid: number;
+  gid: number;
+  setIds: boolean;
+}
+
+/** The host command line (perl first) that runs `command` inside the sandbox, unprivileged. */
+export function enterArgs(perl: string, target: EnterTarget, command: readonly string[]): string[] {
+  const numbers = SYSCALLS[process.arch];
+  if (!numbers) throw new Error(`joining a bubblewrap sandbox is not supported on ${process.arch}`);
+  const script = SCRIPT.replace(/\b(CLOSE|SETNS|SETGROUPS|SETRESUID|SETRESGID|CAPSET|PRCTL)\b/g, (name) =>
+    String(numbers[name as keyof typeof numbers]),
+  );
+  // User first: joining it grants the capabilities the other joins need.
+  const ordered = [...target.namespaces].sort((a, b) => Number(b === 'user') - Number(a === 'user'));
+  return [
+    perl,
+    '-e',
+    script,
+    String(target.pid),
+    String(target.uid),
+    String(target.gid),
+    target.setIds ? '1' : '0',
+    ordered.map((ns) => NS_FILES[ns]).join(','),
+    seccompFilter()?.hex ?? '',
+    ...command,
+  ];
+}
