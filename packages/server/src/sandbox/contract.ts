@@ -2,11 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createRequire } from 'node:module';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import {
   SANDBOX_HOME,
@@ -15,6 +13,7 @@ import {
   type SandboxLimits,
   type SandboxSpec,
 } from './driver.js';
+import { spawnDriverChild, type DriverModule } from './child-driver.js';
 import { runEscapeAttempts } from './escape.js';
 import { openPtyInSandbox, runInSandbox, type RunOptions } from './exec.js';
 
@@ -28,7 +27,9 @@ export interface SandboxContractHarness {
   /** The host uid the sandbox's processes run as, when the driver knows it (to look for leftover processes). */
   hostUid?(spec: SandboxSpec): number | undefined;
   /** How another process builds the same driver: `new (await import(path))[exportName](options)`. */
-  driverModule?: { path: string; exportName: string; options: unknown };
+  driverModule?: DriverModule;
+  /** The host pid of a process inside the running sandbox, for host-side checks (e.g. its network namespace). */
+  sandboxPid?(spec: SandboxSpec): Promise<number | undefined>;
   cleanup(): Promise<void>;
 }
 
@@ -464,6 +465,8 @@ export function runSandboxContract(options: SandboxContractOptions): void {
       dataDir: () => h.dataDir,
       started,
       hostUid: (spec) => h.hostUid?.(spec),
+      sandboxPid: async (spec) => h.sandboxPid?.(spec),
+      driverModule: () => h.driverModule,
       closers,
       tag,
     });
@@ -537,72 +540,16 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
 
 /**
  * Starts the sandbox from a child node process that builds its own driver
- * from `module` (TypeScript, compiled on the fly), and resolves once it has
- * started it; the caller then kills that process.
+ * from `module`, and resolves once it has started it; the caller then kills
+ * that process.
  */
 async function startInChild(
   module: NonNullable<SandboxContractHarness['driverModule']>,
   spec: SandboxSpec,
 ): Promise<ChildProcess> {
-  const dir = await mkdtemp(join(tmpdir(), 'hangar-contract-'));
-  const typescript = pathToFileURL(createRequire(import.meta.url).resolve('typescript')).href;
-  await writeFile(join(dir, 'loader.mjs'), TS_LOADER.replace('TYPESCRIPT_URL', typescript));
-  await writeFile(
-    join(dir, 'register.mjs'),
-    "import { register } from 'node:module';\nregister('./loader.mjs', import.meta.url);\n",
-  );
-  const script = `const [path, name, options, spec] = JSON.parse(process.argv[1]);
-const Driver = (await import(path))[name];
-await new Driver(options).start(spec);
+  const script = `await driver.start(spec);
 console.log('started');
 setInterval(() => {}, 60_000);`;
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      pathToFileURL(join(dir, 'register.mjs')).href,
-      '--input-type=module',
-      '-e',
-      script,
-      JSON.stringify([pathToFileURL(module.path).href, module.exportName, module.options, spec]),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      const collect = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('started')) resolve();
-      };
-      child.stdout.on('data', collect);
-      child.stderr.on('data', collect);
-      child.once('exit', (code) => reject(new Error(`the starting process exited (${code}): ${output}`)));
-    });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const { child } = await spawnDriverChild(module, spec, script, 'started');
   return child;
 }
-
-/** A node module loader hook that runs TypeScript sources (type-only syntax stripped by tsc). */
-const TS_LOADER = `import { readFile } from 'node:fs/promises';
-import ts from 'TYPESCRIPT_URL';
-export async function resolve(specifier, context, next) {
-  try {
-    return await next(specifier, context);
-  } catch (error) {
-    if (!specifier.endsWith('.js')) throw error;
-    return next(specifier.slice(0, -3) + '.ts', context);
-  }
-}
-export async function load(url, context, next) {
-  if (!url.endsWith('.ts')) return next(url, context);
-  const source = await readFile(new URL(url), 'utf8');
-  const { outputText } = ts.transpileModule(source, {
-    fileName: url,
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
-  });
-  return { format: 'module', source: outputText, shortCircuit: true };
-}
-`;

@@ -1,14 +1,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { createServer as createTcpServer } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { attachSession, hasSession, killSession, newSession } from '../terminal/tmux.js';
 import { diskUsage } from './disk.js';
-import type { SandboxDriver, SandboxSpec } from './driver.js';
+import type { SandboxSpec } from './driver.js';
+import { runDescriptorAttempts } from './escape-descriptors.js';
+import { runNetworkAttempts } from './escape-network.js';
+import { runRootAttempts } from './escape-root.js';
+import {
+  hangarNetwork,
+  hostListener,
+  METADATA,
+  tcpProbe,
+  type AttemptGroupContext,
+  type EscapeSuiteContext,
+} from './escape-support.js';
 import { openPtyInSandbox, runInSandbox, type RunOptions, type RunResult } from './exec.js';
+
+export type { EscapeSuiteContext } from './escape-support.js';
 
 /**
  * Escape attempts, run against every isolating driver as part of the
@@ -16,22 +27,10 @@ import { openPtyInSandbox, runInSandbox, type RunOptions, type RunResult } from 
  * process inside a workspace tries, and the test asserts it gets nowhere.
  * Every attempt seen blocked is counted; the suite prints the count.
  */
-export interface EscapeSuiteContext {
-  name: string;
-  driver(): SandboxDriver;
-  /** Host directory only the server may use (the sandbox's spec dirs are below it). */
-  dataDir(): string;
-  started(overrides?: Partial<SandboxSpec>): Promise<SandboxSpec>;
-  hostUid(spec: SandboxSpec): number | undefined;
-  closers: (() => Promise<unknown>)[];
-  tag: string;
-}
-
 const MiB = 1024 ** 2;
 /** Syscall numbers of ptrace and the ioctl request TIOCSTI (asm-generic). */
 const PTRACE_NR: Partial<Record<string, number>> = { x64: 101, arm64: 117 };
 const TIOCSTI = 0x5412;
-const METADATA = '169.254.169.254';
 
 export function runEscapeAttempts(ctx: EscapeSuiteContext): void {
   describe('escape attempts', () => {
@@ -304,37 +303,12 @@ perl -e 'my $r = syscall(${nr}, 16, ${pid}, 0, 0); print $r == 0 ? "ATTACHED ${p
       expect(used).toBeLessThan(12 * 4 * MiB + MiB);
       count(); // every file stopped at fileSizeBytes
     }, 120_000);
+
+    const group: AttemptGroupContext = { ...ctx, count, isolated };
+    runRootAttempts(group);
+    runNetworkAttempts(group);
+    runDescriptorAttempts(group);
   });
-}
-
-/** A shell line that prints `CONNECTED addr` when a TCP connection to addr:port opens within 3 s. */
-function tcpProbe(target: string): string {
-  const [address, port] = target.split(':');
-  return `timeout 3 bash -c 'exec 3<>/dev/tcp/${address}/${port}' 2>/dev/null && echo "CONNECTED ${address}"; echo "tried ${target}"`;
-}
-
-/** A TCP server on every host address, counting connections; with the host's first non-loopback IPv4 address. */
-async function hostListener(
-  closers: (() => Promise<unknown>)[],
-): Promise<{ address?: string; port: number; connections(): number }> {
-  let connections = 0;
-  const server = createTcpServer((socket) => {
-    connections++;
-    socket.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
-  closers.push(() => new Promise((resolve) => server.close(resolve)));
-  const port = (server.address() as { port: number }).port;
-  const address = Object.values(networkInterfaces())
-    .flat()
-    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
-  return { ...(address && { address }), port, connections: () => connections };
-}
-
-async function hangarNetwork(ctx: EscapeSuiteContext): Promise<Partial<SandboxSpec>> {
-  const socketDir = await mkdtemp(join(ctx.dataDir(), 'escape-run-'));
-  await chmod(socketDir, 0o755);
-  return { network: 'hangar', hangarSocketDir: socketDir, hangarPort: 7789 };
 }
 
 function legacyTiocsti(): string {

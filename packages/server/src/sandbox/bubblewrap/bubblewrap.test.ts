@@ -53,6 +53,7 @@ async function createHarness(): Promise<
       return spec;
     },
     hostUid: (spec) => (process.getuid?.() === 0 ? spec.uid : undefined),
+    sandboxPid: async (spec) => (await readRecord(spec.stateDir))?.init.pid,
     driverModule: {
       path: fileURLToPath(new URL('./bubblewrap-driver.ts', import.meta.url)),
       exportName: 'BubblewrapDriver',
