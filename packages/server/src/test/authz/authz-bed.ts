@@ -62,6 +62,9 @@ export class AuthzBed {
         HANGAR_HOST_DRIVER_MULTI_USER: 'true',
         HANGAR_SANDBOX_UID_BASE: String(1_900_000 + Math.floor(Math.random() * 900) * 100),
         HANGAR_SANDBOX_UID_COUNT: '100',
+        // The matrix makes dozens of workspaces in seconds: no per-user cap or pace here.
+        HANGAR_WORKSPACES_PER_USER: '0',
+        HANGAR_WORKSPACE_CREATIONS_PER_MINUTE: '0',
       },
     });
     const bed = new AuthzBed(server, provider);
