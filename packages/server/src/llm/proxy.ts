@@ -1,53 +1,21 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config, ProviderConfig } from '../config/index.js';
 import { HangarError, errors } from '../errors.js';
 import type { WorkspaceRow } from '../services/workspaces/repository.js';
 import type { WorkspaceTokens } from '../services/workspaces/workspace-tokens.js';
-import type { UsageMeter } from './meter.js';
+import { routeOf, upstreamHeaders, upstreamQuery, type Route } from './allow-list.js';
+import { ProxyLimits, type Admission } from './limits.js';
+import type { CallRecord, UsageMeter } from './meter.js';
 import { matchesModel } from './pricing.js';
 import { providerErrorBody } from './provider-errors.js';
 import type { ProviderKeys } from './provider-keys.js';
-import {
-  EMPTY_USAGE,
-  SseParser,
-  detectApi,
-  foldUsage,
-  streamError,
-  type LlmApi,
-  type Usage,
-} from './usage.js';
+import { proxyErrors } from './proxy-errors.js';
+import { parseJsonObject, relay } from './relay.js';
+import { EMPTY_USAGE, type LlmApi } from './usage.js';
 
-/** Request headers never forwarded: hop-by-hop ones, and every credential the client sent. */
-const DROP_REQUEST = new Set([
-  'host',
-  'connection',
-  'content-length',
-  'transfer-encoding',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'proxy-authorization',
-  'proxy-connection',
-  'authorization',
-  'x-api-key',
-  'x-goog-api-key',
-  'cookie',
-  'accept-encoding',
-  'origin',
-  'referer',
-  'x-hangar-session',
-]);
-const DROP_RESPONSE = new Set([
-  'content-length',
-  'content-encoding',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'set-cookie',
-]);
-/** Largest non-streamed answer read for its usage numbers, in bytes (it is forwarded whole regardless). */
-const METER_BODY_LIMIT = 8 * 1024 * 1024;
+/** Status recorded for a call whose client left before the provider answered (nginx's convention). */
+const CLIENT_CLOSED = 499;
 
 interface Call {
   provider: string;
@@ -57,51 +25,94 @@ interface Call {
   workspace: WorkspaceRow;
 }
 
+/** What the admission of a request found, for its handler. */
+interface Admitted {
+  provider: ProviderConfig;
+  workspace: WorkspaceRow;
+  route: Route;
+  slot: Admission;
+}
+
 /**
  * The LLM proxy: a sandbox sends its workspace token; the proxy checks it,
- * the model allow-list and the budgets, swaps in the real key, and streams
- * the provider's answer back chunk by chunk while metering its usage.
+ * the endpoint allow-list, the model allow-list and the budgets, swaps in the
+ * real key, and streams the provider's answer back chunk by chunk while
+ * metering its usage. A call whose client leaves is cancelled upstream.
  */
 export class LlmProxy {
+  private readonly admitted = new WeakMap<IncomingMessage, Admitted>();
+
   constructor(
     private readonly config: Pick<Config, 'templates'>,
     private readonly keys: ProviderKeys,
     private readonly tokens: WorkspaceTokens,
     private readonly meter: UsageMeter,
+    readonly limits = new ProxyLimits(),
   ) {}
 
-  async handle(
-    request: FastifyRequest<{ Params: { provider: string; '*': string } }>,
+  /**
+   * Runs before the body is read: the token, the endpoint and the limits are
+   * checked here, so a refused request costs no body in memory. Answers and
+   * returns false when the request is refused.
+   */
+  async admit(
+    request: FastifyRequest<{ Params: { provider: string } }>,
     reply: FastifyReply,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const name = request.params.provider;
     const provider = this.keys.provider(name);
-    if (!provider)
-      return void reply
-        .status(404)
-        .send({ error: { id: 'unknown_provider', message: errors.unknownProvider(name).message } });
+    if (!provider) {
+      const error = errors.unknownProvider(name);
+      void reply.status(404).send({ error: { id: error.id, message: error.message } });
+      return false;
+    }
     try {
       const workspace = await this.tokens.verify(tokenOf(request) ?? '');
       if (!workspace) throw errors.invalidWorkspaceToken();
-      const path = `/${request.params['*']}`;
-      const api = detectApi(provider.kind, path);
+      const route = routeOf(provider.kind, request.method, request.raw.url ?? '');
+      const declared = Number(request.headers['content-length'] ?? Number.NaN);
+      // A chunked body may grow to the limit: it is counted at the limit.
+      const bytes = Number.isSafeInteger(declared) ? declared : this.limits.values.maxBodyBytes;
+      const slot = this.limits.admit(workspace.id, route.endpoint.method === 'GET' ? 0 : bytes);
+      reply.raw.once('close', () => slot.release());
+      this.admitted.set(request.raw, { provider, workspace, route, slot });
+      return true;
+    } catch (error) {
+      if (!(error instanceof HangarError)) throw error;
+      sendError(reply, provider.kind, error);
+      return false;
+    }
+  }
+
+  async handle(
+    request: FastifyRequest<{ Params: { provider: string } }>,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const admitted = this.admitted.get(request.raw);
+    if (!admitted) throw new Error('LLM proxy: a request reached its handler without admission');
+    const { provider, workspace, route, slot } = admitted;
+    const name = request.params.provider;
+    try {
+      const { endpoint } = route;
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const json = parseJson(body);
-      const model = modelOf(provider.kind, path, json);
-      this.checkModel(workspace, model);
+      const json = endpoint.method === 'POST' ? parseJsonObject(body) : undefined;
+      if (endpoint.method === 'POST' && !json) throw proxyErrors.bodyInvalid();
+      const model = modelOf(route, json);
+      if (endpoint.model !== 'none') this.checkModel(workspace, model);
       await this.meter.checkBudgets(workspace.created_by, workspace);
       const key = provider.keyless ? undefined : await this.keys.keyOf(name);
       if (!provider.keyless && !key) throw errors.providerKeyMissing(name);
-      const upstreamBody = api === 'openai-chat' && json?.stream === true ? withUsageReport(json) : body;
-      const call: Call = { provider: name, config: provider, api, model, workspace };
-      await this.forward(request, reply, call, upstreamUrl(provider, path, request.url), upstreamBody, key);
+      // What is sent is what was read and checked (re-serialised): the provider cannot see another model.
+      const upstreamBody = json && JSON.stringify(upstreamJson(endpoint.api, json));
+      request.body = undefined; // the bytes received are not kept during a long stream
+      const base = provider.baseUrl.replace(/\/+$/, '');
+      const url = `${base}${route.path}${upstreamQuery(provider.kind, request.raw.url ?? '')}`;
+      const call: Call = { provider: name, config: provider, api: endpoint.api, model, workspace };
+      await this.forward(request, reply, call, url, upstreamBody, key, slot);
     } catch (error) {
       if (!(error instanceof HangarError)) throw error;
       if (reply.raw.headersSent) return;
-      void reply
-        .status(error.status)
-        .header('content-type', 'application/json')
-        .send(providerErrorBody(provider.kind, error));
+      sendError(reply, provider.kind, error);
     }
   }
 
@@ -116,97 +127,56 @@ export class LlmProxy {
     reply: FastifyReply,
     call: Call,
     url: string,
-    body: Buffer,
+    body: string | undefined,
     key: string | undefined,
+    slot: Admission,
   ) {
     const started = performance.now();
+    // The request's own 'close' came when its body was read; the response's comes when the client leaves.
     const abort = new AbortController();
-    request.raw.once('close', () => {
+    reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
-    let upstream: Response;
-    try {
-      upstream = await fetch(url, {
-        method: request.method,
-        headers: upstreamHeaders(request, call.config, key),
-        ...(request.method !== 'GET' && request.method !== 'HEAD' && { body: new Uint8Array(body) }),
-        signal: abort.signal,
-      });
-    } catch (error) {
-      throw errors.upstreamUnreachable(call.provider, (error as Error).message);
-    }
-    reply.hijack();
-    const headers: Record<string, string> = {};
-    upstream.headers.forEach((value, name) => {
-      if (!DROP_RESPONSE.has(name)) headers[name] = value;
-    });
-    // Sent with the first chunk, in one write; until then a cut can still become a clean 502.
-    const sendHead = () => {
-      if (!reply.raw.headersSent) reply.raw.writeHead(upstream.status, headers);
-    };
-
-    const streamed = (upstream.headers.get('content-type') ?? '').includes('text/event-stream');
-    let usage: Usage = EMPTY_USAGE;
-    let eventError: string | undefined;
-    const sse = new SseParser();
-    const kept: Buffer[] = [];
-    let keptBytes = 0;
-    let firstByteMs: number | null = null;
-    let cut: string | undefined;
-    try {
-      const reader = upstream.body?.getReader();
-      for (let next = await reader?.read(); next && !next.done; next = await reader?.read()) {
-        const bytes = Buffer.from(next.value);
-        firstByteMs ??= performance.now() - started;
-        sendHead();
-        if (!reply.raw.write(bytes)) await waitDrain(reply);
-        if (streamed) {
-          sse.push(bytes, (doc) => {
-            usage = foldUsage(call.api, usage, doc);
-            eventError ??= streamError(doc);
-          });
-        } else if (keptBytes < METER_BODY_LIMIT) {
-          kept.push(bytes);
-          keptBytes += bytes.length;
-        }
-      }
-    } catch (error) {
-      cut = abort.signal.aborted ? 'client disconnected' : `stream cut: ${(error as Error).message}`;
-    }
-    if (cut && firstByteMs === null && !abort.signal.aborted) {
-      // Nothing reached the client yet: it gets an answer rather than a dropped connection.
-      const failure = errors.upstreamUnreachable(call.provider, cut);
-      reply.raw.writeHead(failure.status, { 'content-type': 'application/json' });
-      reply.raw.end(JSON.stringify({ error: { id: failure.id, message: failure.message } }));
-    } else if (cut) {
-      reply.raw.destroy();
-    } else {
-      sendHead();
-      reply.raw.end();
-    }
-
-    let errorText = cut ?? eventError ?? null;
-    if (!streamed && keptBytes < METER_BODY_LIMIT) {
-      const doc = parseJson(Buffer.concat(kept));
-      usage = foldUsage(call.api, usage, doc);
-      if (upstream.status >= 400) errorText ??= streamError(doc) ?? `HTTP ${upstream.status}`;
-    }
-    if (upstream.status >= 400) errorText ??= `HTTP ${upstream.status}`;
-    await this.meter.record({
+    if (request.raw.socket?.destroyed) abort.abort();
+    const identity = {
       workspaceId: call.workspace.id,
       sessionId: null,
       userId: call.workspace.created_by,
       provider: call.provider,
       api: call.api,
       model: call.model,
-      usage,
-      status: upstream.status,
-      error: errorText,
-      streamed,
-      firstByteMs,
-      durationMs: performance.now() - started,
-    });
+    };
+    const record = (fields: Omit<CallRecord, keyof typeof identity | 'durationMs'>) =>
+      this.meter.record({ ...identity, ...fields, durationMs: performance.now() - started });
+    let upstream: Response;
+    try {
+      upstream = await fetch(url, {
+        method: request.method,
+        headers: upstreamHeaders(call.config.kind, request.headers, key),
+        ...(body && { body }),
+        signal: abort.signal,
+      });
+    } catch (error) {
+      if (!abort.signal.aborted) throw errors.upstreamUnreachable(call.provider, (error as Error).message);
+      // The provider may have begun on it: the call is on record, its usage unknown.
+      const status = CLIENT_CLOSED;
+      const reason = 'client disconnected before the provider answered';
+      await record({ usage: EMPTY_USAGE, status, error: reason, streamed: false, firstByteMs: null });
+      return;
+    } finally {
+      slot.releaseBody();
+    }
+    const relayed = await relay(upstream, reply, call, abort.signal, started);
+    await record({ ...relayed, status: upstream.status });
   }
+}
+
+function sendError(reply: FastifyReply, kind: ProviderConfig['kind'], error: HangarError): void {
+  if (error.extra.retryAfter !== undefined) void reply.header('retry-after', String(error.extra.retryAfter));
+  void reply
+    .status(error.status)
+    .header('content-type', 'application/json')
+    .send(providerErrorBody(kind, error));
 }
 
 function tokenOf(request: FastifyRequest): string | undefined {
@@ -219,66 +189,26 @@ function tokenOf(request: FastifyRequest): string | undefined {
   return header('x-api-key') ?? bearer ?? header('x-goog-api-key') ?? query;
 }
 
-function upstreamHeaders(
-  request: FastifyRequest,
-  provider: ProviderConfig,
-  key: string | undefined,
-): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined || DROP_REQUEST.has(name)) continue;
-    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+/** The model billed: the path's for Gemini, the body's otherwise, none for listings. */
+function modelOf(route: Route, json: Record<string, unknown> | undefined): string {
+  if (route.endpoint.model === 'path') return route.pathModel ?? 'unknown';
+  if (route.endpoint.model === 'none') return 'unknown';
+  if (typeof json?.model !== 'string' || json.model === '') throw proxyErrors.bodyInvalid();
+  return json.model;
+}
+
+/** The body sent upstream, changed only where metering needs it. */
+function upstreamJson(api: LlmApi, json: Record<string, unknown>): Record<string, unknown> {
+  if (api === 'gemini') {
+    // The path names the model metered; a model in the body could name another one.
+    const { model: _ignored, ...rest } = json;
+    return rest;
   }
-  headers.set('accept-encoding', 'identity'); // pass bytes through untouched
-  if (key) {
-    if (provider.kind === 'anthropic') headers.set('x-api-key', key);
-    else if (provider.kind === 'gemini') headers.set('x-goog-api-key', key);
-    else headers.set('authorization', `Bearer ${key}`);
+  if (api === 'openai-chat' && json.stream === true) {
+    // Streaming chat completions report usage only when asked: asked, so the call can be metered.
+    const options =
+      typeof json.stream_options === 'object' && json.stream_options !== null ? json.stream_options : {};
+    return { ...json, stream_options: { ...options, include_usage: true } };
   }
-  return headers;
-}
-
-function upstreamUrl(provider: ProviderConfig, path: string, requestUrl: string): string {
-  const query = new URL(requestUrl, 'http://x').searchParams;
-  query.delete('key');
-  const search = query.toString();
-  return `${provider.baseUrl.replace(/\/+$/, '')}${path}${search ? `?${search}` : ''}`;
-}
-
-function modelOf(
-  kind: ProviderConfig['kind'],
-  path: string,
-  json: Record<string, unknown> | undefined,
-): string {
-  if (kind === 'gemini') return /\/models\/([^/:]+)/.exec(path)?.[1] ?? 'unknown';
-  return typeof json?.model === 'string' ? json.model : 'unknown';
-}
-
-function parseJson(body: Buffer): Record<string, unknown> | undefined {
-  if (body.length === 0) return undefined;
-  try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Streaming chat completions report usage only when asked: ask, so the call can be metered. */
-function withUsageReport(json: Record<string, unknown>): Buffer {
-  const options =
-    typeof json.stream_options === 'object' && json.stream_options !== null ? json.stream_options : {};
-  return Buffer.from(JSON.stringify({ ...json, stream_options: { ...options, include_usage: true } }));
-}
-
-function waitDrain(reply: FastifyReply): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      reply.raw.off('drain', done);
-      reply.raw.off('close', done);
-      resolve();
-    };
-    reply.raw.once('drain', done);
-    reply.raw.once('close', done);
-  });
+  return json;
 }

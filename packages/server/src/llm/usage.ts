@@ -13,19 +13,6 @@ export interface Usage {
 export type LlmApi =
   'anthropic-messages' | 'anthropic-count-tokens' | 'openai-chat' | 'openai-responses' | 'gemini' | 'other';
 
-export function detectApi(kind: 'anthropic' | 'openai' | 'gemini', path: string): LlmApi {
-  if (kind === 'anthropic') {
-    if (/\/messages\/count_tokens$/.test(path)) return 'anthropic-count-tokens';
-    if (/\/messages$/.test(path)) return 'anthropic-messages';
-  }
-  if (kind === 'openai') {
-    if (/\/chat\/completions$/.test(path)) return 'openai-chat';
-    if (/\/responses$/.test(path)) return 'openai-responses';
-  }
-  if (kind === 'gemini' && /:(stream)?[gG]enerateContent$/.test(path)) return 'gemini';
-  return 'other';
-}
-
 /** More tokens than any call can hold: a provider reporting more (or fractions, or negatives) is not believed. */
 const MAX_TOKENS = 1e9;
 const n = z.number().int().nonnegative().max(MAX_TOKENS).catch(0).default(0);

@@ -1,24 +1,27 @@
 import type { App, AppContext } from '../types.js';
 
-/** Requests to the proxy carry whole conversations: far larger than API bodies. */
-const LLM_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
-
 /**
  * /llm/<provider>/… forwards to the provider, authenticated by a workspace
- * token (not a user's session): see llm/proxy.ts. Bodies pass through as bytes.
+ * token (not a user's session): see llm/proxy.ts. The token, the endpoint and
+ * the proxy's limits are checked before the body is read; bodies are read as
+ * bytes up to the proxy's limit. Every method is routed, so that a refused
+ * one gets the proxy's own answer (405 with a stable id).
  */
 export async function llmRoutes(app: App, { services }: AppContext) {
+  const { proxy } = services.llm;
+  const bodyLimit = proxy.limits.values.maxBodyBytes;
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(
-      '*',
-      { parseAs: 'buffer', bodyLimit: LLM_BODY_LIMIT_BYTES },
-      (_request, body, done) => done(null, body),
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
+      done(null, body),
     );
+    scope.addHook<{ Params: { provider: string } }>('onRequest', async (request, reply) => {
+      if (!(await proxy.admit(request, reply))) return reply;
+    });
     scope.all<{ Params: { provider: string; '*': string } }>(
       '/llm/:provider/*',
-      { schema: { hide: true }, bodyLimit: LLM_BODY_LIMIT_BYTES },
-      (request, reply) => services.llm.proxy.handle(request, reply),
+      { schema: { hide: true }, bodyLimit },
+      (request, reply) => proxy.handle(request, reply),
     );
   });
 }
