@@ -209,6 +209,10 @@ function describeGitEscape(name: string, template: Record<string, unknown>, skip
         ['GET', `${api}/branches`, undefined, true],
         ['POST', `${api}/branches`, { name: 'escape' }, true],
         ['POST', `${api}/commit`, { message: 'Escape change' }, true],
+        // The same bare repository by the old host-side git's view of the tree (refused now, 403):
+        // there its alternates' refs command, and its hooksPath, ran on the host.
+        ['POST', `${api}/push`, { remote: 'hostview' }, false],
+        ['POST', `${api}/fetch`, { remote: 'hostview' }, false],
         ['POST', `${api}/switch`, { name: 'main' }, true],
         ['POST', `${api}/switch`, { name: 'escape' }, true],
         ['POST', `${api}/fetch`, {}, true],
