@@ -11,6 +11,7 @@ import type { AgentAdapter } from './agents/adapter.js';
 import { createAgentAdapters } from './agents/registry.js';
 import { createSandboxDrivers } from './sandbox/registry.js';
 import { startSpawner } from './sandbox/spawner.js';
+import { lockUidRange } from './sandbox/uid-lock.js';
 import { createServices, type Services } from './services/index.js';
 import { WorkspaceReconciler } from './services/workspaces/reconciler.js';
 import { openStore, type Store } from './store/database.js';
@@ -43,6 +44,8 @@ export interface StartOptions {
 export async function startServer(configured: Config, options: StartOptions = {}): Promise<RunningServer> {
   secureDataDir(configured.dataDir, configured.databaseUrl);
   startSpawner(); // first, while this process is small: it forks once for it, then never again
+  // No other server on this host may give out the same sandbox uids (see sandbox/uid-lock.ts).
+  const uidLock = await lockUidRange({ base: configured.sandboxUidBase, count: configured.sandboxUidCount });
   // The scripted provider is loaded in demo mode only.
   const scripted = configured.demo ? await import('@hangar/llm-scripted') : undefined;
   const demo = scripted
@@ -87,6 +90,7 @@ export async function startServer(configured: Config, options: StartOptions = {}
       await services.bridge.closeAll();
       await store.close();
       await demo?.close();
+      await uidLock.release();
     };
     return {
       url,
@@ -100,6 +104,7 @@ export async function startServer(configured: Config, options: StartOptions = {}
   } catch (error) {
     await store.close();
     await demo?.close();
+    await uidLock.release();
     throw error;
   }
 }

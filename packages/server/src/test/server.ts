@@ -31,7 +31,12 @@ export async function startTestServer(
   } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hangar-test-'));
+  // Servers of parallel test files must not share sandbox uids (the server refuses an overlap, see
+  // sandbox/uid-lock.ts): a range of 100 of their own unless the test chose one.
+  const uidBase = String(3_000_000 + Math.floor(Math.random() * 100_000) * 100);
   const config = loadConfig({
+    HANGAR_SANDBOX_UID_BASE: uidBase,
+    HANGAR_SANDBOX_UID_COUNT: '100',
     HANGAR_DATA_DIR: dataDir,
     HANGAR_PORT: '0',
     HANGAR_HOST: '127.0.0.1',
