@@ -5,6 +5,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  hostAddress,
+  SANDBOX_CA,
+  startHttpsGitServer,
+} from '../packages/server/src/services/git-ops/test-remote.js';
 import { FakeGitHub } from '../packages/server/src/test/fake-github.js';
 import { GitHttpServer } from '../packages/server/src/test/git-http-server.js';
 import { launchBrowser, type TestBrowser } from './support/browser.js';
@@ -34,6 +39,14 @@ const WRITE_DELAY_S = 4;
 const PASSWORD = 'correct horse battery';
 const HUB_NAME = 'diff-pulls';
 const HUB_TOKEN = `ghp_${Math.random().toString(36).slice(2)}SECRETtoken`;
+/** The owner's token for the code host that serves the demo's origin (stored before the tests). */
+const ORIGIN_TOKEN = `origin_${Math.random().toString(36).slice(2)}`;
+/** Git runs in the workspace's sandbox (network full), which reaches the host only at its own address. */
+const ADDRESS = hostAddress();
+const skip = ADDRESS
+  ? undefined
+  : 'the host has no non-loopback IPv4 address for a sandbox to reach a remote on';
+if (skip && process.env.CI === 'true') throw new Error(`CI requires a reachable host address: ${skip}`);
 const OWNER = { username: 'ada', displayName: 'Ada Lovelace' };
 const VIEWER = { username: 'vic', displayName: 'Vic Viewer' };
 
@@ -57,7 +70,7 @@ function hostGit(cwd: string, ...args: string[]): string {
     .trim();
 }
 
-/** A bare repository with one commit on `main` (README.md), writable by every sandbox uid. */
+/** A bare repository with one commit on `main` (README.md), readable by every sandbox uid (a file:// clone). */
 function makeBareRepo(path: string): void {
   mkdirSync(dirname(path), { recursive: true });
   hostGit(dirname(path), 'init', '-q', '--bare', '--shared=0777', '-b', 'main', path);
@@ -76,8 +89,10 @@ function fileRow(page: Page, path: string) {
 }
 
 // An owner works in the panel and a viewer reads it. The workspace is a clone of a bare
-// repository on disk (`origin`, file://), the remote the panel pushes to.
-describe('the Diff panel in the browser', () => {
+// repository on disk (file://, under HANGAR_LOCAL_REPO_ROOTS); its `origin`, the remote the panel
+// pushes to, is that repository served over HTTPS on the host's address, as a code host would:
+// the workspace's git runs in its sandbox (network full) and never reaches the host's disk or loopback.
+describe.skipIf(skip)(`the Diff panel in the browser${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let hangar: HangarProcess;
   let testBrowser: TestBrowser;
   let page: Page;
@@ -85,7 +100,12 @@ describe('the Diff panel in the browser', () => {
   let origin: string;
   let workspaceId: string;
   let sessionId: string | undefined;
+  let originGit: GitHttpServer;
   let hubGit: GitHttpServer;
+  /** Plain HTTP, reads only: where the pull request's workspace is cloned from at creation. */
+  let hubReads: GitHttpServer;
+  /** The code hosts' certificates, which each workspace's repository trusts. */
+  const certs = new Map<GitHttpServer, string>();
   let hub: FakeGitHub;
   /** Workspaces to delete at the end, by id, with their names (the typed confirmation). */
   const workspaces = new Map<string, string>();
@@ -117,16 +137,43 @@ describe('the Diff panel in the browser', () => {
     return context.newPage();
   };
   const bare = (...args: string[]) => hostGit(root, '--git-dir', origin, ...args);
+  /**
+   * Points a workspace's `origin` at a repository of a code host over HTTPS, trusting the host's
+   * test CA in the repository's own config, from inside the sandbox as a user would.
+   */
+  const useCodeHost = async (id: string, server: GitHttpServer, path: string) => {
+    const script = `set -e
+printf '%s' "$CA" > ${SANDBOX_CA}
+git remote set-url origin "$URL"
+git config http.sslCAInfo ${SANDBOX_CA}
+git fetch -q origin`;
+    const exec = await api(`/api/workspaces/${id}/exec`, 'POST', {
+      command: ['/bin/sh', '-c', script],
+      env: { CA: certs.get(server)!, URL: server.url(path) },
+    });
+    const result = (await exec.json()) as { exitCode: number; stderr: string };
+    expect(exec.status, JSON.stringify(result)).toBe(200);
+    expect(result.exitCode, result.stderr).toBe(0);
+  };
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'hangar-e2e-diff-'));
-    chmodSync(root, 0o755); // the workspace's uid reaches the origin on the host
-    origin = join(root, 'origin.git');
+    chmodSync(root, 0o755); // the workspace's uid reads the origin when it clones it (file://)
+    const served = join(root, 'served');
+    origin = join(served, 'demo', 'origin.git');
     makeBareRepo(origin);
-    // A GitHub host: its git over smart HTTP (pushes need the token) and its REST API, scripted.
-    const hubRepo = join(root, 'served', 'acme', 'app.git');
+    // A GitHub host: its git over smart HTTPS (pushes need the token) and its REST API, scripted.
+    const hubRepo = join(served, 'acme', 'app.git');
     makeBareRepo(hubRepo);
-    hubGit = await new GitHttpServer(join(root, 'served'), new Set([HUB_TOKEN])).start();
+    // Two code hosts (pushes need their own token), and the hub's repositories read over plain HTTP.
+    for (const [token, set] of [
+      [ORIGIN_TOKEN, (s: GitHttpServer) => (originGit = s)],
+      [HUB_TOKEN, (s: GitHttpServer) => (hubGit = s)],
+    ] as const) {
+      const { server, cert } = await startHttpsGitServer(served, new Set([token]), ADDRESS!);
+      certs.set(set(server), cert);
+    }
+    hubReads = await new GitHttpServer(served, new Set(), { address: ADDRESS! }).start();
     hub = new FakeGitHub(HUB_TOKEN, (branch) => hostGit(root, '--git-dir', hubRepo, 'rev-parse', branch));
     await hub.start();
 
@@ -135,6 +182,10 @@ describe('the Diff panel in the browser', () => {
       HANGAR_DEMO: 'true',
       HANGAR_SANDBOX_UID_BASE: String(1_700_000 + Math.floor(Math.random() * 999) * 100),
       HANGAR_SANDBOX_UID_COUNT: '100',
+      // Pushes and fetches leave the sandbox for the code hosts on the host's address.
+      HANGAR_TEMPLATES: JSON.stringify({ online: { driver: 'bubblewrap', network: 'full' } }),
+      HANGAR_DEFAULT_TEMPLATE: 'online',
+      HANGAR_LOCAL_REPO_ROOTS: served,
       HANGAR_FORGES: JSON.stringify({ [hubGit.host]: { kind: 'github', apiUrl: hub.url } }),
     });
     const setupToken = new URL(hangar.setupUrl!).searchParams.get('token');
@@ -147,6 +198,12 @@ describe('the Diff panel in the browser', () => {
     const viewer = await api('/api/users', 'POST', { ...VIEWER, password: PASSWORD, role: 'member' });
     expect(viewer.status).toBe(201);
     const viewerId = ((await viewer.json()) as { id: string }).id;
+    const credential = await api('/api/me/git-credentials', 'POST', {
+      host: originGit.host,
+      username: OWNER.username,
+      token: ORIGIN_TOKEN,
+    });
+    expect(credential.status).toBe(201);
     const login = await as(VIEWER.username, '/api/auth/login', 'POST', {
       username: VIEWER.username,
       password: PASSWORD,
@@ -162,6 +219,7 @@ describe('the Diff panel in the browser', () => {
     expect(workspace).toMatchObject({ state: 'running', error: null });
     workspaceId = workspace.id;
     workspaces.set(workspaceId, NAME);
+    await useCodeHost(workspaceId, originGit, 'demo/origin.git');
     const member = await api(`/api/workspaces/${workspaceId}/members/${viewerId}`, 'PUT', { role: 'viewer' });
     expect(member.status).toBe(200);
     testBrowser = await launchBrowser();
@@ -180,7 +238,7 @@ describe('the Diff panel in the browser', () => {
       }
     }
     await hangar?.stop();
-    await Promise.all([hubGit?.stop(), hub?.stop()]);
+    await Promise.all([originGit?.stop(), hubGit?.stop(), hubReads?.stop(), hub?.stop()]);
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -414,11 +472,12 @@ describe('the Diff panel in the browser', () => {
   it('opens a pull request on a GitHub host: token form, prefilled draft, CI and review state', async () => {
     const created = await api('/api/workspaces?wait=true', 'POST', {
       name: HUB_NAME,
-      source: { type: 'git', url: hubGit.url('acme/app.git') },
+      source: { type: 'git', url: hubReads.url('acme/app.git') },
     });
     const workspace = (await created.json()) as { id: string; state: string; error: string | null };
     expect(created.status, JSON.stringify(workspace)).toBe(201);
     workspaces.set(workspace.id, HUB_NAME);
+    await useCodeHost(workspace.id, hubGit, 'acme/app.git');
     const git = (suffix: string, body: unknown) =>
       api(`/api/workspaces/${workspace.id}/git/${suffix}`, 'POST', body);
     expect((await git('branches', { name: 'feature/login' })).status).toBe(201);
