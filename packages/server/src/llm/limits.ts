@@ -8,6 +8,7 @@ export interface ProxyLimitValues {
   /**
    * Request bodies held in memory at once, all calls together, in bytes. A body is counted
    * from its arrival (its Content-Length, or maxBodyBytes when it is chunked) until it is sent upstream.
+   * A body is held about five times while it is parsed and re-serialised: 64 MiB bounds that near 320 MB.
    */
   bodyBudgetBytes: number;
   /** Calls in flight (streams included) per workspace: what parallel sub-agents need, not a runaway loop. */
@@ -18,7 +19,7 @@ export interface ProxyLimitValues {
 
 export const DEFAULT_PROXY_LIMITS: ProxyLimitValues = {
   maxBodyBytes: 32 * MiB,
-  bodyBudgetBytes: 128 * MiB,
+  bodyBudgetBytes: 64 * MiB,
   callsPerWorkspace: 16,
   calls: 256,
 };
