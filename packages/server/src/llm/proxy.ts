@@ -79,6 +79,9 @@ export class LlmProxy {
       return true;
     } catch (error) {
       if (!(error instanceof HangarError)) throw error;
+      // The path without its query string, which may hold the workspace token (Gemini's `key`).
+      const path = (request.raw.url ?? '').split('?')[0];
+      request.log.info({ method: request.method, path, refused: error.id }, 'LLM proxy refused a request');
       sendError(reply, provider.kind, error);
       return false;
     }
