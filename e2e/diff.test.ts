@@ -5,11 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  hostAddress,
-  SANDBOX_CA,
-  startHttpsGitServer,
-} from '../packages/server/src/services/git-ops/test-remote.js';
+import { hostAddress, SANDBOX_CA, startHttpsGitServer } from '../packages/server/src/test/git-remote.js';
 import { FakeGitHub } from '../packages/server/src/test/fake-github.js';
 import { GitHttpServer } from '../packages/server/src/test/git-http-server.js';
 import { launchBrowser, type TestBrowser } from './support/browser.js';

@@ -7,8 +7,8 @@ import { PodmanDriver } from '../../sandbox/podman/podman-driver.js';
 import type { GitHttpServer } from '../../test/git-http-server.js';
 import { setupAdmin, startTestServer, type TestClient, type TestServer } from '../../test/server.js';
 import { createWorkspace, shellIn } from '../../test/workspaces.js';
-import { hostGit, makeBareRepo } from './test-repos.js';
-import { cloneInside, hostAddress, startHttpsGitServer } from './test-remote.js';
+import { hostGit, makeBareRepo } from '../../test/git-repos.js';
+import { cloneInside, hostAddress, startHttpsGitServer } from '../../test/git-remote.js';
 
 /*
  * Code in a workspace plants repository config and hooks that would run a

@@ -21,8 +21,8 @@ import {
 } from '../../test/server.js';
 import type { GitHttpServer } from '../../test/git-http-server.js';
 import { createWorkspace } from '../../test/workspaces.js';
-import { hostGit, makeBareRepo, pushFromElsewhere } from './test-repos.js';
-import { cloneInside, hostAddress, startHttpsGitServer } from './test-remote.js';
+import { hostGit, makeBareRepo, pushFromElsewhere } from '../../test/git-repos.js';
+import { cloneInside, hostAddress, startHttpsGitServer } from '../../test/git-remote.js';
 
 const address = hostAddress();
 const skip =

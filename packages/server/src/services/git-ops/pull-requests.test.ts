@@ -14,8 +14,8 @@ import {
   type TestServer,
 } from '../../test/server.js';
 import { createWorkspace } from '../../test/workspaces.js';
-import { hostGit, makeBareRepo } from './test-repos.js';
-import { cloneInside, hostAddress, startHttpsGitServer } from './test-remote.js';
+import { hostGit, makeBareRepo } from '../../test/git-repos.js';
+import { cloneInside, hostAddress, startHttpsGitServer } from '../../test/git-remote.js';
 import { insertSessionRow } from '../../test/sessions.js';
 
 const address = hostAddress();

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { GitHttpServer } from '../../test/git-http-server.js';
-import type { TestClient } from '../../test/server.js';
+import { GitHttpServer } from './git-http-server.js';
+import type { TestClient } from './server.js';
 
 /*
  * A code host for git API tests, as a workspace reaches one: git runs inside
@@ -29,25 +29,29 @@ export async function startHttpsGitServer(
   address: string,
 ): Promise<{ server: GitHttpServer; cert: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-test-ca-'));
-  execFileSync('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=hangar-test-git',
-    '-addext',
-    `subjectAltName=IP:${address}`,
-    '-keyout',
-    join(dir, 'key.pem'),
-    '-out',
-    join(dir, 'cert.pem'),
-  ]);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=hangar-test-git',
+      '-addext',
+      `subjectAltName=IP:${address}`,
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'pipe' },
+  );
   const key = readFileSync(join(dir, 'key.pem'), 'utf8');
   const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
   rmSync(dir, { recursive: true, force: true });
