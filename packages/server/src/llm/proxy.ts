@@ -140,7 +140,8 @@ export class LlmProxy {
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
-    if (request.raw.socket?.destroyed) abort.abort();
+    // Gone already (while the budgets were checked): nothing is sent, so there is nothing to meter.
+    if (request.raw.socket?.destroyed || reply.raw.destroyed) return;
     const identity = {
       workspaceId: call.workspace.id,
       sessionId: null,
