@@ -22,7 +22,7 @@ import {
 import { idMapper, type IdMapper, type IdMode } from './idmap.js';
 import { joinCommand } from './join.js';
 import { launchSandbox } from './launch.js';
-import { findNetworkTools, startFullNetwork } from './network.js';
+import { findNetworkTools, startFullNetwork } from '../full-network.js';
 import { assertBindable, systemDirArgs } from './layout.js';
 import {
   isAlive,

@@ -6,9 +6,9 @@ import { Duplex } from 'node:stream';
 import { z } from 'zod';
 import type { SandboxSpec } from '../driver.js';
 import type { IdMapper } from './idmap.js';
-import { closingDescriptors } from './descriptors.js';
+import { closingDescriptors } from '../descriptors.js';
 import { bwrapArgs, FD, identityFiles, OFFLINE_RESOLV_CONF } from './layout.js';
-import { FULL_NETWORK_RESOLV_CONF, startFullNetwork, type NetworkTools } from './network.js';
+import { FULL_NETWORK_RESOLV_CONF, startFullNetwork, type NetworkTools } from '../full-network.js';
 import { processRef, signal, type ProcessRef } from './proc.js';
 import { HOST_PATH, type Tools } from './tools.js';
 

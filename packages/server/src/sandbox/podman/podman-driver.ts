@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { access, chown, constants, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { access, chown, constants, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { z } from 'zod';
 import {
   BaseSandboxDriver,
   type ExecOptions,
@@ -11,7 +12,8 @@ import {
   type SandboxSpec,
   type SandboxStatus,
 } from '../driver.js';
-import { blockRoutes } from '../blocked-routes.js';
+import { isAlive, signal } from '../bubblewrap/proc.js';
+import { findNetworkTools, startFullNetwork } from '../full-network.js';
 import { execCommand } from './exec-command.js';
 import { HOST_PATH, PodmanCli, type PodmanStorage } from './podman-cli.js';
 import {
@@ -86,7 +88,12 @@ export class PodmanDriver extends BaseSandboxDriver {
 
   start(spec: SandboxSpec): Promise<void> {
     return this.serialize(spec.id, async () => {
-      if ((await this.status(spec)) === 'running') return;
+      if ((await this.status(spec)) === 'running') {
+        // Running, but its slirp4netns processes ended (killed, crashed): they start again.
+        if (spec.network === 'full' && !(await networkAlive(spec))) await this.startNetwork(spec);
+        return;
+      }
+      await stopNetwork(spec); // of an earlier run of the container, if any is left
       await this.checkRoot(spec);
       await mkdir(spec.stateDir, { recursive: true, mode: 0o700 });
       const files = await writeSandboxFiles(spec);
@@ -101,21 +108,23 @@ export class PodmanDriver extends BaseSandboxDriver {
         { cwd: spec.stateDir },
       );
       if (spec.network !== 'none') await this.awaitForwarder(spec);
-      if (spec.network === 'full') await this.blockRoutes(spec);
+      if (spec.network === 'full') await this.startNetwork(spec);
     });
   }
 
   stop(spec: SandboxSpec): Promise<void> {
     // -t 0: SIGKILL at once; the container has its own pid namespace, so every process in it ends.
-    return this.serialize(spec.id, () =>
-      this.cli.run(['stop', '--ignore', '--time=0', containerName(spec.id)]),
-    );
+    return this.serialize(spec.id, async () => {
+      await this.cli.run(['stop', '--ignore', '--time=0', containerName(spec.id)]);
+      await stopNetwork(spec);
+    });
   }
 
   override release(spec: SandboxSpec): Promise<void> {
-    return this.serialize(spec.id, () =>
-      this.cli.run(['rm', '--force', '--ignore', '--time=0', containerName(spec.id)]),
-    );
+    return this.serialize(spec.id, async () => {
+      await this.cli.run(['rm', '--force', '--ignore', '--time=0', containerName(spec.id)]);
+      await stopNetwork(spec);
+    });
   }
 
   async destroy(spec: SandboxSpec): Promise<void> {
@@ -189,11 +198,15 @@ export class PodmanDriver extends BaseSandboxDriver {
    * Waits until the forwarder listens on 127.0.0.1:hangarPort, so the first
    * command finds it: polls the container's /proc/net/tcp from the host.
    */
-  /** slirp4netns keeps the host's loopback out of reach; link-local addresses are blocked here. */
-  private async blockRoutes(spec: SandboxSpec): Promise<void> {
-    const pid = Number((await readFile(containerPidFile(spec), 'utf8')).trim());
+  /** Network `full`: slirp4netns through an egress namespace, routes blocked in both (../full-network.ts). */
+  private async startNetwork(spec: SandboxSpec): Promise<void> {
     try {
-      await blockRoutes(pid, spec.blockedNetworks);
+      const tools = findNetworkTools();
+      if ('missing' in tools) throw new Error(tools.missing);
+      const pid = Number((await readFile(containerPidFile(spec), 'utf8')).trim());
+      await stopNetwork(spec);
+      const refs = await startFullNetwork(tools.tools, pid, spec);
+      await writeFile(networkFile(spec), `${JSON.stringify(refs)}\n`, { mode: 0o600 });
     } catch (error) {
       await this.cli.run(['stop', '--ignore', '--time=0', containerName(spec.id)]).catch(() => undefined);
       throw new Error(`network full: ${(error as Error).message}`, { cause: error });
@@ -226,6 +239,38 @@ export class PodmanDriver extends BaseSandboxDriver {
     void settled.then(() => this.queues.get(id) === settled && this.queues.delete(id));
     return result;
   }
+}
+
+/** The slirp4netns processes of network `full` (see ../full-network.ts). */
+function networkFile(spec: SandboxSpec): string {
+  return join(spec.stateDir, 'full-network.json');
+}
+
+const processSchema = z.object({ pid: z.number().int().positive(), startTime: z.number().int() });
+const networkSchema = z.object({ network: processSchema, egress: processSchema });
+
+async function readNetwork(spec: SandboxSpec): Promise<z.infer<typeof networkSchema> | undefined> {
+  const text = await readFile(networkFile(spec), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const parsed = networkSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function networkAlive(spec: SandboxSpec): Promise<boolean> {
+  const refs = await readNetwork(spec);
+  return refs !== undefined && (await isAlive(refs.network)) && (await isAlive(refs.egress));
+}
+
+/** Ends the slirp4netns processes of the sandbox's network `full`, if any. */
+async function stopNetwork(spec: SandboxSpec): Promise<void> {
+  const refs = await readNetwork(spec);
+  for (const ref of refs ? [refs.network, refs.egress] : [])
+    if (await isAlive(ref)) signal(ref.pid, 'SIGKILL');
+  await rm(networkFile(spec), { force: true });
 }
 
 /** The container's first process, as seen on the host; written by podman run. */

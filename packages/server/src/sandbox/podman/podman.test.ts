@@ -12,6 +12,7 @@ import { runSandboxContract } from '../contract.js';
 import { openPtyInSandbox, runInSandbox } from '../exec.js';
 import { PodmanCli } from './podman-cli.js';
 import { PodmanDriver, type PodmanDriverOptions } from './podman-driver.js';
+import { containerName } from './run-args.js';
 
 const run = promisify(execFile);
 const ROOTFS = process.env.HANGAR_PODMAN_ROOTFS ?? '/var/cache/hangar/rootfs-bookworm';
@@ -98,6 +99,10 @@ runSandboxContract({
       makeSpec: fixture.makeSpec,
       dataDir: fixture.dataDir,
       hostUid: (spec) => spec.uid,
+      sandboxPid: async (spec) =>
+        Number(
+          (await fixture.cli.run(['inspect', '--format={{.State.Pid}}', containerName(spec.id)])).trim(),
+        ) || undefined,
       driverModule: {
         path: fileURLToPath(new URL('./podman-driver.ts', import.meta.url)),
         exportName: 'PodmanDriver',

@@ -107,7 +107,7 @@ function mountArgs(spec: SandboxSpec, files: SandboxFiles): string[] {
     volume(spec.homeDir, SANDBOX_HOME, false),
     volume(files.passwd, '/etc/passwd', true),
     volume(files.group, '/etc/group', true),
-    ...(spec.network === 'full' ? [] : [volume(files.resolvConf, '/etc/resolv.conf', true)]),
+    volume(files.resolvConf, '/etc/resolv.conf', true),
     ...(spec.network !== 'none' ? [volume(hangarSocketDir(spec), SANDBOX_SOCKET_DIR, true)] : []),
     ...(spec.binds ?? []).map((b) => volume(b.hostPath, b.sandboxPath, b.readOnly)),
   ];
@@ -126,8 +126,11 @@ function networkArgs(spec: SandboxSpec): string[] {
     case 'hangar':
       return ['--network=none']; // loopback only; `hangar` adds a forwarder on it (mainCommand)
     case 'full':
-      // User-mode networking: the internet, but not the host's loopback (the server, its database).
-      return ['--network=slirp4netns:allow_host_loopback=false'];
+      // A network namespace of its own, which the driver gives user-mode networking through an egress
+      // namespace once the container runs (../full-network.ts): the internet, never the host's loopback,
+      // whatever happens to the container's routes. Podman's own slirp4netns runs in the host's network
+      // namespace and connects to 127.0.0.1 when a packet names it.
+      return ['--network=none'];
   }
 }
 

@@ -1,3 +1,4 @@
+import { FULL_NETWORK_RESOLV_CONF } from '../full-network.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SANDBOX_HOME, SANDBOX_USER, type SandboxSpec } from '../driver.js';
@@ -6,7 +7,7 @@ import { SANDBOX_HOME, SANDBOX_USER, type SandboxSpec } from '../driver.js';
 export interface SandboxFiles {
   passwd: string;
   group: string;
-  /** For network policies without DNS: resolv.conf that fails fast. */
+  /** resolv.conf: one that fails fast without a network; slirp4netns's forwarder with network full. */
   resolvConf: string;
 }
 
@@ -23,7 +24,7 @@ const BASE_GROUP = 'root:x:0:\nnogroup:x:65534:\n';
 
 /**
  * Writes /etc/passwd and /etc/group with the workspace's user `hangar` (so
- * whoami, ssh and git know it), and the offline resolv.conf.
+ * whoami, ssh and git know it), and resolv.conf: offline, or slirp4netns's DNS with network full.
  */
 export async function writeSandboxFiles(spec: SandboxSpec): Promise<SandboxFiles> {
   const files: SandboxFiles = {
@@ -43,7 +44,9 @@ export async function writeSandboxFiles(spec: SandboxSpec): Promise<SandboxFiles
   await Promise.all([
     writeFile(files.passwd, passwd, { mode: 0o644 }),
     writeFile(files.group, group, { mode: 0o644 }),
-    writeFile(files.resolvConf, OFFLINE_RESOLV_CONF, { mode: 0o644 }),
+    writeFile(files.resolvConf, spec.network === 'full' ? FULL_NETWORK_RESOLV_CONF : OFFLINE_RESOLV_CONF, {
+      mode: 0o644,
+    }),
   ]);
   return files;
 }

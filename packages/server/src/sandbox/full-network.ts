@@ -3,14 +3,14 @@ import { closeSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
-import { blockRoutes } from '../blocked-routes.js';
-import type { SandboxSpec } from '../driver.js';
+import { blockRoutes } from './blocked-routes.js';
+import type { SandboxSpec } from './driver.js';
 import { closingDescriptors } from './descriptors.js';
-import { processRef, signal, type ProcessRef } from './proc.js';
-import { findProgram, HOST_PATH } from './tools.js';
+import { processRef, signal, type ProcessRef } from './bubblewrap/proc.js';
+import { findProgram, HOST_PATH } from './bubblewrap/tools.js';
 
 /**
- * Network `full` for a bubblewrap sandbox: the sandbox keeps its own network
+ * Network `full` for a sandbox (bubblewrap, podman): the sandbox keeps its own network
  * namespace, and slirp4netns (user-mode TCP/IP, as rootless podman uses)
  * gives it a tap device whose traffic leaves as ordinary sockets. So the
  * sandbox reaches what the host reaches on the network, but not the host's

@@ -3,10 +3,10 @@
  * inherited (from a shell, a supervisor): every child keeps them, and a
  * process of the sandbox could use them through /proc/<pid>/fd of a process
  * of its own uid (bwrap's init, say). So the long-lived host processes the
- * driver starts (bwrap and slirp4netns) go through this first: it closes
+ * drivers start (bwrap, slirp4netns) go through this first: it closes
  * every descriptor above 2 but `keep` (the ones the driver hands over on
  * purpose), then executes the command. Joining commands close theirs in
- * enter.ts.
+ * bubblewrap/enter.ts.
  */
 const SCRIPT = `use POSIX ();
 my %keep = map { $_ => 1 } split(/,/, shift);
