@@ -15,8 +15,33 @@
 // gives them to the command as its stdin, stdout and stderr and closes its
 // own copies: the command's output goes straight to the server.
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { closeSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+
+/** O_CLOEXEC in the octal `flags:` of /proc/self/fdinfo/<fd>. */
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * Descriptors this process inherited without close-on-exec (from the
+ * server, which got them from its shell or supervisor; Node marks only the
+ * first ones at start) would pass to every command it starts, sandboxes
+ * included: closed first. Node's own are close-on-exec; the IPC channel
+ * to the server is kept.
+ */
+function closeInheritedDescriptors() {
+  const channel = Number(process.env.NODE_CHANNEL_FD);
+  for (const name of readdirSync('/proc/self/fd')) {
+    const fd = Number(name);
+    if (fd <= 2 || fd === channel) continue;
+    try {
+      const flags = /^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+      if (flags !== undefined && (Number.parseInt(flags, 8) & O_CLOEXEC) === 0) closeSync(fd);
+    } catch {
+      // the directory's own descriptor, closed meanwhile
+    }
+  }
+}
+closeInheritedDescriptors();
 
 /** @type {Map<number, import('node:child_process').ChildProcess>} */
 const children = new Map();

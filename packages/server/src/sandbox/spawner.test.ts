@@ -1,5 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnDriverChild } from './child-driver.js';
 import { spawnCommand, stopSpawner, type SpawnedChild } from './spawner.js';
 
 const collect = (child: SpawnedChild) => {
@@ -93,4 +98,46 @@ describe('the spawner zygote', () => {
     next.stdin!.end('back\n');
     expect(await done2).toMatchObject({ code: 0, stdout: 'back\n' });
   });
+
+  it('starts commands with none of the descriptors the server inherited', async () => {
+    // A server process (a child, through the host driver's commands) holding a file at fds 3 and 40,
+    // as a shell or supervisor leaves them: Node marks 3 close-on-exec at start, not 40.
+    const dir = await mkdtemp(join(tmpdir(), 'hangar-spawner-fds-'));
+    const fd = openSync(fileURLToPath(import.meta.url), 'r');
+    const stdio: (number | 'ignore')[] = [];
+    for (let i = 3; i <= 40; i++) stdio.push(i === 3 || i === 40 ? fd : 'ignore');
+    const spec = {
+      id: 'fds',
+      workDir: dir,
+      homeDir: dir,
+      stateDir: dir,
+      uid: 1,
+      gid: 1,
+      env: {},
+      network: 'full' as const,
+      limits: {},
+    };
+    const script = `await driver.start(spec);
+const r = await runInSandbox(driver, spec, { command: ['/bin/sh', '-c', 'ls /proc/$$/fd'], timeoutMs: 20000 });
+console.log('FDS ' + r.stdout.split('\\n').filter(Boolean).join(',') + ' END');
+process.exit(0);`;
+    try {
+      const { child, output } = await spawnDriverChild(
+        {
+          path: fileURLToPath(new URL('./host/host-driver.ts', import.meta.url)),
+          exportName: 'HostDriver',
+          options: {},
+        },
+        spec,
+        script,
+        ' END',
+        stdio,
+      );
+      child.kill('SIGKILL');
+      expect(/FDS (\S*) END/.exec(output)?.[1], output).toBe('0,1,2');
+    } finally {
+      closeSync(fd);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
