@@ -82,10 +82,11 @@ export async function startFullNetwork(
   await writeFile(resolv, EGRESS_RESOLV_CONF, { mode: 0o644 });
   const started: ProcessRef[] = [];
   try {
-    // An unprivileged server makes the egress namespace from the sandbox's user namespace, which it owns.
+    // An unprivileged server makes the egress namespace from the sandbox's user namespace, which it owns,
+    // as uid 0 there (mapped to its first subordinate id), which keeps its capabilities across exec.
     // prettier-ignore
     const network = await startSlirp(tools, 'slirp4netns.log', stateDir, [
-      ...(asRoot ? [] : ['nsenter', `--target=${initPid}`, '--user', '--preserve-credentials', '--']),
+      ...(asRoot ? [] : ['nsenter', `--target=${initPid}`, '--user', '--']),
       'unshare', '--net', '--mount', '--propagation=private', '--',
       'sh', '-c', RESOLV_SCRIPT, resolv,
       tools.slirp4netns, ...SLIRP_OPTIONS, '--disable-host-loopback',
