@@ -13,6 +13,7 @@ const FIRST_LOAD_BUDGET = 250 * 1024;
 /** Public files the service worker keeps with the shell. */
 const PUBLIC_SHELL = [
   '/index.html',
+  '/strict-csp.js',
   '/manifest.webmanifest',
   '/favicon.svg',
   '/icon-192.png',

@@ -27,7 +27,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 import { gitRoutes } from './routes/git.js';
 import type { App, AppContext, RouteEntry } from './types.js';
-import { registerWebApp } from './web.js';
+import { registerSecurityHeaders, registerWebApp } from './web.js';
 import { StreamRegistry, streamLimitHook } from './stream-limits.js';
 
 /** Bodies above this many bytes are refused with 413 (uploads get their own limit). */
@@ -56,6 +56,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
   });
 
   await app.register(cookie);
+  await registerSecurityHeaders(app);
   // Frames above the protocol's limit get an error frame; only absurd ones are cut off by ws itself.
   await app.register(websocket, { options: { maxPayload: 16 * MAX_CLIENT_FRAME_BYTES } });
   await registerOpenApi(app);
