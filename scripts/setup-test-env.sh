@@ -30,6 +30,7 @@ TOOLS=(
   "setpriv util-linux"
   "unshare util-linux"
   "perl perl-base"
+  "cc gcc"
   "setfacl acl"
   "pg_isready postgresql-client"
   "pg_ctlcluster postgresql-common"
