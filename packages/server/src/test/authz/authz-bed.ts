@@ -18,7 +18,7 @@ export type Role = (typeof ROLES)[number];
 export type UserRole = Exclude<Role, 'anonymous' | 'token'>;
 
 export const MODEL = 'scripted-1';
-const MEMBER_PASSWORD = 'member password 1';
+export const MEMBER_PASSWORD = 'member password 1';
 const scenario: ScenarioInput = {
   model: MODEL,
   turns: [{ name: 'greeting', match: { lastUserText: '/say hello/i' }, reply: { text: 'Hello there.' } }],
@@ -180,6 +180,13 @@ export class AuthzBed {
     );
     expect(res.status).toBe(201);
     return res.body.token.id as string;
+  }
+
+  /** A new API token of the user (its secret), made in their browser session. */
+  async apiToken(role: UserRole): Promise<string> {
+    const res = await this.clients[role].post('/api/tokens', { name: `api${this.next()}` });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body.secret as string;
   }
 
   async ownCredential(role: Role): Promise<string> {

@@ -3,8 +3,16 @@ import WebSocket from 'ws';
 import { bwrapMissing } from '../agent-testbed.js';
 import { TerminalClient } from '../terminal-client.js';
 import { AuthzBed, ROLES, type Role } from './authz-bed.js';
-import { CALLS, defaultParams, type Call, type CallOf } from './calls.js';
-import { EXPECTED, HIDDEN, LLM, TERMINAL_SOCKET, type Expected, type Outcome } from './expected.js';
+import { API_TOKEN_CALLS, CALLS, defaultParams, type Call, type CallOf } from './calls.js';
+import {
+  API_TOKEN,
+  EXPECTED,
+  HIDDEN,
+  LLM,
+  TERMINAL_SOCKET,
+  type Expected,
+  type Outcome,
+} from './expected.js';
 
 /** Longest any one call may take, in ms (a stream answers with its headers). */
 const CALL_TIMEOUT_MS = 15_000;
@@ -153,6 +161,26 @@ describe.skipIf(bwrapMissing)('authorization matrix', () => {
       headers: { authorization: `Bearer ${bed.workspaceToken}` },
     });
     expect(bearer.status).toBe(401);
+  });
+
+  it('an API token acts as its user, but creates no token and changes no password', async () => {
+    const token = await bed.apiToken('owner');
+    const wrong: string[] = [];
+    for (const [key, expected] of Object.entries(API_TOKEN)) {
+      const [method, path] = key.split(' ') as [string, string];
+      const callOf: CallOf = API_TOKEN_CALLS[key] ?? CALLS[key] ?? (() => ({}));
+      const spec = await callOf(bed, 'owner');
+      // As the CLI sends it: the bearer token alone, no cookie.
+      const answer = await call(method, path, 'anonymous', {
+        ...spec,
+        headers: { ...spec.headers, authorization: `Bearer ${token}` },
+      });
+      checked++;
+      const refusedRight = answer.outcome !== 403 || answer.detail.includes('password_session_required');
+      if (answer.outcome !== expected || !refusedRight)
+        wrong.push(`${key} with an API token: expected ${expected}, got ${answer.status} ${answer.detail}`);
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('the terminal socket: strangers refused, viewers watch without typing, editors up type', async () => {

@@ -1,4 +1,4 @@
-import { MODEL, type AuthzBed, type Role } from './authz-bed.js';
+import { MEMBER_PASSWORD, MODEL, type AuthzBed, type Role } from './authz-bed.js';
 
 /** How one route is called: path params (by name), a query, a body, headers. */
 export interface Call {
@@ -123,6 +123,17 @@ export const CALLS: Record<string, CallOf> = {
   }),
   'DELETE /api/webhooks/{id}': async (bed) => ({ params: { id: await bed.newWebhook() } }),
   'GET /api/docs/static/*': () => ({ params: { '*': 'swagger-ui.css' } }),
+};
+
+/**
+ * The API-token checks (as the owner): a body that a password session would have accepted, so a
+ * refusal is about the token. The "new" password is the old one, in case the rule ever breaks.
+ */
+export const API_TOKEN_CALLS: Record<string, CallOf> = {
+  'POST /api/tokens': (bed) => ({ body: { name: `t${bed.next()}`, expiresInDays: 3650 } }),
+  'POST /api/me/password': () => ({
+    body: { currentPassword: MEMBER_PASSWORD, newPassword: MEMBER_PASSWORD },
+  }),
 };
 
 function isUser(role: Role): role is Exclude<Role, 'anonymous' | 'token'> {

@@ -170,6 +170,20 @@ export const HIDDEN: Record<string, { expected: Expected | 'websocket' | 'llm' }
   ),
 };
 
+/**
+ * A user's API token acts as the user, except on the credential routes: it creates no token (one
+ * made by a token could outlive it) and changes no password (a stolen token must not take the
+ * account over); both need a session signed in with the password.
+ */
+export const API_TOKEN: Record<string, Outcome> = {
+  'GET /api/me': 'ok',
+  'GET /api/tokens': 'ok',
+  'POST /api/tokens': 403,
+  'DELETE /api/tokens/{id}': 'ok',
+  'POST /api/me/password': 403,
+  'GET /api/workspaces/{id}': 'ok',
+};
+
 /** The LLM proxy: only a running workspace's token; a user's cookie is no key. */
 export const LLM: Expected = { ...row(401, 'ok', 401, 401, 401), owner: 401, admin: 401 };
 
