@@ -1,16 +1,20 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-const run = promisify(execFile);
+
+/*
+ * Git of a workspace runs only inside that workspace's sandbox (services/diff,
+ * services/git-ops, services/workspaces): never on the host. There it still
+ * gets these settings, as defence in depth, so that a repository's config
+ * runs none of its commands even inside.
+ */
 
 /**
  * Settings a repository's own config could use to run code on the host:
  * hooks, fsmonitor, pagers, editors, signing programs, ssh and proxy
  * commands. Forced off on every call; settings a repository names per driver,
  * remote or URL (filters, merge and diff drivers, credential helpers, HTTP
- * proxies) are neutralised per repository (see repositoryOverrides).
+ * proxies) are neutralised per repository (see neutralGitEnv).
  */
 const FORCED: [string, string][] = [
   ['core.hooksPath', '/dev/null'],
@@ -78,18 +82,6 @@ export class GitError extends Error {
   }
 }
 
-export interface GitOptions {
-  cwd: string;
-  /** Milliseconds before git is killed (clones of slow remotes). */
-  timeoutMs?: number;
-  /** Extra environment, e.g. credentials for one call. */
-  env?: Record<string, string>;
-  /** Config for this call only, after the forced settings; passed in the environment, never as arguments. */
-  config?: [string, string][];
-  /** Strings (tokens) replaced by `***` in errors. */
-  redact?: string[];
-}
-
 /**
  * `remote.<name>.uploadpack` and `.receivepack` are commands (run by the shell
  * for local and ssh remotes), and git takes the first of several values, so
@@ -103,20 +95,6 @@ export function remoteCommands(args: string[]): string[] {
   return args;
 }
 
-/** Runs git on the host without letting the repository's config execute anything. */
-export async function safeGit(given: string[], options: GitOptions): Promise<string> {
-  const args = remoteCommands(given);
-  const config = [...FORCED, ...(await repositoryOverrides(options)), ...(options.config ?? [])];
-  const env = { ...gitEnv(config), ...options.env };
-  try {
-    const { stdout } = await runGit(args, options, env);
-    return stdout;
-  } catch (error) {
-    const { stderr, stdout, message } = error as { stderr?: string; stdout?: string; message: string };
-    throw gitFailure(args[0] ?? '', { stderr, stdout, fallback: message }, options.redact);
-  }
-}
-
 /** A failed git as a GitError: git's own reason (its fatal: or error: line), secrets redacted. */
 export function gitFailure(
   command: string,
@@ -128,11 +106,6 @@ export function gitFailure(
   const reason =
     lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.at(-1) ?? redact(output.fallback, secrets);
   return new GitError(`git ${command} failed: ${reason}`, stderr, redact(output.stdout ?? '', secrets));
-}
-
-function runGit(args: string[], options: GitOptions, env: Record<string, string>) {
-  const exec = { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env };
-  return run('git', args, { ...exec, cwd: options.cwd });
 }
 
 let globalConfig: string | undefined;
@@ -187,34 +160,11 @@ function gitEnv(config: [string, string][]): Record<string, string> {
   return env;
 }
 
-/** Neutral values for every driver, remote or URL setting the repository (and its includes) defines. */
-async function repositoryOverrides(options: GitOptions): Promise<[string, string][]> {
-  let names: string;
-  try {
-    ({ stdout: names } = await runGit(['config', '--list', '--name-only'], options, gitEnv(FORCED)));
-  } catch (error) {
-    const stderr = String((error as { stderr?: string }).stderr ?? '');
-    if (/not a git repository/i.test(stderr)) return [];
-    throw new GitError(
-      `git cannot read the repository's config: ${stderr.trim().split('\n').at(-1)}`,
-      stderr,
-    );
-  }
-  const seen = new Map<string, string>();
-  for (const name of names.split('\n').map((n) => n.trim())) {
-    for (const [pattern, neutral] of NEUTRAL) {
-      const match = pattern.exec(name);
-      if (match) for (const [key, value] of neutral(name, match[1] ?? '')) seen.set(key, value);
-    }
-  }
-  return [...seen];
-}
-
 /**
  * The forced settings, and neutral values for the drivers among a repository's
  * config names, as environment (GIT_CONFIG_COUNT/KEY/VALUE have the scope of
- * `-c`): for git run other than through safeGit, inside a sandbox (services/diff,
- * services/git-ops). `extra` (a credential for one call) comes last, so it wins.
+ * `-c`): for git run inside a workspace's sandbox (services/diff,
+ * services/git-ops, services/workspaces). `extra` (a credential for one call) comes last, so it wins.
  */
 export function neutralGitEnv(configNames: string[], extra: [string, string][] = []): Record<string, string> {
   const seen = new Map<string, string>(FORCED);
