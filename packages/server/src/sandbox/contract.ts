@@ -15,6 +15,7 @@ import {
 } from './driver.js';
 import { spawnDriverChild, type DriverModule } from './child-driver.js';
 import { runEscapeAttempts } from './escape.js';
+import { detachedCommand } from './escape-support.js';
 import { openPtyInSandbox, runInSandbox, type RunOptions } from './exec.js';
 
 /** What a driver's test file gives the shared suite. */
@@ -413,7 +414,7 @@ export function runSandboxContract(options: SandboxContractOptions): void {
 
     it('stop ends every process of the sandbox, also detached ones', async () => {
       const marker = `sleep 903.${tag}`;
-      await sh(main, `setsid nohup ${marker} >/dev/null 2>&1 </dev/null & echo started`);
+      await sh(main, detachedCommand(marker));
       await waitFor(async () => (await hostProcesses(marker)).length > 0);
       await h.driver.stop(main);
       expect(await hostProcesses(marker)).toEqual([]);
@@ -426,7 +427,7 @@ export function runSandboxContract(options: SandboxContractOptions): void {
     it('destroy leaves no process, mount or file', async () => {
       const spec = await started();
       const marker = `sleep 904.${tag}`;
-      await sh(spec, `setsid nohup ${marker} >/dev/null 2>&1 </dev/null & echo x >/workspace/file`);
+      await sh(spec, `echo x >/workspace/file\n${detachedCommand(marker)}`);
       await waitFor(async () => (await hostProcesses(marker)).length > 0);
       await h.driver.destroy(spec);
       await h.driver.destroy(spec); // idempotent

@@ -78,3 +78,20 @@ export function hasIpv6Loopback(): boolean {
     .flat()
     .some((i) => i?.family === 'IPv6' && i.address === '::1');
 }
+
+/**
+ * A shell script that starts `marker` (a command line such as `sleep 903.tag`) detached with
+ * setsid and nohup, and ends only once that command runs as itself. Until setsid and nohup have
+ * run, the child is still in the script's session, and a driver may end that session's
+ * processes as soon as the script returns (podman's exec lifeline hangs them up): returning
+ * earlier would race with it, and lose on a busy machine.
+ */
+export function detachedCommand(marker: string): string {
+  return `setsid nohup ${marker} >/dev/null 2>&1 </dev/null &
+while :; do
+  for p in /proc/[0-9]*; do
+    [ "$(tr '\\0' ' ' <"$p/cmdline" 2>/dev/null)" = '${marker} ' ] && exit 0
+  done
+  sleep 0.01
+done`;
+}

@@ -10,6 +10,7 @@ import { runDescriptorAttempts } from './escape-descriptors.js';
 import { runNetworkAttempts } from './escape-network.js';
 import { runRootAttempts } from './escape-root.js';
 import {
+  detachedCommand,
   hangarNetwork,
   hostListener,
   METADATA,
@@ -91,7 +92,7 @@ export function runEscapeAttempts(ctx: EscapeSuiteContext): void {
         return test.skip(`no ptrace syscall number is known for ${process.arch}: add it to PTRACE_NR`);
       const sameUid = hostHolder(attacker);
       const marker = `sleep 905.${ctx.tag}`;
-      await sh(victim, `setsid nohup ${marker} >/dev/null 2>&1 </dev/null &`);
+      await sh(victim, detachedCommand(marker));
       const victimPid = await waitForHostProcess(marker);
       const targets = [process.pid, sameUid, victimPid];
       const result = await sh(
