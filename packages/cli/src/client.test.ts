@@ -26,10 +26,17 @@ describe.skipIf(bwrapMissing)('hangar client commands against `hangar serve --de
   let adminToken: string;
   const home = cliHome();
   const env = () => home.env;
+  /** The one directory whose repositories may be cloned with file:// or become worktrees. */
+  const repoRoot = join(home.home, 'allowed');
 
   beforeAll(async () => {
+    mkdirSync(repoRoot, { recursive: true });
     server = await startServe(
-      { HANGAR_SANDBOX_UID_BASE: String(UID_BASE), HANGAR_SANDBOX_UID_COUNT: '100' },
+      {
+        HANGAR_SANDBOX_UID_BASE: String(UID_BASE),
+        HANGAR_SANDBOX_UID_COUNT: '100',
+        HANGAR_LOCAL_REPO_ROOTS: repoRoot,
+      },
       ['--demo'],
     );
     adminToken = await setupAdmin(server.url, server.setupToken!);
@@ -165,15 +172,21 @@ describe.skipIf(bwrapMissing)('hangar client commands against `hangar serve --de
     expect(removed.stdout).not.toContain('bob');
     expect((await runCli(['ws', 'rm', 'life', '--yes'], env())).code).toBe(0);
 
-    // --repo: a git URL is cloned; a path must be a repository under the admin's allowed roots.
-    const repo = join(home.home, 'repo');
-    const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: repo });
-    mkdirSync(repo);
-    git('init', '-q');
-    writeFileSync(join(repo, 'README'), 'cloned by hangar ws new\n');
-    git('add', 'README');
-    git('commit', '-q', '-m', 'readme');
+    // --repo: a git URL is cloned (file:// only under the admin's allowed roots); a path must
+    // be a repository under those roots.
+    const makeRepo = (dir: string) => {
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: dir });
+      mkdirSync(dir, { recursive: true });
+      git('init', '-q');
+      writeFileSync(join(dir, 'README'), 'cloned by hangar ws new\n');
+      git('add', 'README');
+      git('commit', '-q', '-m', 'readme');
+    };
+    const repo = join(repoRoot, 'repo');
+    const outside = join(home.home, 'outside');
+    makeRepo(repo);
+    makeRepo(outside);
     const cloned = await runCli(['ws', 'new', 'cloned', '--repo', `file://${repo}`, '--json'], env());
     expect(cloned.code, cloned.stderr).toBe(0);
     const clone = JSON.parse(cloned.stdout);
@@ -182,7 +195,10 @@ describe.skipIf(bwrapMissing)('hangar client commands against `hangar serve --de
       command: ['cat', 'README'],
     });
     expect(readme.body.stdout).toBe('cloned by hangar ws new\n');
-    const local = await runCli(['ws', 'new', 'worktree', '--repo', repo], env());
+    const foreign = await runCli(['ws', 'new', 'foreign', '--repo', `file://${outside}`], env());
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toContain('[clone_url_refused]');
+    const local = await runCli(['ws', 'new', 'worktree', '--repo', outside], env());
     expect(local.code).toBe(2);
     expect(local.stderr).toContain('[path_not_allowed]');
     expect((await runCli(['ws', 'rm', 'cloned', '--yes'], env())).code).toBe(0);
