@@ -94,6 +94,19 @@ describe.skipIf(bwrapMissing)('live diff of a bubblewrap workspace', () => {
     await sh('git reset -q && git mv d.txt c.txt 2>/dev/null || mv d.txt c.txt');
   });
 
+  it('answers every poll while untracked files come and go under git', async () => {
+    // In the sandbox, short-lived files appear and vanish as people's and agents' tools make them.
+    const churn = admin.post(`/api/workspaces/${id}/exec`, {
+      command: ['sh', '-c', 'i=0; while [ $i -lt 3000 ]; do : >churn-$i; rm -f churn-$i; i=$((i + 1)); done'],
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await admin.get(`/api/workspaces/${id}/diff`)).status);
+    expect((await churn).body.exitCode).toBe(0);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    const after = await admin.get(`/api/workspaces/${id}/diff`);
+    expect(after.body.files.map((f: { path: string }) => f.path)).not.toContain('churn-2999');
+  }, 90_000);
+
   it('answers polling clients with an ETag and 304, and can leave the patches out', async () => {
     const first = await admin.get(`/api/workspaces/${id}/diff`);
     expect(first.status).toBe(200);

@@ -3,7 +3,7 @@ import type { FileDiff, WorkspaceDiff } from '@hangar/protocol';
 import type { SandboxDriver, SandboxSpec } from '../../sandbox/driver.js';
 import { gitFingerprint, type GitFingerprint } from './fingerprint.js';
 import { PatchParser, untrackedOf, type PatchCaps } from './patch-parser.js';
-import { runSandboxGit, type SandboxGitTiming } from './sandbox-git.js';
+import { runSandboxGit, SandboxGitError, type SandboxGitTiming } from './sandbox-git.js';
 import { TreeWatch } from './tree-watch.js';
 
 export type DiffMessage =
@@ -31,6 +31,8 @@ interface Subscription {
   unsubscribe(): Promise<void>;
 }
 
+/** Whole-tree runs tried when files vanish between git's listing and its marking them (see runWhole). */
+const VANISHED_RETRIES = 5;
 /** Changed paths beyond which a recompute diffs the whole tree rather than those paths. */
 const MAX_SCOPE_PATHS = 256;
 const MAX_SCOPE_BYTES = 64 * 1024;
@@ -364,12 +366,15 @@ export class LiveDiff {
       if (previous && scope) {
         timings.kind = 'paths';
         timings.paths = scope.length;
-        result = await this.run(scope, previous, timings);
+        result = await this.run(scope, previous, timings).catch((error: unknown) => {
+          if (vanishedPath(error)) return undefined; // the whole tree then, as it is now
+          throw error;
+        });
       }
       if (!result) {
         timings.kind = 'full';
         // A full run is never given up (only a paths run that the total cap cut is).
-        result = (await this.run(undefined, undefined, timings)) as LiveResult;
+        result = (await this.runWhole(timings)) as LiveResult;
       }
       this.recomputes++;
       if (timings.kind === 'full') this.fullRecomputes++;
@@ -399,6 +404,22 @@ export class LiveDiff {
     const paths = [...scope];
     const bytes = paths.reduce((n, p) => n + Buffer.byteLength(p) + 1, 0);
     return bytes > MAX_SCOPE_BYTES ? undefined : paths;
+  }
+
+  /**
+   * A run of the whole tree, run again when a file git listed as untracked
+   * was gone by the time it marked it (`git add -N` fails on a vanished
+   * pathspec): the tree moves under git while people and agents work, and
+   * that is no error of the workspace. Any other failure is reported.
+   */
+  private async runWhole(timings: DiffTimings): Promise<LiveResult | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.run(undefined, undefined, timings);
+      } catch (error) {
+        if (!vanishedPath(error) || attempt >= VANISHED_RETRIES) throw error;
+      }
+    }
   }
 
   /** One run of git in the sandbox: the whole tree, or only `scope` merged into `previous`. */
@@ -510,4 +531,9 @@ function relativePath(workDir: string, path: string): string | undefined {
 
 function isGitPath(path: string): boolean {
   return path === '.git' || path.startsWith('.git/');
+}
+
+/** Git failed because a path it had listed was gone when it came to mark it. */
+function vanishedPath(error: unknown): boolean {
+  return error instanceof SandboxGitError && /did not match any file/.test(error.stderr);
 }
