@@ -1,12 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostAddress, SANDBOX_CA, startHttpsGitServer } from '../packages/server/src/test/git-remote.js';
 import { FakeGitHub } from '../packages/server/src/test/fake-github.js';
+import { hostGit as gitAsTest, makeBareRepo } from '../packages/server/src/test/git-repos.js';
 import { GitHttpServer } from '../packages/server/src/test/git-http-server.js';
 import { launchBrowser, type TestBrowser } from './support/browser.js';
 import { startHangar, type HangarProcess } from './support/hangar.js';
@@ -46,36 +46,9 @@ if (skip && process.env.CI === 'true') throw new Error(`CI requires a reachable 
 const OWNER = { username: 'ada', displayName: 'Ada Lovelace' };
 const VIEWER = { username: 'vic', displayName: 'Vic Viewer' };
 
-/** Plain git on the host as the test, with no user or system config. */
+/** Plain git on the host as the test, with no user or system config; its output trimmed. */
 function hostGit(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: '/nonexistent',
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_AUTHOR_NAME: 'Seed',
-      GIT_AUTHOR_EMAIL: 'seed@example.com',
-      GIT_COMMITTER_NAME: 'Seed',
-      GIT_COMMITTER_EMAIL: 'seed@example.com',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-    .toString()
-    .trim();
-}
-
-/** A bare repository with one commit on `main` (README.md), readable by every sandbox uid (a file:// clone). */
-function makeBareRepo(path: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  hostGit(dirname(path), 'init', '-q', '--bare', '--shared=0777', '-b', 'main', path);
-  const seed = `${path}.seed`;
-  hostGit(dirname(path), 'clone', '-q', path, seed);
-  writeFileSync(join(seed, 'README.md'), '# app\n');
-  hostGit(seed, 'add', '.');
-  hostGit(seed, 'commit', '-qm', 'init');
-  hostGit(seed, 'push', '-q', 'origin', 'HEAD:main');
+  return gitAsTest(cwd, ...args).trim();
 }
 
 /** The Diff panel's file row of a path; its accessible name carries the status and the line counts. */
