@@ -45,16 +45,22 @@ const DIFF_FLAGS =
  */
 const LIVE_DIFF = `if [ $# -gt 0 ]; then git diff-index --cached --quiet "$base" -- "$@" & staged=$!; fi
 u=$(git ls-files -o --exclude-standard -- "$@")
+tries=0
+while [ -n "$u" ]; do
+  tmp=\${tmp:-$(mktemp -d)}; trap 'rm -rf "$tmp"' EXIT
+  idx=\${idx:-$(git rev-parse --git-path index)}
+  rm -f "$tmp/index"
+  if [ -f "$idx" ]; then cp "$idx" "$tmp/index"; fi
+  export GIT_INDEX_FILE="$tmp/index"
+  err=$(printf '%s\\n' "$u" | git add -N --pathspec-from-file=- 2>&1 >/dev/null) && break
+  # A listed file vanished before git marked it (people and agents work meanwhile): list again.
+  tries=$((tries + 1))
+  case $err in *'did not match any file'*) [ "$tries" -lt 20 ] ;; *) false ;; esac || { printf '%s\\n' "$err" >&2; exit 1; }
+  u=$(git ls-files -o --exclude-standard -- "$@")
+done
 printf 'repo\\0%s\\0%s\\0u%s\\0\\0' "$head" "$base" "$u"
 files=
 if [ $# -gt 0 ] && wait "$staged"; then files=1; fi
-if [ -n "$u" ]; then
-  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-  idx=\${idx:-$(git rev-parse --git-path index)}
-  if [ -f "$idx" ]; then cp "$idx" "$tmp/index"; fi
-  export GIT_INDEX_FILE="$tmp/index"
-  printf '%s\\n' "$u" | git add -N --pathspec-from-file=-
-fi
 if [ -n "$files" ]; then git diff-files ${DIFF_FLAGS} --ignore-submodules=dirty -- "$@"
 else git diff-index ${DIFF_FLAGS} --ignore-submodules=dirty "$base" -- "$@"; fi`;
 
