@@ -99,8 +99,11 @@ describe.skipIf(bwrapMissing)('live diff of a bubblewrap workspace', () => {
     const churn = admin.post(`/api/workspaces/${id}/exec`, {
       command: ['sh', '-c', 'i=0; while [ $i -lt 3000 ]; do : >churn-$i; rm -f churn-$i; i=$((i + 1)); done'],
     });
-    const statuses: number[] = [];
-    for (let i = 0; i < 40; i++) statuses.push((await admin.get(`/api/workspaces/${id}/diff`)).status);
+    const statuses: (number | string)[] = [];
+    for (let i = 0; i < 40; i++) {
+      const res = await admin.get(`/api/workspaces/${id}/diff`);
+      statuses.push(res.status === 200 ? 200 : `${res.status} ${JSON.stringify(res.body)}`);
+    }
     expect((await churn).body.exitCode).toBe(0);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     const after = await admin.get(`/api/workspaces/${id}/diff`);
