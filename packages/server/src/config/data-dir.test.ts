@@ -22,9 +22,12 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A skipped test says why in its title (CI runs as root with bubblewrap, so neither skips there). */
+const skipped = (reason: string | undefined) => (reason ? ` (skipped: ${reason})` : '');
+
 describe('the data dir at start', () => {
   it.skipIf(bwrapMissing ?? notRoot)(
-    'makes a data dir left open (0755, database 0644) private; workspaces reach only their sandbox',
+    `makes a data dir left open (0755, database 0644) private; workspaces reach only their sandbox${skipped(bwrapMissing ?? notRoot)}`,
     async () => {
       const dataDir = tempDir();
       const env = { HANGAR_SANDBOX_UID_BASE: String(2_100_000 + Math.floor(Math.random() * 900) * 100) };
@@ -95,15 +98,18 @@ describe('the data dir at start', () => {
     }
   });
 
-  it.skipIf(notRoot)('refuses a data dir that belongs to another user, saying what to fix', async () => {
-    const dataDir = join(tempDir(), 'theirs');
-    mkdirSync(dataDir, { mode: 0o755 });
-    chownSync(dataDir, STRANGER, STRANGER);
-    const config = loadConfig({ HANGAR_DATA_DIR: dataDir, HANGAR_PORT: '0', HANGAR_LOG_LEVEL: 'silent' });
-    await expect(startServer(config)).rejects.toThrow(
-      new RegExp(`belongs to uid ${STRANGER}, not to this server .*chown -R 0 `),
-    );
-    expect(modeOf(dataDir)).toBe('755'); // left as it was
-    expect(existsSync(join(dataDir, 'hangar.db'))).toBe(false);
-  });
+  it.skipIf(notRoot)(
+    `refuses a data dir that belongs to another user, saying what to fix${skipped(notRoot)}`,
+    async () => {
+      const dataDir = join(tempDir(), 'theirs');
+      mkdirSync(dataDir, { mode: 0o755 });
+      chownSync(dataDir, STRANGER, STRANGER);
+      const config = loadConfig({ HANGAR_DATA_DIR: dataDir, HANGAR_PORT: '0', HANGAR_LOG_LEVEL: 'silent' });
+      await expect(startServer(config)).rejects.toThrow(
+        new RegExp(`belongs to uid ${STRANGER}, not to this server .*chown -R 0 `),
+      );
+      expect(modeOf(dataDir)).toBe('755'); // left as it was
+      expect(existsSync(join(dataDir, 'hangar.db'))).toBe(false);
+    },
+  );
 });

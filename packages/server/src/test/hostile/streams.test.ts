@@ -62,7 +62,7 @@ function refusedUpgrade(client: TestClient, path: string): Promise<{ status: num
  * `too_many_streams`, other users and /api/health are unaffected, and a
  * closed stream frees its slot.
  */
-describe.skipIf(bwrapMissing)('stream caps', () => {
+describe.skipIf(bwrapMissing)(`stream caps${bwrapMissing ? ` (skipped: ${bwrapMissing})` : ''}`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'hangar-streams-'));
   const env = {
     HANGAR_DEFAULT_TEMPLATE: 'offline',
