@@ -1,5 +1,6 @@
 import { memo, type ReactNode } from 'react';
-import { highlight, parseBlocks, parseInline, type Block, type Inline } from './markdown';
+import { HighlightedCode } from '../../components/highlighted-code';
+import { parseBlocks, parseInline, type Block, type Inline } from './markdown';
 
 /** Markdown as React elements: agent output never reaches innerHTML. */
 export const MarkdownView = memo(function MarkdownView({ text }: { text: string }) {
@@ -60,15 +61,7 @@ export function CodeBlock({ code, lang = '' }: { code: string; lang?: string }) 
     // Focusable, so a keyboard can scroll a long line sideways.
     <pre className="code-block" data-lang={lang || undefined} tabIndex={0}>
       <code>
-        {highlight(code, lang).map((token, index) =>
-          token.kind === 'plain' ? (
-            token.text
-          ) : (
-            <span key={index} className={`tok-${token.kind}`}>
-              {token.text}
-            </span>
-          ),
-        )}
+        <HighlightedCode code={code} lang={lang} />
       </code>
     </pre>
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { highlight, parseBlocks, parseInline } from './markdown';
+import { parseBlocks, parseInline } from './markdown';
 
 describe('parseBlocks', () => {
   it('reads headings, paragraphs, lists, quotes and code', () => {
@@ -49,26 +49,5 @@ describe('parseInline', () => {
 
   it('does not read snake_case names as emphasis', () => {
     expect(parseInline('HELLO_FROM_HANGAR.md')).toEqual([{ type: 'text', text: 'HELLO_FROM_HANGAR.md' }]);
-  });
-});
-
-describe('highlight', () => {
-  it('marks keywords, strings, numbers and comments', () => {
-    expect(highlight('const a = "x"; // note\nreturn 42', 'ts')).toEqual([
-      { kind: 'keyword', text: 'const' },
-      { kind: 'plain', text: ' a = ' },
-      { kind: 'string', text: '"x"' },
-      { kind: 'plain', text: '; ' },
-      { kind: 'comment', text: '// note' },
-      { kind: 'plain', text: '\n' },
-      { kind: 'keyword', text: 'return' },
-      { kind: 'plain', text: ' ' },
-      { kind: 'number', text: '42' },
-    ]);
-  });
-
-  it('treats # as a comment only in languages that use it', () => {
-    expect(highlight('# hi', 'sh')).toEqual([{ kind: 'comment', text: '# hi' }]);
-    expect(highlight('#id', 'css').every((token) => token.kind !== 'comment')).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import type { FileDiff } from '@hangar/protocol';
 import { memo, useMemo } from 'react';
-import { highlight } from '../agent/markdown';
+import { HighlightedCode } from '../../components/highlighted-code';
 import { displayPath, parsePatch, splitRows, type Hunk, type LineKind, type SplitCell } from './patch';
 
 export type DiffLayout = 'unified' | 'split';
@@ -15,19 +15,7 @@ function langOf(path: string): string {
 }
 
 function Code({ text, lang }: { text: string; lang: string }) {
-  return (
-    <>
-      {highlight(text, lang).map((token, index) =>
-        token.kind === 'plain' ? (
-          token.text
-        ) : (
-          <span key={index} className={`tok-${token.kind}`}>
-            {token.text}
-          </span>
-        ),
-      )}
-    </>
-  );
+  return <HighlightedCode code={text} lang={lang} />;
 }
 
 function NoNewline() {

@@ -5,7 +5,7 @@ import { FileToolbar } from './file-toolbar';
 import { FileTree } from './file-tree';
 import { FileViewer } from './file-viewer';
 import { ancestorsOf, parentOf } from './paths';
-import '../agent/agent.css'; // the code block and token colours the chat uses
+import '../agent/agent.css'; // the code block the chat uses
 import './files.css';
 
 /**
