@@ -32,9 +32,8 @@ export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
         ))}
       </dl>
       <p className="muted small">
-        Keys typed into a field or a terminal go there. In a terminal Ctrl-K is the shell{' '}
-        <p className="muted small">Keys typed into a field or a terminal go there, except ⌘K.</p>rsquo;s; ⌘K
-        or the Search button still open the palette.
+        Keys typed into a field or a terminal go there. In a terminal Ctrl-K is the shell’s; ⌘K or the Search
+        button still open the palette.
       </p>
     </Modal>
   );
