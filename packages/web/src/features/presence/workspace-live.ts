@@ -30,6 +30,8 @@ function newTabId(): string {
 
 interface Connection {
   listeners: Set<Listener>;
+  /** Whether the stream is open now: a part of the page that subscribes later is told at once. */
+  isOpen(): boolean;
   close(): void;
 }
 const connections = new Map<string, Connection>();
@@ -39,8 +41,9 @@ const connections = new Map<string, Connection>();
  * tab's presence (kept up by heartbeats, and the panel it shows), the chat's
  * new messages and edits, and the user's notifications. Browsers allow only
  * about six connections to a server, shared by all tabs, so parts of the page
- * share this one instead of each opening its own. Returns the unsubscribe
- * function; the connection closes with its last listener.
+ * share this one instead of each opening its own. A listener that joins an
+ * open connection gets `open` first, as if it had been there when it opened.
+ * Returns the unsubscribe function; the connection closes with its last listener.
  */
 export function subscribeWorkspaceLive(workspaceId: string, listener: Listener): () => void {
   let connection = connections.get(workspaceId);
@@ -50,6 +53,12 @@ export function subscribeWorkspaceLive(workspaceId: string, listener: Listener):
   }
   const { listeners } = connection;
   listeners.add(listener);
+  if (connection.isOpen()) {
+    // After subscribe returns, like every other event; not if it already unsubscribed.
+    queueMicrotask(() => {
+      if (listeners.has(listener)) listener({ type: 'open', data: null });
+    });
+  }
   return () => {
     listeners.delete(listener);
     if (listeners.size === 0 && connections.get(workspaceId) === connection) {
@@ -105,6 +114,7 @@ function open(workspaceId: string): Connection {
   observer.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['aria-selected'] });
   return {
     listeners,
+    isOpen: () => source?.readyState === EventSource.OPEN,
     close() {
       closed = true;
       clearInterval(timer);
