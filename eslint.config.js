@@ -47,6 +47,27 @@ function hasTypeScript(dir) {
   );
 }
 
+/**
+ * The server's layers, lowest first (docs/ARCHITECTURE.md). A folder may import
+ * its own layer and those below it, never one above; folders of one layer do
+ * not import each other. Files at the top of src/ are either base pieces
+ * (errors, version, package-root: importable from anywhere) or the
+ * composition root (below), which nothing but tests imports.
+ */
+const SERVER_LAYERS = [
+  ['common'],
+  ['config'],
+  ['store'],
+  ['events'],
+  ['sandbox'],
+  ['git'],
+  ['agents'],
+  ['services'],
+  ['llm', 'terminal'],
+  ['http'],
+];
+const COMPOSITION_ROOT = ['server', 'wiring', 'index'];
+
 /** Test modifiers that must not reach CI: `it.only(...)`, `describe.only(...)`, ... */
 const TEST_FUNCTIONS = ['it', 'test', 'describe', 'suite'];
 
@@ -58,6 +79,62 @@ const TEST_FUNCTIONS = ['it', 'test', 'describe', 'suite'];
  */
 const hangar = {
   rules: {
+    'layers': {
+      meta: {
+        type: 'problem',
+        messages: {
+          upward:
+            "'{{source}}' points up (or across) from {{from}} to {{to}}: in packages/server/src, dependencies go {{order}}. Move what both need down (common/), or pass it in from the composition root (server.ts, wiring.ts).",
+          store: "'{{source}}': http/ reaches the store through services (it may import the store's types only).",
+          root: "'{{source}}' imports the composition root ({{to}}); only server.ts and tests may, and http/ may import its types.",
+        },
+        schema: [],
+      },
+      create(context) {
+        const file = path.resolve(context.cwd, context.filename);
+        const src = path.resolve(context.cwd, 'packages/server/src');
+        const rel = path.relative(src, file);
+        if (rel.startsWith('..') || path.isAbsolute(rel) || /\.test\.tsx?$/.test(rel)) return {};
+        const layerOf = (relPath) => {
+          const parts = relPath.split(path.sep);
+          if (parts.length === 1) return { root: COMPOSITION_ROOT.includes(parts[0].replace(/\.[jt]s$/, '')), name: parts[0] };
+          const index = SERVER_LAYERS.findIndex((layer) => layer.includes(parts[0]));
+          return { index, name: parts[0] };
+        };
+        const own = layerOf(rel);
+        if (own.root === true || own.name === 'test' || own.index === -1 || own.index === undefined) return {};
+        const check = (node, typeOnly) => {
+          if (!node || node.type !== 'Literal' || typeof node.value !== 'string') return;
+          if (!node.value.startsWith('.')) return;
+          const target = path.relative(src, path.resolve(path.dirname(file), node.value));
+          if (target.startsWith('..') || path.isAbsolute(target)) return;
+          const to = layerOf(target);
+          if (to.root === true) {
+            if (typeOnly && own.name === 'http') return;
+            context.report({ node, messageId: 'root', data: { source: node.value, to: to.name } });
+          } else if (own.name === 'http' && to.name === 'store' && !typeOnly) {
+            context.report({ node, messageId: 'store', data: { source: node.value } });
+          } else if (to.index > own.index || (to.index === own.index && to.name !== own.name)) {
+            context.report({
+              node,
+              messageId: 'upward',
+              data: {
+                source: node.value,
+                from: own.name,
+                to: to.name,
+                order: SERVER_LAYERS.map((l) => l.join('/')).reverse().join(' → '),
+              },
+            });
+          }
+        };
+        return {
+          ImportDeclaration: (node) => check(node.source, node.importKind === 'type'),
+          ExportNamedDeclaration: (node) => check(node.source, node.exportKind === 'type'),
+          ExportAllDeclaration: (node) => check(node.source, node.exportKind === 'type'),
+          ImportExpression: (node) => check(node.source, false),
+        };
+      },
+    },
     'no-cross-package-relative-import': {
       meta: {
         type: 'problem',
@@ -129,6 +206,7 @@ export default defineConfig(
         },
       ],
       'hangar/no-cross-package-relative-import': 'error',
+      'hangar/layers': 'error',
       'no-restricted-properties': [
         'error',
         ...TEST_FUNCTIONS.map((object) => ({

@@ -5,7 +5,7 @@
 // baselines run. Bench-only; the server itself exposes no such thing.
 import { loadConfig } from '../../packages/server/dist/config/index.js';
 import { createSandboxDrivers } from '../../packages/server/dist/sandbox/registry.js';
-import { ServerSecrets } from '../../packages/server/dist/services/secrets.js';
+import { ServerSecrets } from '../../packages/server/dist/common/secrets.js';
 import { HangarBridge } from '../../packages/server/dist/services/workspaces/bridge.js';
 import { WorkspaceLifecycle } from '../../packages/server/dist/services/workspaces/lifecycle.js';
 import { WorkspaceRepository } from '../../packages/server/dist/services/workspaces/repository.js';

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { EventType, HANGAR_EVENT, type AgentEvent } from '@hangar/protocol';
 import { EventLog } from '../../packages/server/src/events/event-log.js';
-import { iso, systemClock } from '../../packages/server/src/services/clock.js';
+import { iso, systemClock } from '../../packages/server/src/common/clock.js';
 import { openStore, type Store } from '../../packages/server/src/store/database.js';
 
 /**

@@ -6,13 +6,13 @@ import type { Config } from './config/index.js';
 import { buildApp } from './http/app.js';
 import { loggerOptions } from './http/logger.js';
 import type { App } from './http/types.js';
-import { systemClock, type Clock } from './services/clock.js';
+import { systemClock, type Clock } from './common/clock.js';
 import type { AgentAdapter } from './agents/adapter.js';
 import { createAgentAdapters } from './agents/registry.js';
 import { createSandboxDrivers } from './sandbox/registry.js';
 import { startSpawner } from './sandbox/spawner.js';
 import { lockUidRange } from './sandbox/uid-lock.js';
-import { createServices, type Services } from './services/index.js';
+import { createServices, type Services } from './wiring.js';
 import { WorkspaceReconciler } from './services/workspaces/reconciler.js';
 import { openStore, type Store } from './store/database.js';
 

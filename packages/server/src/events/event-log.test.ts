@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventType, type StoredEvent } from '@hangar/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../services/clock.js';
+import { systemClock } from '../common/clock.js';
 import { openStore, type Store } from '../store/database.js';
 import { dialectCases, type TestDatabase } from '../test/databases.js';
 import { EventLog } from './event-log.js';

@@ -1,8 +1,8 @@
 import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { agentEvent, type AgentEvent, type StoredEvent } from '@hangar/protocol';
-import { iso, type Clock } from '../services/clock.js';
-import { KeyedLock } from '../services/keyed-lock.js';
+import { iso, type Clock } from '../common/clock.js';
+import { KeyedLock } from '../common/keyed-lock.js';
 import type { Database } from '../store/schema.js';
 
 type Listener = (event: StoredEvent) => void;

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isLoopback } from '../config/index.js';
 import { errors } from '../errors.js';
-import type { Principal } from '../services/index.js';
+import type { Principal } from '../wiring.js';
 import type { SessionMeta } from '../services/sessions.js';
 import type { Access, AppContext } from './types.js';
 

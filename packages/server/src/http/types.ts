@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config/index.js';
-import type { Principal, Services } from '../services/index.js';
+import type { Principal, Services } from '../wiring.js';
 import type { Store } from '../store/database.js';
 
 /** Who may call a route. Routes are `user` unless they say otherwise. */

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/index.js';
 import { errors } from '../errors.js';
-import { iso, type Clock } from '../services/clock.js';
-import { newId } from '../services/crypto.js';
+import { iso, monthStart, type Clock } from '../common/clock.js';
+import { newId } from '../common/crypto.js';
 import type { Database, LlmCallsTable } from '../store/schema.js';
 import type { PriceTable } from './pricing.js';
 import type { Usage } from './usage.js';
@@ -116,6 +116,4 @@ export class UsageMeter {
   }
 }
 
-export function monthStart(now: Date): string {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
-}
+export { monthStart };

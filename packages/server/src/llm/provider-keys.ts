@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config, ProviderConfig } from '../config/index.js';
-import { iso, type Clock } from '../services/clock.js';
-import type { ServerSecrets } from '../services/secrets.js';
+import { iso, type Clock } from '../common/clock.js';
+import type { ServerSecrets } from '../common/secrets.js';
 import type { Database } from '../store/schema.js';
 
 const PURPOSE = 'provider-key';

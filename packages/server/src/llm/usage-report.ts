@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { UsageGroup, UsageReport, UsageRow } from '@hangar/protocol';
 import { errors } from '../errors.js';
 import type { Principal } from '../services/auth.js';
-import { iso, type Clock } from '../services/clock.js';
+import { iso, type Clock } from '../common/clock.js';
 import type { Database } from '../store/schema.js';
 import { monthStart } from './meter.js';
 

@@ -2,8 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { errors } from '../errors.js';
 import { isUniqueViolation } from '../store/database.js';
 import type { Database, UsersTable } from '../store/schema.js';
-import { iso, type Clock } from './clock.js';
-import { hashPassword, newId } from './crypto.js';
+import { iso, type Clock } from '../common/clock.js';
+import { hashPassword, newId } from '../common/crypto.js';
 
 export type UserRow = Selectable<UsersTable>;
 

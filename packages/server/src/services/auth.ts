@@ -1,7 +1,7 @@
 import { errors } from '../errors.js';
 import type { AccountService, UserRow } from './accounts.js';
-import { newSecret, safeEqual, verifyPassword } from './crypto.js';
-import { KeyedLock } from './keyed-lock.js';
+import { newSecret, safeEqual, verifyPassword } from '../common/crypto.js';
+import { KeyedLock } from '../common/keyed-lock.js';
 import type { SessionMeta, SessionService } from './sessions.js';
 import { lockMs, type LoginThrottle } from './throttle.js';
 import type { TokenService } from './tokens.js';

@@ -2,8 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { errors } from '../errors.js';
 import { isUniqueViolation } from '../store/database.js';
 import type { Database, GroupsTable } from '../store/schema.js';
-import { iso, type Clock } from './clock.js';
-import { newId } from './crypto.js';
+import { iso, type Clock } from '../common/clock.js';
+import { newId } from '../common/crypto.js';
 
 export type GroupRow = Selectable<GroupsTable> & { member_ids: string[] };
 

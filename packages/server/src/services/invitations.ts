@@ -2,9 +2,9 @@ import type { Kysely, Selectable } from 'kysely';
 import { errors } from '../errors.js';
 import type { Database, InvitationsTable } from '../store/schema.js';
 import type { AccountService, UserRow } from './accounts.js';
-import { addMs, iso, type Clock } from './clock.js';
-import { hashSecret, newId, newSecret } from './crypto.js';
-import { KeyedLock } from './keyed-lock.js';
+import { addMs, iso, type Clock } from '../common/clock.js';
+import { hashSecret, newId, newSecret } from '../common/crypto.js';
+import { KeyedLock } from '../common/keyed-lock.js';
 
 export type InvitationRow = Selectable<InvitationsTable>;
 

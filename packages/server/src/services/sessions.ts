@@ -1,8 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SessionsTable } from '../store/schema.js';
 import type { UserRow } from './accounts.js';
-import { addMs, iso, type Clock } from './clock.js';
-import { hashSecret, newSecret } from './crypto.js';
+import { addMs, iso, type Clock } from '../common/clock.js';
+import { hashSecret, newSecret } from '../common/crypto.js';
 
 export type SessionRow = Selectable<SessionsTable>;
 

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database, LoginOutcome } from '../store/schema.js';
 import type { UserRow } from './accounts.js';
-import { iso, type Clock } from './clock.js';
-import { newId } from './crypto.js';
+import { iso, type Clock } from '../common/clock.js';
+import { newId } from '../common/crypto.js';
 
 /** Failed logins of one account before each further try must wait. */
 export const ACCOUNT_DELAY_AFTER = 5;

@@ -2,8 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { errors } from '../errors.js';
 import type { ApiTokensTable, Database } from '../store/schema.js';
 import type { UserRow } from './accounts.js';
-import { addMs, iso, type Clock } from './clock.js';
-import { hashSecret, newId, newSecret } from './crypto.js';
+import { addMs, iso, type Clock } from '../common/clock.js';
+import { hashSecret, newId, newSecret } from '../common/crypto.js';
 
 export type TokenRow = Selectable<ApiTokensTable>;
 

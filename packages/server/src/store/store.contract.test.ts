@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.js';
-import { createServices, type Services } from '../services/index.js';
+import { createServices, type Services } from '../wiring.js';
 import { TestClock } from '../test/clock.js';
 import { dialectCases, type TestDatabase } from '../test/databases.js';
 import { isUniqueViolation, openStore, type Store } from './database.js';

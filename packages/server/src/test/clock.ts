@@ -1,4 +1,4 @@
-import type { Clock } from '../services/clock.js';
+import type { Clock } from '../common/clock.js';
 
 /** A clock that only moves when a test moves it. */
 export class TestClock implements Clock {

@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../config/index.js';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { loggerOptions } from '../http/logger.js';
 import { startServer, type RunningServer } from '../server.js';
-import type { Clock } from '../services/clock.js';
+import type { Clock } from '../common/clock.js';
 import type { TestDatabase } from './databases.js';
 
 export interface TestServer extends RunningServer {

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { TestDatabase } from './databases.js';
-import type { Clock } from '../services/clock.js';
+import type { Clock } from '../common/clock.js';
 import { createMember, setupAdmin, startTestServer, type TestClient, type TestServer } from './server.js';
 import { createWorkspace } from './workspaces.js';
 

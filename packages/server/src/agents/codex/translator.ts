@@ -1,5 +1,5 @@
 import { EventType, HANGAR_EVENT, type AgentEvent } from '@hangar/protocol';
-import { newId } from '../../services/crypto.js';
+import { newId } from '../../common/crypto.js';
 import {
   deltaNotification,
   errorNotification,

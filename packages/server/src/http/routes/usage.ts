@@ -11,7 +11,7 @@ import {
   type UsageReport,
 } from '@hangar/protocol';
 import { errors } from '../../errors.js';
-import { iso, systemClock } from '../../services/clock.js';
+import { iso, systemClock } from '../../common/clock.js';
 import { monthStart } from '../../llm/meter.js';
 import { usageCsv } from '../../llm/usage-report.js';
 import { principalOf } from '../auth.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSandboxContract, type SandboxContractHarness } from '../contract.js';
+import { runSandboxContract, type SandboxContractHarness } from '../../test/sandbox/contract.js';
 import type { SandboxSpec } from '../driver.js';
 import { runInSandbox } from '../exec.js';
 import { BubblewrapDriver } from './bubblewrap-driver.js';

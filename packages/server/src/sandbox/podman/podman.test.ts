@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_HOME, SANDBOX_USER, type SandboxSpec } from '../driver.js';
-import { runSandboxContract } from '../contract.js';
+import { runSandboxContract } from '../../test/sandbox/contract.js';
 import { openPtyInSandbox, runInSandbox } from '../exec.js';
 import { PodmanCli } from './podman-cli.js';
 import { PodmanDriver, type PodmanDriverOptions } from './podman-driver.js';

@@ -2,7 +2,7 @@ import { EventType, HANGAR_EVENT, type StoredEvent } from '@hangar/protocol';
 import type { Kysely } from 'kysely';
 import type { EventLog } from '../../events/event-log.js';
 import type { Database } from '../../store/schema.js';
-import { KeyedLock } from '../keyed-lock.js';
+import { KeyedLock } from '../../common/keyed-lock.js';
 import type { SessionRow } from '../sessions/session-service.js';
 import type { WorkspaceRow } from '../workspaces/repository.js';
 

@@ -53,7 +53,7 @@ export type WebhooksTable = {
   url: string;
   /** JSON array of event names. */
   events: string;
-  /** AES-256-GCM of the signing secret (services/secrets.ts). */
+  /** AES-256-GCM of the signing secret (common/secrets.ts). */
   secret_sealed: string;
   enabled: number;
   created_by: string | null;

@@ -1,13 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { AgentCatalog } from '../../agents/catalog.js';
 import type { Config } from '../../config/index.js';
-import type { UsageMeter } from '../../llm/meter.js';
 import type { Database } from '../../store/schema.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../common/clock.js';
 import { NotificationService } from '../notifications/notification-service.js';
-import { BudgetWatcher, notifyOnTeamEvents } from '../notifications/triggers.js';
+import { BudgetWatcher, notifyOnTeamEvents, type BudgetReader } from '../notifications/triggers.js';
 import { PresenceService } from '../presence/presence-service.js';
-import type { ServerSecrets } from '../secrets.js';
+import type { ServerSecrets } from '../../common/secrets.js';
 import type { SessionService } from '../sessions/session-service.js';
 import { deliverTeamEvents } from '../webhooks/triggers.js';
 import { WebhookService } from '../webhooks/webhook-service.js';
@@ -36,7 +35,7 @@ export interface TeamDependencies {
   workspaces: WorkspaceService;
   agentSessions: SessionService;
   agents: AgentCatalog;
-  meter: UsageMeter;
+  meter: BudgetReader;
 }
 
 export function createTeamServices(deps: TeamDependencies): TeamServices {

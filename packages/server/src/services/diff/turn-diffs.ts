@@ -1,7 +1,7 @@
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EventType, turnDiff, type AgentEvent, type TurnDiff } from '@hangar/protocol';
-import { KeyedLock } from '../keyed-lock.js';
+import { KeyedLock } from '../../common/keyed-lock.js';
 import type { PatchCaps } from './patch-parser.js';
 import { PatchParser } from './patch-parser.js';
 import { runSandboxGit } from './sandbox-git.js';

@@ -8,7 +8,7 @@ import {
 import type { Config } from '../../config/index.js';
 import { errors } from '../../errors.js';
 import type { Principal } from '../auth.js';
-import { KeyedLock } from '../keyed-lock.js';
+import { KeyedLock } from '../../common/keyed-lock.js';
 import { workspacePaths } from '../workspaces/lifecycle.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
 import { etagOf, etagOfHandle, ifMatchAccepts, isBinary, languageOf, readAtMost } from './content.js';

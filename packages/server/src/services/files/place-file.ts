@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { newId } from '../crypto.js';
+import { newId } from '../../common/crypto.js';
 import { fileErrors } from './file-errors.js';
 import { codeOf, type WorkspaceTree } from './path-resolver.js';
 

@@ -6,7 +6,7 @@ import { openStore, type Store } from '../../store/database.js';
 import { TestClock } from '../../test/clock.js';
 import { dialectCases, type TestDatabase } from '../../test/databases.js';
 import { AccountService } from '../accounts.js';
-import { ServerSecrets } from '../secrets.js';
+import { ServerSecrets } from '../../common/secrets.js';
 import { GitCredentialStore } from './credentials.js';
 
 const DIALECTS = await dialectCases();

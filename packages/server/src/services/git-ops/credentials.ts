@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { GitCredential } from '@hangar/protocol';
-import { iso, type Clock } from '../clock.js';
-import { newId } from '../crypto.js';
-import type { ServerSecrets } from '../secrets.js';
+import { iso, type Clock } from '../../common/clock.js';
+import { newId } from '../../common/crypto.js';
+import type { ServerSecrets } from '../../common/secrets.js';
 import type { Database } from '../../store/schema.js';
 import { gitErrors } from './errors.js';
 

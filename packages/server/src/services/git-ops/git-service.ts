@@ -2,7 +2,7 @@ import type { GitBranches } from '@hangar/protocol';
 import type { Config } from '../../config/index.js';
 import { GitError } from '../../git/safe-git.js';
 import type { Principal } from '../auth.js';
-import { KeyedLock } from '../keyed-lock.js';
+import { KeyedLock } from '../../common/keyed-lock.js';
 import type { WorkspaceAction } from '../workspaces/access.js';
 import type { WorkspaceRow } from '../workspaces/repository.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';

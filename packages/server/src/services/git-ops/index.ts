@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../../config/index.js';
 import type { Database } from '../../store/schema.js';
-import type { Clock } from '../clock.js';
-import type { ServerSecrets } from '../secrets.js';
+import type { Clock } from '../../common/clock.js';
+import type { ServerSecrets } from '../../common/secrets.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
 import { GitCredentialStore } from './credentials.js';
 import { GitService } from './git-service.js';

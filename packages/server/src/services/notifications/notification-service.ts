@@ -10,8 +10,8 @@ import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../store/database.js';
 import type { Database } from '../../store/schema.js';
 import { teamDb, type NotificationsTable, type TeamDb } from '../chat/tables.js';
-import { iso, type Clock } from '../clock.js';
-import { newId } from '../crypto.js';
+import { iso, type Clock } from '../../common/clock.js';
+import { newId } from '../../common/crypto.js';
 
 export interface NotificationInput {
   kind: NotificationKind;

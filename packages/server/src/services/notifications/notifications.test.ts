@@ -2,7 +2,7 @@ import { EventType, type AgentEvent } from '@hangar/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialectCases, type TestDatabase } from '../../test/databases.js';
 import { SseReader, startTeamBed, type TeamBed } from '../../test/team.js';
-import { newId } from '../crypto.js';
+import { newId } from '../../common/crypto.js';
 import { insertSessionRow } from '../../test/sessions.js';
 
 const DIALECTS = await dialectCases();

@@ -1,10 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../../config/index.js';
-import { monthStart, type UsageMeter } from '../../llm/meter.js';
 import type { Database } from '../../store/schema.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { SessionSignal, SessionWatcher } from '../chat/session-watcher.js';
-import type { Clock } from '../clock.js';
+import { monthStart, type Clock } from '../../common/clock.js';
 import type { NotificationService } from './notification-service.js';
 
 /** Share of a monthly budget at which its people are told it is nearly spent. */
@@ -68,12 +67,18 @@ function sessionNotification(signal: SessionSignal) {
  * tells the user (or a workspace's owners) once a month when it passes
  * BUDGET_WARNING_SHARE.
  */
+/** What the budget watcher reads of the LLM meter (implemented by llm/meter.ts's UsageMeter). */
+export interface BudgetReader {
+  budgetOf(scope: 'user' | 'workspace', subjectId: string, fallback: number): Promise<number>;
+  spent(column: 'user_id' | 'workspace_id', id: string, since: string): Promise<number>;
+}
+
 export class BudgetWatcher {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly meter: UsageMeter,
+    private readonly meter: BudgetReader,
     private readonly config: Pick<Config, 'budgetUserMonthlyUsd' | 'budgetWorkspaceMonthlyUsd'>,
     private readonly notifications: NotificationService,
     private readonly clock: Clock,

@@ -1,7 +1,7 @@
 import { PRESENCE_HEARTBEAT_SECONDS, type PresenceMember } from '@hangar/protocol';
 import { errors } from '../../errors.js';
 import type { Principal } from '../auth.js';
-import { iso, type Clock } from '../clock.js';
+import { iso, type Clock } from '../../common/clock.js';
 
 export type PresenceEvent =
   { type: 'join' | 'update'; member: PresenceMember } | { type: 'leave'; userId: string };

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { safeEqual } from '../crypto.js';
+import { safeEqual } from '../../common/crypto.js';
 
 /** The X-Hangar-Signature-256 value of a body: `sha256=` and the hex HMAC-SHA256 under the secret. */
 export function signBody(secret: string, body: string): string {

@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../../config/index.js';
 import { errors } from '../../errors.js';
 import type { Database } from '../../store/schema.js';
-import type { Clock } from '../clock.js';
-import { KeyedLock } from '../keyed-lock.js';
+import type { Clock } from '../../common/clock.js';
+import { KeyedLock } from '../../common/keyed-lock.js';
 
 const MINUTE_MS = 60_000;
 

@@ -3,7 +3,7 @@ import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { chownTree } from '../../sandbox/uid.js';
-import { KeyedLock } from '../keyed-lock.js';
+import { KeyedLock } from '../../common/keyed-lock.js';
 
 const run = promisify(execFile);
 const HOST_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };

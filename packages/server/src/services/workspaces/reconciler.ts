@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config/index.js';
 import { diskUsage } from '../../sandbox/disk.js';
 import type { SandboxDriver } from '../../sandbox/driver.js';
-import { iso, type Clock } from '../clock.js';
+import { iso, type Clock } from '../../common/clock.js';
 import { workspacePaths } from './lifecycle.js';
 import { sourceOf } from './repository.js';
 import { removeWorktree } from './sources.js';

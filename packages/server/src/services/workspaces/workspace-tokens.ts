@@ -1,4 +1,4 @@
-import type { ServerSecrets } from '../secrets.js';
+import type { ServerSecrets } from '../../common/secrets.js';
 import type { WorkspaceRepository, WorkspaceRow } from './repository.js';
 
 const PURPOSE = 'workspace-token';

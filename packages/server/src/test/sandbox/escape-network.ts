@@ -8,7 +8,7 @@ import {
   tcpProbe,
   type AttemptGroupContext,
 } from './escape-support.js';
-import { runInSandbox } from './exec.js';
+import { runInSandbox } from '../../sandbox/exec.js';
 
 /**
  * Network `full` from a sandbox that tries to change its own routing: what

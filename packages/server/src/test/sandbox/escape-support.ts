@@ -3,8 +3,8 @@ import { createServer as createTcpServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'vitest';
-import type { DriverModule } from './child-driver.js';
-import type { SandboxDriver, SandboxSpec } from './driver.js';
+import type { DriverModule } from '../../sandbox/child-driver.js';
+import type { SandboxDriver, SandboxSpec } from '../../sandbox/driver.js';
 
 /**
  * What every group of escape attempts gets from the suite (escape.ts), run

@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { attachSession, hasSession, killSession, newSession } from '../terminal/tmux.js';
-import { diskUsage } from './disk.js';
-import type { SandboxSpec } from './driver.js';
+import { attachSession, hasSession, killSession, newSession } from '../../terminal/tmux.js';
+import { diskUsage } from '../../sandbox/disk.js';
+import type { SandboxSpec } from '../../sandbox/driver.js';
 import { runDescriptorAttempts } from './escape-descriptors.js';
 import { runNetworkAttempts } from './escape-network.js';
 import { runRootAttempts } from './escape-root.js';
@@ -18,7 +18,7 @@ import {
   type AttemptGroupContext,
   type EscapeSuiteContext,
 } from './escape-support.js';
-import { openPtyInSandbox, runInSandbox, type RunOptions, type RunResult } from './exec.js';
+import { openPtyInSandbox, runInSandbox, type RunOptions, type RunResult } from '../../sandbox/exec.js';
 
 export type { EscapeSuiteContext } from './escape-support.js';
 

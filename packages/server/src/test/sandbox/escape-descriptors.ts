@@ -2,7 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { spawnDriverChild } from './child-driver.js';
+import { spawnDriverChild } from '../../sandbox/child-driver.js';
 import type { AttemptGroupContext } from './escape-support.js';
 
 /** Where the inherited descriptors sit in the server's process (stdio indexes of its parent's spawn). */

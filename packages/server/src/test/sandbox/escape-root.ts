@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { AttemptGroupContext } from './escape-support.js';
-import { runInSandbox } from './exec.js';
-import { seccompFilter } from './seccomp.js';
+import { runInSandbox } from '../../sandbox/exec.js';
+import { seccompFilter } from '../../sandbox/seccomp.js';
 
 /** Inside the sandbox: the file the fake loader writes, proof that the server ran it. */
 const MARKER = '/workspace/.hangar-hijacked';

@@ -12,11 +12,11 @@ import {
   type SandboxDriver,
   type SandboxLimits,
   type SandboxSpec,
-} from './driver.js';
-import { spawnDriverChild, type DriverModule } from './child-driver.js';
+} from '../../sandbox/driver.js';
+import { spawnDriverChild, type DriverModule } from '../../sandbox/child-driver.js';
 import { runEscapeAttempts } from './escape.js';
 import { detachedCommand } from './escape-support.js';
-import { openPtyInSandbox, runInSandbox, type RunOptions } from './exec.js';
+import { openPtyInSandbox, runInSandbox, type RunOptions } from '../../sandbox/exec.js';
 
 /** What a driver's test file gives the shared suite. */
 export interface SandboxContractHarness {
