@@ -1,6 +1,6 @@
 import { createPullRequestRequest, type PullRequestInfo } from '@hangar/protocol';
 import { useState, type FormEvent } from 'react';
-import { useCreatePull, usePullDraft, usePulls } from '../../api/git';
+import { useBranches, useCreatePull, usePullDraft, usePulls } from '../../api/git';
 import { ErrorAlert, Notice } from '../../components/alert';
 import { Field } from '../../components/field';
 import { checkBody, focusFirstInvalid, hasErrors } from '../../components/validation';
@@ -30,12 +30,25 @@ const REVIEW_TEXT: Record<ReviewState, [string, string]> = {
  * reader's for it; without one, the token form is offered right here.
  */
 export function PullRequests({ workspaceId, canEdit }: { workspaceId: string; canEdit: boolean }) {
-  const draft = usePullDraft(workspaceId);
+  // The branch bar's query (shared): whether there is an origin to ask a forge about at all.
+  const branches = useBranches(workspaceId);
+  const hasOrigin = branches.data?.remotes.some((remote) => remote.name === 'origin');
+  const draft = usePullDraft(workspaceId, hasOrigin === true);
   const forge = draft.data?.forge ?? null;
   const pulls = usePulls(workspaceId, forge?.hasCredential === true);
 
   let body;
-  if (draft.isPending) body = <p className="muted small">Loading…</p>;
+  if (branches.isPending) body = <p className="muted small">Loading…</p>;
+  else if (!branches.data) body = <ErrorAlert error={branches.error} />;
+  else if (!hasOrigin) {
+    body = (
+      <p className="muted small">
+        This repository has no remote, so there are no pull requests. To open one, add the repository on
+        GitHub or GitLab as its origin in a terminal (<code>git remote add origin URL</code>), then push the
+        branch.
+      </p>
+    );
+  } else if (draft.isPending) body = <p className="muted small">Loading…</p>;
   else if (!draft.data) body = <ErrorAlert error={draft.error} />;
   else if (!forge) {
     body = (
