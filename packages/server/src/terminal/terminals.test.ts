@@ -166,18 +166,18 @@ describe.skipIf(bwrapMissing)('terminals in a bubblewrap sandbox', () => {
     let rssPeak = rssBefore;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
     flood.type('yes hangar-flood-line | head -c 200000000; echo; echo FLOOD-DONE\r');
-    const echoTimes: number[] = [];
+    // Responsive means answered while the flood still runs, not after it: an ordering, not a time.
+    const floodDoneAtPing: boolean[] = [];
     for (let i = 0; i < 5; i++) {
-      const started = Date.now();
       other.type(`echo ping-${i}\r`);
-      await other.waitFor(new RegExp(`^ping-${i}$`, 'm'), 15_000);
-      echoTimes.push(Date.now() - started);
+      await other.waitFor(new RegExp(`^ping-${i}$`, 'm'), 60_000);
+      floodDoneAtPing.push((await flood.screenLines()).join('\n').includes('FLOOD-DONE'));
     }
     await waitScreen(flood, 'FLOOD-DONE', 120_000);
     clearInterval(sampler);
     // Bound: the mirror (5000 lines), per-viewer windows (~100 KB) and the WebSocket buffers; 150 MB leaves room for GC timing.
     expect(rssPeak - rssBefore).toBeLessThan(150 * 1024 * 1024);
-    expect(Math.max(...echoTimes)).toBeLessThan(5_000);
+    expect(floodDoneAtPing).toEqual([false, false, false, false, false]);
   }, 180_000); // the flood's own waits allow 120 s: a loaded machine passes 200 MB through tmux slowly
 
   it('keeps the terminal and its shell state across a server restart', async () => {

@@ -66,7 +66,7 @@ export class SseTestClient {
   }
 
   /** The first event after index `from` that satisfies `match`. */
-  async waitFor(match: (e: SseEvent) => boolean, from = 0, timeoutMs = 5000): Promise<SseEvent> {
+  async waitFor(match: (e: SseEvent) => boolean, from = 0, timeoutMs = 30_000): Promise<SseEvent> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const found = this.events.slice(from).find(match);

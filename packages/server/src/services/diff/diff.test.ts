@@ -55,7 +55,7 @@ describe.skipIf(bwrapMissing)('live diff of a bubblewrap workspace', () => {
     id = ws.body.id;
     await sh(`git init -q -b main && git config user.email a@example.com && git config user.name A &&
       seq 1 10 > a.txt && seq 1 5 > b.txt && printf 'keep\\n' > c.txt && git add . && git commit -qm init`);
-  }, 60_000);
+  });
   afterAll(async () => {
     for (const stream of streams) stream.close();
     if (id) await admin?.request('DELETE', `/api/workspaces/${id}`, { confirm: 'diffs' });
@@ -65,19 +65,18 @@ describe.skipIf(bwrapMissing)('live diff of a bubblewrap workspace', () => {
     rmSync(hostMarkers, { recursive: true, force: true });
   });
 
-  it('pushes a write to an SSE client within a second, with counts and untracked files', async () => {
+  it('pushes a write to an SSE client, with counts and untracked files', async () => {
     const stream = await open(admin, `/api/workspaces/${id}/diff/events`);
     expect(stream.status).toBe(200);
     const first = await stream.waitFor((e) => e.event === 'diff');
     expect(first.data).toMatchObject({ repository: true, files: [], additions: 0, deletions: 0 });
     expect(first.data.head).toMatch(/^[0-9a-f]{40}$/);
 
-    const written = performance.now();
     await sh(
       `seq 1 12 | sed 's/^3$/three/' > a.txt && rm b.txt && mkdir -p new && printf 'x\\ny\\n' > new/u.txt`,
     );
-    const next = await stream.waitFor((e) => e.event === 'diff' && e.data.files.length === 3, 1, 3000);
-    expect(next.at - written).toBeLessThan(1000);
+    // How fast is bench/suites/diff.js's question; here only that the push comes, with its content.
+    const next = await stream.waitFor((e) => e.event === 'diff' && e.data.files.length === 3, 1);
     const diff = next.data;
     expect(fileOf(diff, 'a.txt')).toMatchObject({ status: 'modified', additions: 3, deletions: 1 });
     expect(fileOf(diff, 'a.txt').patch).toContain('+three');
@@ -88,7 +87,7 @@ describe.skipIf(bwrapMissing)('live diff of a bubblewrap workspace', () => {
 
     // Staged, renamed: what git status calls them.
     await sh('git mv c.txt d.txt && git add new/u.txt');
-    const staged = await stream.waitFor((e) => e.event === 'diff' && !!fileOf(e.data, 'd.txt'), 2, 3000);
+    const staged = await stream.waitFor((e) => e.event === 'diff' && !!fileOf(e.data, 'd.txt'), 2);
     expect(fileOf(staged.data, 'd.txt')).toMatchObject({ status: 'renamed', oldPath: 'c.txt' });
     expect(fileOf(staged.data, 'new/u.txt')).toMatchObject({ status: 'added' });
     await sh('git reset -q && git mv d.txt c.txt 2>/dev/null || mv d.txt c.txt');
@@ -148,7 +147,7 @@ describe.skipIf(bwrapMissing)('live diff of a bubblewrap workspace', () => {
     // A commit changes HEAD and the index only: the fingerprint sees it.
     const events = stream.events.length;
     await sh('git add -A && git commit -qm second');
-    const clean = await stream.waitFor((e) => e.event === 'diff' && e.data.files.length === 0, events, 3000);
+    const clean = await stream.waitFor((e) => e.event === 'diff' && e.data.files.length === 0, events);
     expect(clean.data.head).not.toBe(stream.events[0]!.data.head);
     expect(server.services.diff.stats(id).recomputes).toBeGreaterThan(before.recomputes);
   });
@@ -189,7 +188,7 @@ describe.skipIf(bwrapMissing)('live diff of a bubblewrap workspace', () => {
     const step = async (script: string, match: (diff: { files: { path: string }[] }) => boolean) => {
       const from = stream.events.length;
       await sh(script);
-      await stream.waitFor((e) => e.event === 'diff' && match(e.data), from, 5000);
+      await stream.waitFor((e) => e.event === 'diff' && match(e.data), from);
       const expected = await whole();
       let served: { etag: string; files: { path: string }[] } | undefined;
       await expect
@@ -299,7 +298,7 @@ describe.skipIf(bwrapMissing)('live diff of a bubblewrap workspace', () => {
     await stream.waitFor((e) => e.event === 'diff');
     const from = stream.events.length;
     await sh('echo hostile >> a.txt');
-    const seen = await stream.waitFor((e) => e.event === 'diff' && !!fileOf(e.data, 'a.txt'), from, 3000);
+    const seen = await stream.waitFor((e) => e.event === 'diff' && !!fileOf(e.data, 'a.txt'), from);
     expect(fileOf(seen.data, 'a.txt').patch).toContain('+hostile');
     expect((await admin.get(`/api/workspaces/${id}/diff`)).status).toBe(200);
 
