@@ -70,7 +70,7 @@ export class SseReader {
     return this.events.filter((e) => e.event === event);
   }
 
-  async waitFor(predicate: (events: SseEvent[]) => boolean, timeoutMs = 5_000): Promise<SseEvent[]> {
+  async waitFor(predicate: (events: SseEvent[]) => boolean, timeoutMs = 30_000): Promise<SseEvent[]> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.events)) {
       if (Date.now() > deadline)

@@ -80,7 +80,7 @@ export class TerminalClient {
   }
 
   /** Waits until the rendered terminal (scrollback and screen) shows the text: tmux redraws, so bytes vary. */
-  async waitFor(pattern: RegExp | string, timeoutMs = 10_000): Promise<void> {
+  async waitFor(pattern: RegExp | string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const rendered = await this.renderedText();
@@ -102,13 +102,13 @@ export class TerminalClient {
 
   async waitFrame<T extends ServerFrame['type']>(
     type: T,
-    timeoutMs = 10_000,
+    timeoutMs = 30_000,
   ): Promise<Extract<ServerFrame, { type: T }>> {
     await this.until(() => this.frames.some((f) => f.type === type), `a ${type} frame`, timeoutMs);
     return this.frames.find((f) => f.type === type) as Extract<ServerFrame, { type: T }>;
   }
 
-  async waitClosed(timeoutMs = 10_000): Promise<{ code: number; reason: string }> {
+  async waitClosed(timeoutMs = 30_000): Promise<{ code: number; reason: string }> {
     await this.until(() => this.closed !== undefined, 'the socket to close', timeoutMs);
     return this.closed!;
   }

@@ -105,7 +105,7 @@ describe('presence', () => {
   });
 });
 
-async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out');
