@@ -91,6 +91,8 @@ export interface SandboxCapabilities {
   readonly survivesServerRestart: boolean;
   /** Limits enforced: each key of SandboxLimits the driver applies. Default none. */
   readonly enforcedLimits: readonly (keyof SandboxLimits)[];
+  /** Why some limits are not enforced on this host (and what would enforce them), for the start message. */
+  readonly unenforcedLimitsReason?: string;
 }
 
 export interface SandboxDriver {

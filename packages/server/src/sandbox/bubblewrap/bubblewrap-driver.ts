@@ -12,13 +12,7 @@ import {
   type SandboxStatus,
 } from '../driver.js';
 import { assertSandboxIds, chownTree, OVERFLOW_ID } from '../uid.js';
-import {
-  cgroupLimits,
-  createCgroups,
-  detectCgroupControllers,
-  removeCgroups,
-  type CgroupControllers,
-} from './cgroup.js';
+import { detectSandboxCgroups, removeCgroups, type SandboxCgroups } from './cgroup.js';
 import { idMapper, type IdMapper, type IdMode } from './idmap.js';
 import { joinCommand } from './join.js';
 import { launchSandbox } from './launch.js';
@@ -65,8 +59,8 @@ export interface BubblewrapDriverOptions {
  * stateDir, and stops it by killing its pid-namespace init.
  *
  * As root (the intended deployment), bwrap runs as the spec's uid, and
- * memory and CPU are limited through cgroup v1 where its controllers are
- * mounted. As another user, the sandbox runs as the server's own uid (the
+ * memory and CPU are limited through cgroups: v1 where its controllers are
+ * mounted, v2 where the server's own cgroup is delegated to it (cgroup.ts). As another user, the sandbox runs as the server's own uid (the
  * spec's inside), keeps the server's supplementary groups in its init, and
  * only the rlimits are enforced; see idmap.ts for what else differs.
  */
@@ -83,7 +77,7 @@ export class BubblewrapDriver extends BaseSandboxDriver {
   private readonly found = findTools();
   /** Network `full` needs slirp4netns and ip; without them the driver offers `none` and `hangar` only. */
   private readonly network = findNetworkTools();
-  private readonly cgroups: CgroupControllers;
+  private readonly cgroups: SandboxCgroups;
   private readonly systemDirs = systemDirArgs();
   private availability: Promise<string | undefined> | undefined;
   /** start, stop and destroy of one sandbox run one at a time. */
@@ -93,14 +87,15 @@ export class BubblewrapDriver extends BaseSandboxDriver {
     super();
     this.stateRoot = options.stateRoot;
     this.startTimeoutMs = options.startTimeoutMs ?? 20_000;
-    this.cgroups = detectCgroupControllers();
+    this.cgroups = detectSandboxCgroups();
     this.ids = idMapper(this.overflowId);
     this.idMode = this.ids.mode;
     this.capabilities = {
       isolated: true,
       networkPolicies: 'tools' in this.network ? ['none', 'hangar', 'full'] : ['none', 'hangar'],
       survivesServerRestart: true,
-      enforcedLimits: ['processes', 'openFiles', 'fileSizeBytes', ...cgroupLimits(this.cgroups)],
+      enforcedLimits: ['processes', 'openFiles', 'fileSizeBytes', ...this.cgroups.limits],
+      ...(this.cgroups.unenforced && { unenforcedLimitsReason: this.cgroups.unenforced }),
     };
   }
 
@@ -129,8 +124,8 @@ export class BubblewrapDriver extends BaseSandboxDriver {
       if (this.found.missing.length > 0) throw new Error(installHint(this.found.missing));
       await mkdir(spec.stateDir, { recursive: true, mode: 0o700 });
       const cgroupName = this.cgroupName(spec);
-      await removeCgroups(this.cgroupDirs(cgroupName)); // left by a start that crashed half-way
-      const cgroups = this.rootMode ? await createCgroups(this.cgroups, cgroupName, spec.limits) : [];
+      await removeCgroups(this.cgroups.dirs(cgroupName)); // left by a start that crashed half-way
+      const cgroups = this.rootMode ? await this.cgroups.create(cgroupName, spec.limits) : [];
       let record: SandboxRecord | undefined;
       try {
         const launched = await launchSandbox({
@@ -183,7 +178,7 @@ export class BubblewrapDriver extends BaseSandboxDriver {
       const record = await readRecord(spec.stateDir);
       if (record) await this.terminate(record);
       await killLaunch(spec.stateDir);
-      await removeCgroups(this.cgroupDirs(this.cgroupName(spec)));
+      await removeCgroups(this.cgroups.dirs(this.cgroupName(spec)));
       await removeRecord(spec.stateDir);
     });
   }
@@ -280,12 +275,6 @@ export class BubblewrapDriver extends BaseSandboxDriver {
 
   private cgroupName(spec: SandboxSpec): string {
     return `hangar-${spec.id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 120)}`;
-  }
-
-  private cgroupDirs(name: string): string[] {
-    return [this.cgroups.memory, this.cgroups.cpu]
-      .filter((dir) => dir !== undefined)
-      .map((dir) => join(dir, name));
   }
 
   private serialize<T>(id: string, task: () => Promise<T>): Promise<T> {

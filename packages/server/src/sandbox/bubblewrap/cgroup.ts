@@ -1,20 +1,87 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SandboxLimits } from '../driver.js';
+import { cgroupV2Limits, createCgroupV2, detectCgroupV2 } from './cgroup-v2.js';
 import { sleep } from './proc.js';
 
 /**
- * Memory and CPU limits through cgroup v1 (the hybrid layout, where each
- * controller has its own hierarchy). A sandbox gets one cgroup per
- * controller, created as a child of the server's own cgroup (so whatever
- * limits the server lives under also bound its sandboxes), and every process
- * that joins the sandbox is put in them before it drops its privileges.
- *
- * cgroup v2 is not used: a sandbox cgroup under the server's would need the
- * server itself moved to a leaf first (no internal processes), which is the
- * service manager's business (systemd Delegate=). Without v1 controllers,
- * memory and CPU are not enforced and the driver says so in its capabilities.
+ * The cgroups that bound a sandbox's memory and CPU, whichever hierarchy the
+ * host has: cgroup v2 (the unified hierarchy, see cgroup-v2.ts) when
+ * `<root>/cgroup.controllers` exists, otherwise cgroup v1. Either way as
+ * root only (a non-root server's sandboxes join no cgroup), and each sandbox's
+ * cgroups are children of the server's own, so whatever limits the server
+ * lives under also bound its sandboxes. Every process that joins the sandbox
+ * enters them before it drops its privileges.
+ */
+export interface SandboxCgroups {
+  readonly version: 1 | 2 | undefined;
+  /** The limits enforced here. */
+  readonly limits: readonly (keyof SandboxLimits)[];
+  /** Why memory and CPU are not enforced here; undefined when at least one is. */
+  readonly unenforced: string | undefined;
+  /** Creates the sandbox's cgroups for the limits it sets; their directories (none without such limits). */
+  create(name: string, limits: SandboxLimits): Promise<string[]>;
+  /** Every directory a sandbox of this name may have, to remove what a crashed start left. */
+  dirs(name: string): string[];
+}
+
+export interface DetectOptions {
+  /** Where cgroupfs is mounted; default /sys/fs/cgroup. */
+  root?: string;
+  /** The text of /proc/self/cgroup. */
+  ownCgroup?: string;
+  isRoot?: boolean;
+}
+
+/** The cgroups this host offers the server's sandboxes. */
+export function detectSandboxCgroups(options: DetectOptions = {}): SandboxCgroups {
+  const root = options.root ?? '/sys/fs/cgroup';
+  if (!(options.isRoot ?? process.getuid?.() === 0)) return unenforced('the server does not run as root');
+  if (existsSync(join(root, 'cgroup.controllers'))) {
+    let own = options.ownCgroup;
+    try {
+      own ??= readFileSync('/proc/self/cgroup', 'utf8');
+    } catch {
+      return unenforced('/proc/self/cgroup cannot be read');
+    }
+    const v2 = detectCgroupV2(root, own);
+    if (typeof v2 === 'string') return unenforced(`cgroup v2: ${v2}`);
+    return {
+      version: 2,
+      limits: cgroupV2Limits(v2),
+      unenforced: undefined,
+      create: async (name, limits) => {
+        try {
+          const dir = await createCgroupV2(v2, name, limits);
+          return dir ? [dir] : [];
+        } catch (error) {
+          await removeCgroups([join(v2.base, name)]).catch(() => undefined);
+          throw error;
+        }
+      },
+      dirs: (name) => [join(v2.base, name)],
+    };
+  }
+  const v1 = detectCgroupControllers();
+  const limits = cgroupLimits(v1);
+  return {
+    version: 1,
+    limits,
+    unenforced:
+      limits.length > 0 ? undefined : 'cgroup v1: neither the memory nor the cpu controller is mounted',
+    create: (name, sandboxLimits) => createCgroups(v1, name, sandboxLimits),
+    dirs: (name) => [v1.memory, v1.cpu].filter((dir) => dir !== undefined).map((dir) => join(dir, name)),
+  };
+}
+
+function unenforced(reason: string): SandboxCgroups {
+  return { version: undefined, limits: [], unenforced: reason, create: async () => [], dirs: () => [] };
+}
+
+/**
+ * cgroup v1 (the hybrid layout, where each controller has its own
+ * hierarchy): one cgroup per controller for each sandbox.
  */
 export interface CgroupControllers {
   /** Directory of the server's own cgroup in the v1 `memory` hierarchy. */
