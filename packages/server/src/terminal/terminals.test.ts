@@ -75,8 +75,8 @@ describe.skipIf(bwrapMissing)('terminals in a bubblewrap sandbox', () => {
     const id = await newTerminal();
     const first = await connect(admin, id);
     first.type('printf "alpha\\nbeta\\ngamma\\n"\r');
-    await first.waitFor(/^gamma$/m);
-    await new Promise((r) => setTimeout(r, 200));
+    // The prompt after gamma is the last thing drawn: snapshot only once it is there (not after a sleep).
+    await first.waitFor(/^gamma\n.*\$\s*$/m);
     const before = await first.screenLines();
     first.close();
     const again = await connect(admin, id);
@@ -87,17 +87,21 @@ describe.skipIf(bwrapMissing)('terminals in a bubblewrap sandbox', () => {
   it('sends two viewers the same bytes', async () => {
     const id = await newTerminal();
     const a = await connect(admin, id, { keepChunks: true });
-    await new Promise((r) => setTimeout(r, 300)); // tmux's first draw for the new client
     const b = await connect(admin, id, { keepChunks: true });
-    await new Promise((r) => setTimeout(r, 300));
+    // A quiet shell (no prompt, no echo, no newline after the marker): once both show the marker,
+    // nothing more is on its way to either, whatever the machine's load.
+    a.type("PS1=''; stty -echo; printf 'SYNC-%s' $((40+2))\r");
+    await a.waitFor(/^SYNC-42$/m);
+    await b.waitFor(/^SYNC-42$/m);
     // From here on both are live: each must get every byte, in the same order.
     a.chunks.length = 0;
     b.chunks.length = 0;
     a.type('seq 1 300; echo END-OF-SEQ\r');
     await a.waitFor(/^END-OF-SEQ$/m);
     await b.waitFor(/^END-OF-SEQ$/m);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(Buffer.concat(b.chunks).toString('latin1')).toBe(Buffer.concat(a.chunks).toString('latin1'));
+    await expect
+      .poll(() => Buffer.concat(b.chunks).toString('latin1'))
+      .toBe(Buffer.concat(a.chunks).toString('latin1'));
     expect(Buffer.concat(a.chunks).length).toBeGreaterThan(100);
   });
 
