@@ -6,7 +6,8 @@ import { KeyedLock } from '../../common/keyed-lock.js';
 import type { SessionRow } from '../sessions/session-service.js';
 import type { WorkspaceRow } from '../workspaces/repository.js';
 
-export type SessionSignalKind = 'started' | 'awaiting_approval' | 'finished' | 'failed';
+/** `approval_answered`: someone allowed or denied a tool call the agent asked about. */
+export type SessionSignalKind = 'started' | 'awaiting_approval' | 'approval_answered' | 'finished' | 'failed';
 
 /** Something people want to hear about an agent session. */
 export interface SessionSignal {
@@ -24,11 +25,15 @@ export function signalOf(stored: StoredEvent): { kind: SessionSignalKind; messag
   const { event } = stored;
   if (stored.id === 1) return { kind: 'started' };
   if (event.type === EventType.RUN_FINISHED) return { kind: 'finished' };
-  if (event.type === EventType.RUN_ERROR) return { kind: 'failed', message: event.message };
+  // A turn a person's stop cut short did not fail.
+  if (event.type === EventType.RUN_ERROR && event.code !== 'stopped')
+    return { kind: 'failed', message: event.message };
   if (event.type === EventType.CUSTOM && event.name === HANGAR_EVENT.status) {
     const value = event.value as { status?: unknown } | undefined;
     if (value?.status === 'awaiting_approval') return { kind: 'awaiting_approval' };
   }
+  if (event.type === EventType.CUSTOM && event.name === HANGAR_EVENT.permissionAnswer)
+    return { kind: 'approval_answered' };
   return undefined;
 }
 

@@ -54,7 +54,7 @@ export function createTeamServices(deps: TeamDependencies): TeamServices {
   );
   const notifications = new NotificationService(db, clock);
   const webhooks = new WebhookService(db, deps.secrets, deps.workspaces, clock, onError);
-  const stopNotify = notifyOnTeamEvents(notifications, chat, watcher);
+  const stopNotify = notifyOnTeamEvents(db, notifications, chat, watcher);
   const stopDeliver = deliverTeamEvents(webhooks, chat, watcher, onError);
   const budgets = new BudgetWatcher(db, deps.meter, deps.config, notifications, clock);
   const presence = new PresenceService(clock);

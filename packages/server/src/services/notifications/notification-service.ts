@@ -76,6 +76,37 @@ export class NotificationService {
     return notification;
   }
 
+  /**
+   * Marks every unread notification of a kind and link read, for everyone who got one (an approval
+   * someone answered is no one's to do any more), and tells their open tabs.
+   */
+  async resolve(kind: NotificationKind, link: string): Promise<void> {
+    const rows = await this.db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('link', '=', link)
+      .where('read_at', 'is', null)
+      .execute();
+    if (rows.length === 0) return;
+    const readAt = iso(this.clock.now());
+    await this.db
+      .updateTable('notifications')
+      .set({ read_at: readAt })
+      .where(
+        'id',
+        'in',
+        rows.map((row) => row.id),
+      )
+      .where('read_at', 'is', null)
+      .execute();
+    for (const row of rows) {
+      const notification = present({ ...row, read_at: readAt });
+      for (const listener of this.listeners.get(row.user_id) ?? [])
+        listener({ notification, browser: false });
+    }
+  }
+
   async list(userId: string, options: { limit: number; unread?: boolean | undefined }) {
     let query = this.db
       .selectFrom('notifications')

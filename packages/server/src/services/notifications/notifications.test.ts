@@ -108,7 +108,63 @@ for (const dialect of DIALECTS) {
         link: `/workspaces/${bed.workspaceId}?session=${sessionId}`,
         body: '“Tidy up” in team: boom',
       });
-      expect((await bed.admin.get('/api/notifications')).body.notifications).toHaveLength(0);
+      // The owner may answer approvals too; the run's end, and so the approval, is the starter's news.
+      const admins = (await bed.admin.get('/api/notifications')).body;
+      expect(admins.notifications.map((n: { kind: string }) => n.kind)).toEqual(['approval']);
+      expect(admins.unread).toBe(0); // the run ended: nothing is left to answer
+    });
+
+    it("tells the workspace's editors of an approval, and marks it read for all once answered", async () => {
+      const unread = async (who: 'admin' | 'bob' | 'cat' | 'dan') =>
+        (await bed[who].get('/api/notifications?unread=true')).body as {
+          notifications: { kind: string; link: string }[];
+          unread: number;
+        };
+      const before = { admin: await unread('admin'), bob: await unread('bob') };
+      const stream = await SseReader.open(bed.bob, '/api/notifications/stream');
+      readers.push(stream);
+      const sessionId = newId();
+      await insertSessionRow(bed.server.store.db, {
+        id: sessionId,
+        workspace_id: bed.workspaceId,
+        title: 'Owner asks',
+        created_by: bed.ids.admin,
+      });
+      const append = (event: AgentEvent) => bed.server.services.agentSessions.events.append(sessionId, event);
+      await append({
+        type: EventType.CUSTOM,
+        name: 'hangar.status',
+        value: { status: 'idle', stalled: false },
+      });
+      await append({
+        type: EventType.CUSTOM,
+        name: 'hangar.status',
+        value: { status: 'awaiting_approval', stalled: false },
+      });
+      await bed.server.services.team.settle();
+      const link = `/workspaces/${bed.workspaceId}?session=${sessionId}`;
+      const bobs = await unread('bob');
+      expect(bobs.unread).toBe(before.bob.unread + 1);
+      expect(bobs.notifications[0]).toMatchObject({ kind: 'approval', link });
+      expect((await unread('admin')).unread).toBe(before.admin.unread + 1);
+      // A viewer cannot answer it, and a stranger does not see the workspace.
+      expect((await unread('cat')).notifications.filter((n) => n.link === link)).toEqual([]);
+      expect((await unread('dan')).notifications.filter((n) => n.link === link)).toEqual([]);
+
+      await append({
+        type: EventType.CUSTOM,
+        name: 'hangar.permission_answer',
+        value: { requestId: 'q1', decision: 'allow', answeredBy: bed.ids.admin },
+      });
+      await bed.server.services.team.settle();
+      expect((await unread('bob')).unread).toBe(before.bob.unread);
+      expect((await unread('admin')).unread).toBe(before.admin.unread);
+      // Bob's open tab hears that it was resolved (so its count drops without a reload).
+      await stream.waitFor((events) =>
+        events.some(
+          (e) => (e.data as { notification: { readAt: string | null } }).notification.readAt !== null,
+        ),
+      );
     });
 
     it('warns once a month when a budget is nearly spent', async () => {

@@ -14,8 +14,13 @@ function excerpt(text: string): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
-/** Mentions and session signals become notifications. */
+/**
+ * Mentions and session signals become notifications. An approval goes to everyone who may answer
+ * it (the session's starter, the workspace's editors and owners) and is marked read for all of
+ * them once answered, or once the run ends.
+ */
 export function notifyOnTeamEvents(
+  db: Kysely<Database>,
   notifications: NotificationService,
   chat: ChatService,
   watcher: SessionWatcher,
@@ -35,16 +40,38 @@ export function notifyOnTeamEvents(
     }
   });
   watcher.subscribe(async (signal) => {
-    const to = signal.session.created_by;
-    if (!to || signal.kind === 'started') return;
-    await notifications.notify(to, sessionNotification(signal));
+    const { session, workspace } = signal;
+    if (signal.kind === 'started') return;
+    if (signal.kind === 'awaiting_approval') {
+      for (const userId of await approvers(db, workspace.id, session.created_by))
+        await notifications.notify(userId, sessionNotification(signal));
+      return;
+    }
+    await notifications.resolve('approval', sessionLink(workspace.id, session.id));
+    if (signal.kind === 'approval_answered' || !session.created_by) return;
+    await notifications.notify(session.created_by, sessionNotification(signal));
   });
   return stop;
 }
 
+/** Who may answer a session's approvals: its starter and the workspace's editors and owners. */
+async function approvers(db: Kysely<Database>, workspaceId: string, starter: string | null) {
+  const members = await db
+    .selectFrom('workspace_members')
+    .select('user_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('role', 'in', ['owner', 'editor'])
+    .execute();
+  return [...new Set([...(starter ? [starter] : []), ...members.map((member) => member.user_id)])];
+}
+
+function sessionLink(workspaceId: string, sessionId: string): string {
+  return `/workspaces/${workspaceId}?session=${sessionId}`;
+}
+
 function sessionNotification(signal: SessionSignal) {
   const { session, workspace } = signal;
-  const link = `/workspaces/${workspace.id}?session=${session.id}`;
+  const link = sessionLink(workspace.id, session.id);
   const base = { workspaceId: workspace.id, link };
   const name = `“${session.title}” in ${workspace.name}`;
   switch (signal.kind) {
@@ -67,7 +94,7 @@ function sessionNotification(signal: SessionSignal) {
  * tells the user (or a workspace's owners) once a month when it passes
  * BUDGET_WARNING_SHARE.
  */
-/** What the budget watcher reads of the LLM meter (implemented by llm/meter.ts's UsageMeter). */
+/** What the budget watcher reads of the budgets (implemented by llm/budgets.ts). */
 export interface BudgetReader {
   budgetOf(scope: 'user' | 'workspace', subjectId: string, fallback: number): Promise<number>;
   spent(column: 'user_id' | 'workspace_id', id: string, since: string): Promise<number>;

@@ -3,7 +3,8 @@ import type { ChatService } from '../chat/chat-service.js';
 import type { SessionSignalKind, SessionWatcher } from '../chat/session-watcher.js';
 import type { WebhookService } from './webhook-service.js';
 
-const SESSION_EVENTS: Record<SessionSignalKind, WebhookEvent> = {
+/** The signals webhooks deliver (an answered approval is none). */
+const SESSION_EVENTS: Partial<Record<SessionSignalKind, WebhookEvent>> = {
   started: 'session.started',
   awaiting_approval: 'session.awaiting_approval',
   finished: 'session.finished',
@@ -18,7 +19,9 @@ export function deliverTeamEvents(
   onError: (error: unknown) => void,
 ): () => void {
   watcher.subscribe(async ({ kind, session, workspace, message }) => {
-    await webhooks.dispatch(SESSION_EVENTS[kind], workspace, {
+    const event = SESSION_EVENTS[kind];
+    if (!event) return;
+    await webhooks.dispatch(event, workspace, {
       session: {
         id: session.id,
         agent: session.agent,
