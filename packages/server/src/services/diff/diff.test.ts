@@ -125,10 +125,11 @@ describe.skipIf(bwrapMissing)('live diff of a bubblewrap workspace', () => {
     expect(summary.headers.get('etag')).not.toBe(etag);
 
     await sh('echo more >> a.txt');
-    await new Promise((r) => setTimeout(r, 400));
-    const changed = await admin.request('GET', `/api/workspaces/${id}/diff`, undefined, {
-      headers: { 'if-none-match': etag },
-    });
+    // The watch sees the write a moment later (how soon depends on the machine): poll as a client would.
+    const changedAgainst = () =>
+      admin.request('GET', `/api/workspaces/${id}/diff`, undefined, { headers: { 'if-none-match': etag } });
+    await expect.poll(async () => (await changedAgainst()).status, { timeout: 30_000, interval: 200 }).toBe(200);
+    const changed = await changedAgainst();
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
   });
@@ -154,7 +155,12 @@ describe.skipIf(bwrapMissing)('live diff of a bubblewrap workspace', () => {
 
   it('truncates a very large file’s patch and says so, with exact counts', async () => {
     await sh('seq 1 40000 > big.txt');
-    await new Promise((r) => setTimeout(r, 400));
+    await expect
+      .poll(async () => !!fileOf((await admin.get(`/api/workspaces/${id}/diff`)).body, 'big.txt'), {
+        timeout: 30_000,
+        interval: 200,
+      })
+      .toBe(true);
     const diff = (await admin.get(`/api/workspaces/${id}/diff`)).body;
     const big = fileOf(diff, 'big.txt');
     expect(big).toMatchObject({ status: 'untracked', additions: 40000, truncated: true });
