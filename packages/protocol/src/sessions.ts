@@ -21,7 +21,10 @@ export const HANGAR_EVENT = {
   status: 'hangar.status',
   permissionRequest: 'hangar.permission_request',
   permissionAnswer: 'hangar.permission_answer',
+  /** One model call of the session as the LLM proxy metered and charged it (tokens and cost). */
   usage: 'hangar.usage',
+  /** The agent's own usage report, kept as it said it; not summed (the proxy's `usage` is). */
+  agentUsage: 'hangar.agent_usage',
   fileChange: 'hangar.file_change',
   userMessage: 'hangar.user_message',
   modelChange: 'hangar.model_change',
@@ -54,6 +57,9 @@ export const usageValue = z.object({
   cacheReadTokens: z.number().int(),
   cacheWriteTokens: z.number().int(),
   costUsd: z.number(),
+  /** The model billed and the proxy's record of the call (`hangar.usage` events). */
+  model: z.string().optional(),
+  callId: z.string().optional(),
 });
 export const fileChangeValue = z.object({
   path: z.string(),

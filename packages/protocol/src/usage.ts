@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { id, timestamp } from './common.js';
 
-export const usageGroup = z.enum(['user', 'workspace', 'model', 'day']);
+export const usageGroup = z.enum(['user', 'workspace', 'session', 'model', 'day']);
 export type UsageGroup = z.infer<typeof usageGroup>;
 
 export const usageQuery = z.strictObject({
@@ -15,7 +15,7 @@ export const usageQuery = z.strictObject({
 });
 
 export const usageRow = z.object({
-  /** The user id, workspace id, model name or day (YYYY-MM-DD) the row sums. */
+  /** The user id, workspace id, session id, model name or day (YYYY-MM-DD) the row sums. */
   key: z.string(),
   /** A readable name for the key (username, workspace name), when there is one. */
   label: z.string(),

@@ -2,10 +2,13 @@ import type { AgentAdapter } from './agents/adapter.js';
 import { AgentCatalog } from './agents/catalog.js';
 import type { Config } from './config/index.js';
 import { EventLog } from './events/event-log.js';
+import { Budgets } from './llm/budgets.js';
+import { ChargeResolver } from './llm/charge.js';
 import { UsageMeter } from './llm/meter.js';
 import { PriceTable } from './llm/pricing.js';
 import { ProviderKeys } from './llm/provider-keys.js';
 import { LlmProxy } from './llm/proxy.js';
+import { SessionCalls, sessionUsageEvent } from './llm/session-usage.js';
 import { UsageReports } from './llm/usage-report.js';
 import type { SandboxDriver } from './sandbox/driver.js';
 import type { Store } from './store/database.js';
@@ -46,7 +49,7 @@ export interface Services {
   workspaces: WorkspaceService;
   bridge: HangarBridge;
   terminals: TerminalService;
-  llm: { keys: ProviderKeys; meter: UsageMeter; proxy: LlmProxy; reports: UsageReports };
+  llm: { keys: ProviderKeys; meter: UsageMeter; budgets: Budgets; proxy: LlmProxy; reports: UsageReports };
   agents: AgentCatalog;
   agentSessions: AgentSessionService;
   diff: DiffService;
@@ -82,24 +85,41 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const workspaces = new WorkspaceService(db, config, templates, lifecycle, accounts, clock);
   const diff = new DiffService(workspaces, config.dataDir);
   const keys = new ProviderKeys(db, secrets, config, options.env ?? {}, clock);
-  const meter = new UsageMeter(db, new PriceTable(config.pricing), config, clock);
+  const events = new EventLog(db, clock, store.sqlite);
+  const budgets = new Budgets(db, config, clock);
+  // Each metered call of a session is one usage event of that session: its cost is what it was charged.
+  const meter = new UsageMeter(db, new PriceTable(config.pricing), budgets, clock, async (row) => {
+    const event = sessionUsageEvent(row);
+    if (row.session_id && event) await events.append(row.session_id, event);
+  });
+  const sessionCalls = new SessionCalls();
   const adapters = options.agents ?? new Map<string, AgentAdapter>();
   const agents = new AgentCatalog(adapters, config);
   const services: Omit<Services, 'team'> = {
     agents,
     agentSessions: new AgentSessionService(
       db,
-      new EventLog(db, clock, store.sqlite),
+      events,
       workspaces,
       adapters,
       agents,
       clock,
       config.sessionStalledSeconds * 1000,
+      sessionCalls,
     ),
     llm: {
       keys,
       meter,
-      proxy: new LlmProxy(config, keys, workspaceTokens, meter),
+      budgets,
+      proxy: new LlmProxy(
+        config,
+        keys,
+        workspaceTokens,
+        meter,
+        budgets,
+        new ChargeResolver(db),
+        sessionCalls,
+      ),
       reports: new UsageReports(db, clock),
     },
     templates,
@@ -119,6 +139,15 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   };
   services.agentSessions.turnObserver = diff.turns;
   const { agentSessions } = services;
-  const team = createTeamServices({ db, config, clock, secrets, workspaces, agentSessions, agents, meter });
+  const team = createTeamServices({
+    db,
+    config,
+    clock,
+    secrets,
+    workspaces,
+    agentSessions,
+    agents,
+    meter: budgets,
+  });
   return { ...services, team };
 }

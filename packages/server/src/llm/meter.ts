@@ -1,9 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { Config } from '../config/index.js';
-import { errors } from '../errors.js';
-import { iso, monthStart, type Clock } from '../common/clock.js';
+import { iso, type Clock } from '../common/clock.js';
 import { newId } from '../common/crypto.js';
 import type { Database, LlmCallsTable } from '../store/schema.js';
+import type { Budgets } from './budgets.js';
 import type { PriceTable } from './pricing.js';
 import type { Usage } from './usage.js';
 
@@ -22,16 +21,17 @@ export interface CallRecord {
   durationMs: number;
 }
 
-/** Records every proxied call with its tokens and cost, and keeps spending within budgets. */
-export class UsageMeter {
-  /** This month's spend per user and workspace, summed once and then kept current by record(). */
-  private readonly spentCache = new Map<string, number>();
+/** Told of each recorded call (its session's usage event); a failure is warned, not thrown. */
+export type RecordedHook = (row: LlmCallsTable) => Promise<void>;
 
+/** Records every proxied call with its tokens and cost, and charges it against the budgets. */
+export class UsageMeter {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly prices: PriceTable,
-    private readonly config: Pick<Config, 'budgetUserMonthlyUsd' | 'budgetWorkspaceMonthlyUsd'>,
+    private readonly budgets: Budgets,
     private readonly clock: Clock,
+    private readonly onRecorded?: RecordedHook,
   ) {}
 
   async record(call: CallRecord): Promise<LlmCallsTable> {
@@ -57,63 +57,10 @@ export class UsageMeter {
       created_at: iso(this.clock.now()),
     };
     await this.db.insertInto('llm_calls').values(row).execute();
-    const month = monthStart(new Date(row.created_at));
-    for (const key of [`user_id:${row.user_id}:${month}`, `workspace_id:${row.workspace_id}:${month}`]) {
-      const known = this.spentCache.get(key);
-      if (known !== undefined) this.spentCache.set(key, known + row.cost_usd);
-    }
+    this.budgets.charged(row);
+    await this.onRecorded?.(row).catch((error: unknown) =>
+      process.emitWarning(`LLM meter: call ${row.id} recorded, but: ${(error as Error).message}`),
+    );
     return row;
   }
-
-  /** Refuses a call when the user's or the workspace's budget for this month is spent. */
-  async checkBudgets(userId: string | null, workspace: { id: string; name: string }): Promise<void> {
-    const since = monthStart(this.clock.now());
-    if (userId) {
-      const limit = await this.budgetOf('user', userId, this.config.budgetUserMonthlyUsd);
-      if (limit > 0) {
-        const spent = await this.spent('user_id', userId, since);
-        if (spent >= limit)
-          throw errors.budgetExceeded('Your', spent, limit, `PUT /api/budgets/user/${userId}`);
-      }
-    }
-    const limit = await this.budgetOf('workspace', workspace.id, this.config.budgetWorkspaceMonthlyUsd);
-    if (limit > 0) {
-      const spent = await this.spent('workspace_id', workspace.id, since);
-      if (spent >= limit) {
-        throw errors.budgetExceeded(
-          `Workspace "${workspace.name}"`,
-          spent,
-          limit,
-          `PUT /api/budgets/workspace/${workspace.id}`,
-        );
-      }
-    }
-  }
-
-  async budgetOf(scope: 'user' | 'workspace', subjectId: string, fallback: number): Promise<number> {
-    const row = await this.db
-      .selectFrom('budgets')
-      .select('monthly_usd')
-      .where('scope', '=', scope)
-      .where('subject_id', '=', subjectId)
-      .executeTakeFirst();
-    return row ? Number(row.monthly_usd) : fallback;
-  }
-
-  async spent(column: 'user_id' | 'workspace_id', id: string, since: string): Promise<number> {
-    const key = `${column}:${id}:${since}`;
-    const cached = this.spentCache.get(key);
-    if (cached !== undefined) return cached;
-    const row = await this.db
-      .selectFrom('llm_calls')
-      .select((eb) => eb.fn.sum<number | string | null>('cost_usd').as('total'))
-      .where(column, '=', id)
-      .where('created_at', '>=', since)
-      .executeTakeFirst();
-    const total = Number(row?.total ?? 0);
-    if (since === monthStart(this.clock.now())) this.spentCache.set(key, total);
-    return total;
-  }
 }
-
-export { monthStart };

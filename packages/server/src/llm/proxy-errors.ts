@@ -41,4 +41,11 @@ export const proxyErrors = {
       `The LLM proxy is at its limit of ${what}: retry in ${retryAfter} s.`,
       { retryAfter },
     ),
+  sessionRefused: () =>
+    new HangarError(
+      'llm_session_refused',
+      403,
+      'The x-hangar-session header names no session of this workspace: a call is charged only to a ' +
+        'session of the workspace whose token it carries (or, without the header, to the workspace).',
+    ),
 };

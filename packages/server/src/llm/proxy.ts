@@ -6,12 +6,15 @@ import type { WorkspaceRow } from '../services/workspaces/repository.js';
 import type { WorkspaceTokens } from '../services/workspaces/workspace-tokens.js';
 import { routeOf, upstreamHeaders, upstreamQuery, type Route } from './allow-list.js';
 import { ProxyLimits, type Admission } from './limits.js';
+import type { Budgets } from './budgets.js';
+import { SESSION_HEADER, type Charge, type ChargeResolver } from './charge.js';
 import type { CallRecord, UsageMeter } from './meter.js';
 import { matchesModel } from './pricing.js';
 import { providerErrorBody } from './provider-errors.js';
 import type { ProviderKeys } from './provider-keys.js';
 import { proxyErrors } from './proxy-errors.js';
 import { parseJsonObject, relay } from './relay.js';
+import type { SessionCalls } from './session-usage.js';
 import { EMPTY_USAGE, type LlmApi } from './usage.js';
 
 /** Status recorded for a call whose client left before the provider answered (nginx's convention). */
@@ -23,6 +26,7 @@ interface Call {
   api: LlmApi;
   model: string;
   workspace: WorkspaceRow;
+  charge: Charge;
 }
 
 /** What the admission of a request found, for its handler. */
@@ -47,6 +51,10 @@ export class LlmProxy {
     private readonly keys: ProviderKeys,
     private readonly tokens: WorkspaceTokens,
     private readonly meter: UsageMeter,
+    private readonly budgets: Budgets,
+    private readonly charges: ChargeResolver,
+    /** The calls of each session not recorded yet (its run ends after them). */
+    readonly sessionCalls: SessionCalls,
     readonly limits = new ProxyLimits(),
   ) {}
 
@@ -102,7 +110,9 @@ export class LlmProxy {
       if (endpoint.method === 'POST' && !json) throw proxyErrors.bodyInvalid();
       const model = modelOf(route, json);
       if (endpoint.model !== 'none') this.checkModel(workspace, model);
-      await this.meter.checkBudgets(workspace.created_by, workspace);
+      // The person who acted pays (and is held to their budget), not the workspace's creator: see charge.ts.
+      const charge = await this.charges.resolve(workspace, request.headers[SESSION_HEADER]);
+      await this.budgets.check(charge.userId, workspace);
       const key = provider.keyless ? undefined : await this.keys.keyOf(name);
       if (!provider.keyless && !key) throw errors.providerKeyMissing(name);
       // What is sent is what was read and checked (re-serialised): the provider cannot see another model.
@@ -110,8 +120,13 @@ export class LlmProxy {
       request.body = undefined; // the bytes received are not kept during a long stream
       const base = provider.baseUrl.replace(/\/+$/, '');
       const url = `${base}${route.path}${upstreamQuery(provider.kind, request.raw.url ?? '')}`;
-      const call: Call = { provider: name, config: provider, api: endpoint.api, model, workspace };
-      await this.forward(request, reply, call, url, upstreamBody, key, slot);
+      const call: Call = { provider: name, config: provider, api: endpoint.api, model, workspace, charge };
+      const recorded = charge.sessionId ? this.sessionCalls.begin(charge.sessionId) : undefined;
+      try {
+        await this.forward(request, reply, call, url, upstreamBody, key, slot);
+      } finally {
+        recorded?.();
+      }
     } catch (error) {
       if (!(error instanceof HangarError)) throw error;
       if (reply.raw.headersSent) return;
@@ -144,8 +159,8 @@ export class LlmProxy {
     if (request.raw.socket?.destroyed || reply.raw.destroyed) return;
     const identity = {
       workspaceId: call.workspace.id,
-      sessionId: null,
-      userId: call.workspace.created_by,
+      sessionId: call.charge.sessionId,
+      userId: call.charge.userId,
       provider: call.provider,
       api: call.api,
       model: call.model,

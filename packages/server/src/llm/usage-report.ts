@@ -2,11 +2,10 @@ import { sql, type Kysely } from 'kysely';
 import type { UsageGroup, UsageReport, UsageRow } from '@hangar/protocol';
 import { errors } from '../errors.js';
 import type { Principal } from '../services/auth.js';
-import { iso, type Clock } from '../common/clock.js';
+import { iso, monthStart, type Clock } from '../common/clock.js';
 import type { Database } from '../store/schema.js';
-import { monthStart } from './meter.js';
 
-/** Usage summed by user, workspace, model or day; members see the workspaces they belong to. */
+/** Usage summed by user, workspace, session, model or day; members see the workspaces they belong to. */
 export class UsageReports {
   constructor(
     private readonly db: Kysely<Database>,
@@ -27,6 +26,7 @@ export class UsageReports {
     const key = {
       user: sql<string>`coalesce(llm_calls.user_id, '')`,
       workspace: sql<string>`coalesce(llm_calls.workspace_id, '')`,
+      session: sql<string>`coalesce(llm_calls.session_id, '')`,
       model: sql<string>`llm_calls.model`,
       day: sql<string>`substr(llm_calls.created_at, 1, 10)`,
     }[query.by];
@@ -115,6 +115,14 @@ export class UsageReports {
         .where('id', 'in', ids)
         .execute();
       return new Map(rows.map((w) => [w.id, w.name]));
+    }
+    if (by === 'session') {
+      const rows = await this.db
+        .selectFrom('agent_sessions')
+        .select(['id', 'title'])
+        .where('id', 'in', ids)
+        .execute();
+      return new Map(rows.map((s) => [s.id, s.title]));
     }
     return new Map();
   }

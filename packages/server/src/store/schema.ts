@@ -190,6 +190,8 @@ export interface AgentSessionsTable {
   agent_session_id: string | null;
   error: string | null;
   created_by: string | null;
+  /** Who started the session or sent the message it works on: its model calls are charged to them. */
+  acting_user_id: string | null;
   created_at: string;
   updated_at: string;
   last_event_at: string;

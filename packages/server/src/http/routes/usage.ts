@@ -11,23 +11,21 @@ import {
   type UsageReport,
 } from '@hangar/protocol';
 import { errors } from '../../errors.js';
-import { iso, systemClock } from '../../common/clock.js';
-import { monthStart } from '../../llm/meter.js';
 import { usageCsv } from '../../llm/usage-report.js';
 import { principalOf } from '../auth.js';
 import type { App, AppContext } from '../types.js';
 
 const admin = { access: 'admin' as const };
 
-export async function usageRoutes(app: App, { services, config, store }: AppContext) {
-  const { keys, meter, reports } = services.llm;
+export async function usageRoutes(app: App, { services, config }: AppContext) {
+  const { keys, budgets, reports } = services.llm;
 
   app.get(
     '/api/usage',
     {
       schema: {
         tags: ['usage'],
-        summary: 'LLM usage and cost by user, workspace, model or day (format=csv for a spreadsheet)',
+        summary: 'LLM usage and cost by user, workspace, session, model or day (format=csv for a spreadsheet)',
         querystring: usageQuery,
         response: { 200: usageReport },
       },
@@ -85,24 +83,13 @@ export async function usageRoutes(app: App, { services, config, store }: AppCont
   app.get(
     '/api/budgets',
     { config: admin, schema: { tags: ['usage'], response: { 200: budgetList } } },
-    async () => {
-      const since = monthStart(systemClock.now());
-      const rows = await store.db.selectFrom('budgets').selectAll().orderBy('scope').execute();
-      return {
-        budgets: await Promise.all(
-          rows.map(async (r) => ({
-            scope: r.scope === 'user' ? ('user' as const) : ('workspace' as const),
-            subjectId: r.subject_id,
-            monthlyUsd: Number(r.monthly_usd),
-            spentUsd: await meter.spent(r.scope === 'user' ? 'user_id' : 'workspace_id', r.subject_id, since),
-          })),
-        ),
-        defaults: {
-          userMonthlyUsd: config.budgetUserMonthlyUsd,
-          workspaceMonthlyUsd: config.budgetWorkspaceMonthlyUsd,
-        },
-      };
-    },
+    async () => ({
+      budgets: await budgets.list(),
+      defaults: {
+        userMonthlyUsd: config.budgetUserMonthlyUsd,
+        workspaceMonthlyUsd: config.budgetWorkspaceMonthlyUsd,
+      },
+    }),
   );
 
   app.put(
@@ -117,29 +104,7 @@ export async function usageRoutes(app: App, { services, config, store }: AppCont
       },
     },
     async (request) => {
-      const { scope, subjectId } = request.params;
-      const table = scope === 'user' ? 'users' : 'workspaces';
-      const exists = await store.db
-        .selectFrom(table)
-        .select('id')
-        .where('id', '=', subjectId)
-        .executeTakeFirst();
-      if (!exists) throw errors.notFound(scope === 'user' ? 'The user' : 'The workspace');
-      const row = {
-        scope,
-        subject_id: subjectId,
-        monthly_usd: request.body.monthlyUsd,
-        updated_at: iso(systemClock.now()),
-      };
-      await store.db
-        .insertInto('budgets')
-        .values(row)
-        .onConflict((oc) =>
-          oc
-            .columns(['scope', 'subject_id'])
-            .doUpdateSet({ monthly_usd: row.monthly_usd, updated_at: row.updated_at }),
-        )
-        .execute();
+      await budgets.set(request.params.scope, request.params.subjectId, request.body.monthlyUsd);
       return { ok: true as const };
     },
   );
@@ -156,11 +121,7 @@ export async function usageRoutes(app: App, { services, config, store }: AppCont
       },
     },
     async (request) => {
-      await store.db
-        .deleteFrom('budgets')
-        .where('scope', '=', request.params.scope)
-        .where('subject_id', '=', request.params.subjectId)
-        .execute();
+      await budgets.reset(request.params.scope, request.params.subjectId);
       return { ok: true as const };
     },
   );

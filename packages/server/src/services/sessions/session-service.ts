@@ -29,8 +29,8 @@ export type MessageDelivery = 'sent' | 'queued' | 'steered';
 interface Live {
   process: AgentProcess;
   adapter: AgentAdapter;
-  /** Messages sent while a turn runs, for agents that cannot steer. */
-  queue: string[];
+  /** Messages sent while a turn runs, for agents that cannot steer, with their author. */
+  queue: { text: string; by: string }[];
   pendingPermissions: Set<string>;
   stopping: boolean;
   /** Working with no event for longer than the stall time (reported once, cleared by the next event). */
@@ -63,6 +63,8 @@ export class SessionService {
     private readonly clock: Clock,
     /** Milliseconds working without an event before a session is flagged stalled. */
     private readonly stalledMs = 5 * 60_000,
+    /** The LLM proxy's calls of each session not recorded yet: a run ends after their usage events. */
+    private readonly llmCalls?: { settled(sessionId: string): Promise<void> },
   ) {
     this.stallTimer = setInterval(() => void this.checkStalled(), Math.min(stalledMs / 2, 5_000));
     this.stallTimer.unref();
@@ -118,6 +120,7 @@ export class SessionService {
       agent_session_id: null,
       error: null,
       created_by: principal.user.id,
+      acting_user_id: principal.user.id,
       created_at: now,
       updated_at: now,
       last_event_at: now,
@@ -160,6 +163,7 @@ export class SessionService {
       value: { messageId: newId(), text, authorId: principal.user.id },
     });
     if (live.status === 'working' && live.adapter.capabilities.steering && live.process.steer) {
+      await this.actingPerson(id, principal.user.id);
       // The turn may end just before the steer arrives: then the message starts the next turn.
       if (await live.process.steer(text)) return 'steered';
     } else if (
@@ -167,9 +171,10 @@ export class SessionService {
       live.status === 'awaiting_approval' ||
       live.status === 'starting'
     ) {
-      live.queue.push(text);
+      live.queue.push({ text, by: principal.user.id });
       return 'queued';
     }
+    await this.actingPerson(id, principal.user.id);
     await live.process.send(text);
     return 'sent';
   }
@@ -328,11 +333,17 @@ export class SessionService {
       const value = event.value as { requestId?: unknown };
       if (typeof value?.requestId === 'string') live?.pendingPermissions.add(value.requestId);
     }
-    await this.emit(id, event);
+    // The session's usage events are the LLM proxy's records (tokens and cost charged, llm/session-usage.ts);
+    // what the agent itself reports is kept under another name, so that nothing is counted twice.
+    const own = event.type === EventType.CUSTOM && event.name === HANGAR_EVENT.usage;
+    await this.emit(id, own ? { ...event, name: HANGAR_EVENT.agentUsage } : event);
     if (event.type === EventType.RUN_FINISHED || event.type === EventType.RUN_ERROR) {
       live?.pendingPermissions.clear();
       const next = live?.queue.shift();
-      if (next !== undefined) await live?.process.send(next);
+      if (next !== undefined) {
+        await this.actingPerson(id, next.by);
+        await live?.process.send(next.text);
+      }
     }
   }
 
@@ -342,6 +353,10 @@ export class SessionService {
   }
 
   private async record(id: string, event: AgentEvent): Promise<void> {
+    // A run ends after the usage events of its model calls (the agent may finish reading a call's
+    // stream a moment before the proxy has recorded it).
+    if (event.type === EventType.RUN_FINISHED || event.type === EventType.RUN_ERROR)
+      await this.llmCalls?.settled(id);
     await this.events.append(id, event);
     const live = this.live.get(id);
     if (live?.stalled) {
@@ -374,6 +389,15 @@ export class SessionService {
       const message = event.type === EventType.RUN_ERROR ? event.message : undefined;
       await this.setStatus(id, status, message);
     }
+  }
+
+  /** Model calls of the session are charged to this person from now on (llm/charge.ts). */
+  private async actingPerson(id: string, userId: string): Promise<void> {
+    await this.db
+      .updateTable('agent_sessions')
+      .set({ acting_user_id: userId })
+      .where('id', '=', id)
+      .execute();
   }
 
   private async setStatus(id: string, status: SessionStatus, message?: string): Promise<void> {

@@ -6,6 +6,7 @@ import * as llm from './0004-llm.js';
 import * as sessions from './0005-sessions.js';
 import * as gitCredentials from './0006-git-credentials.js';
 import * as team from './0007-team.js';
+import * as actingPerson from './0008-acting-person.js';
 
 /** Every migration, in order. Names never change once released. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005-sessions': sessions,
   '0006-git-credentials': gitCredentials,
   '0007-team': team,
+  '0008-acting-person': actingPerson,
 };
 
 export const migrationProvider: MigrationProvider = {
