@@ -1,7 +1,8 @@
 import type { Workspace } from '@hangar/protocol';
 import { useSearchParams } from 'react-router-dom';
-import { useSessions } from '../../api/sessions';
+import { useAgents, useSessions } from '../../api/sessions';
 import { ErrorAlert } from '../../components/alert';
+import { agentLabel } from './agent-label';
 import { ChatView } from './chat-view';
 import { NewSessionForm } from './new-session-form';
 import { SessionStatusBadge } from './session-status-badge';
@@ -16,6 +17,7 @@ const NEW = 'new';
  */
 export function AgentPanel({ workspace, canOperate }: { workspace: Workspace; canOperate: boolean }) {
   const sessions = useSessions(workspace.id);
+  const agents = useAgents();
   const [params, setParams] = useSearchParams();
   const list = sessions.data ?? [];
   const requested = params.get('session');
@@ -63,7 +65,7 @@ export function AgentPanel({ workspace, canOperate }: { workspace: Workspace; ca
                 <span className="session-item-title">{s.title || 'Untitled session'}</span>
                 <span className="session-item-meta">
                   <SessionStatusBadge status={s.status} />
-                  <span className="muted small">{s.agent}</span>
+                  <span className="muted small">{agentLabel(agents.data, s.agent)}</span>
                 </span>
               </button>
             </li>

@@ -14,6 +14,7 @@ import {
 import { ErrorAlert } from '../../components/alert';
 import { formatCount, formatUsd } from '../../components/format';
 import { useTurnDiffsFresh } from '../diff/turn-changes';
+import { agentAndModel, agentLabel } from './agent-label';
 import { Composer } from './composer';
 import { SessionStatusBadge } from './session-status-badge';
 import { type ItemContext } from './transcript-items';
@@ -66,29 +67,31 @@ export function ChatView({
           <strong>{session?.title || 'Session'}</strong>
           {session ? (
             <span className="muted small">
-              {session.agent} ·{' '}
               {canOperate && agent?.capabilities.modelSwitch && agent.models.length > 1 ? (
-                <select
-                  aria-label="Model"
-                  className="chat-model"
-                  value={model}
-                  onChange={(event) => {
-                    setSwitchError(null);
-                    apiRequest(sessionPath(sessionId), sessionSchema, {
-                      method: 'PATCH',
-                      body: { model: event.target.value },
-                    }).catch(setSwitchError);
-                  }}
-                >
-                  {agent.models.some((m) => m.id === model) ? null : <option value={model}>{model}</option>}
-                  {agent.models.map((m) => (
-                    <option key={m.id} value={m.id}>
-                      {m.label}
-                    </option>
-                  ))}
-                </select>
+                <>
+                  {agent.label} ·{' '}
+                  <select
+                    aria-label="Model"
+                    className="chat-model"
+                    value={model}
+                    onChange={(event) => {
+                      setSwitchError(null);
+                      apiRequest(sessionPath(sessionId), sessionSchema, {
+                        method: 'PATCH',
+                        body: { model: event.target.value },
+                      }).catch(setSwitchError);
+                    }}
+                  >
+                    {agent.models.some((m) => m.id === model) ? null : <option value={model}>{model}</option>}
+                    {agent.models.map((m) => (
+                      <option key={m.id} value={m.id}>
+                        {m.label}
+                      </option>
+                    ))}
+                  </select>
+                </>
               ) : (
-                model
+                agentAndModel(agentLabel(agents.data, session.agent), model)
               )}
             </span>
           ) : null}

@@ -1,4 +1,5 @@
-import { useSessions } from '../../api/sessions';
+import { useAgents, useSessions } from '../../api/sessions';
+import { agentLabel } from '../agent/agent-label';
 import { useTurns } from '../../api/diff';
 
 export type DiffSource = { kind: 'live' } | { kind: 'turn'; sessionId: string; turnId: string | null };
@@ -21,6 +22,7 @@ export function TurnPicker({
   onChange: (source: DiffSource) => void;
 }) {
   const sessions = useSessions(workspaceId);
+  const agents = useAgents();
   const sessionId = source.kind === 'turn' ? source.sessionId : null;
   const turns = useTurns(sessionId);
 
@@ -41,7 +43,7 @@ export function TurnPicker({
           <option value="">Working tree (live)</option>
           {sessions.data?.map((session) => (
             <option key={session.id} value={session.id}>
-              Agent session: {session.title || session.agent}
+              Agent session: {session.title || agentLabel(agents.data, session.agent)}
             </option>
           ))}
         </select>
