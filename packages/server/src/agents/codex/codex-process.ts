@@ -12,6 +12,7 @@ import {
   type CodexMessage,
 } from './rpc.js';
 import { CodexTranslator } from './translator.js';
+import { CodexUsageCounter } from './usage.js';
 
 /** How long stop() waits for Codex to exit on stdin EOF before killing it, in ms. */
 const STOP_GRACE_MS = 3000;
@@ -38,6 +39,9 @@ export class CodexProcess implements AgentProcess {
   private readonly pending = new Map<string, Pending>();
   /** Tools allowed for the rest of the session (allow_session). */
   private readonly allowedTools = new Set<string>();
+  /** Turns this process started: a usage update of another turn is a replay. */
+  private readonly turns = new Set<string>();
+  private readonly usage = new CodexUsageCounter();
   private nextId = 0;
   private ended = false;
   private stderr = '';
@@ -99,7 +103,7 @@ export class CodexProcess implements AgentProcess {
       model: this.model,
     });
     const turn = turnResult.safeParse(response.result);
-    if (turn.success) this.turnId = turn.data.turn.id;
+    if (turn.success) this.onTurn(turn.data.turn.id);
     else this.translator.failRun(`Codex refused the message: ${this.why(response.error)}`, 'prompt_refused');
   }
 
@@ -128,11 +132,25 @@ export class CodexProcess implements AgentProcess {
     const request = this.pending.get(requestId);
     if (!request) throw new Error(`no permission request ${requestId} is waiting`);
     this.pending.delete(requestId);
-    if (decision === 'deny') this.translator.denied(request.itemId, reason);
+    if (decision === 'deny') this.translator.denied(request.itemId, await this.tell(request, reason));
     if (decision === 'allow_session') this.allowedTools.add(request.toolName);
     const answer =
       decision === 'deny' ? 'decline' : decision === 'allow_session' ? 'acceptForSession' : 'accept';
     this.write({ id: request.id, result: { decision: answer } });
+  }
+
+  /**
+   * A decline carries no reason (v2/CommandExecutionApprovalDecision.ts), and the model only reads
+   * "rejected by user". The reason goes into the thread's history before the decline
+   * (`thread/inject_items`): Codex adds it after the tool's output, in the model's next request.
+   * Returns the reason for the tool result, saying so when Codex could not be told.
+   */
+  private async tell(request: Pending, reason: string | undefined): Promise<string | undefined> {
+    if (!reason || !this.threadId) return reason;
+    const text = `The person using Hangar denied this ${request.toolName} call: ${reason}`;
+    const item = { type: 'message', role: 'user', content: [{ type: 'input_text', text }] };
+    const injected = await this.request('thread/inject_items', { threadId: this.threadId, items: [item] });
+    return injected.error === undefined ? reason : `${reason} (the agent was not told the reason)`;
   }
 
   async stop(): Promise<void> {
@@ -152,9 +170,20 @@ export class CodexProcess implements AgentProcess {
     if (!message.method) return;
     if (message.method === 'turn/started') {
       const turn = turnResult.safeParse(message.params);
-      if (turn.success) this.turnId = turn.data.turn.id;
+      if (turn.success) this.onTurn(turn.data.turn.id);
     }
-    this.translator.notification(message.method, message.params);
+    let params = message.params;
+    if (message.method === 'thread/tokenUsage/updated') {
+      // Codex repeats usage at an interrupt and on resume: only tokens not counted yet go on, as `last`.
+      params = this.usage.count(params, (turnId) => this.turns.has(turnId));
+      if (params === undefined) return;
+    }
+    this.translator.notification(message.method, params);
+  }
+
+  private onTurn(turnId: string): void {
+    this.turnId = turnId;
+    this.turns.add(turnId);
   }
 
   /** A request from Codex: approvals go to a person (or are answered by the mode); others are refused. */

@@ -9,6 +9,7 @@ import {
   type AgentTestbed,
   type Stored,
 } from '../../test/agent-testbed.js';
+import { expectReadAskedAndDenialTold, readOnlyTurn } from '../../test/agent-permissions.js';
 import { codexAdapter } from './index.js';
 
 const MODEL = 'scripted-1';
@@ -37,11 +38,18 @@ const scenario: ScenarioInput = {
       match: { lastUserText: '/write the file/i', step: 2, toolResult: true },
       reply: { text: 'Tool call answered.' },
     },
+    // Hangar tells Codex why a call was denied in a message after the tool's output.
+    {
+      name: 'after-deny',
+      match: { lastUserText: '/denied this exec_command call/i' },
+      reply: { text: 'Understood, I will not run it.' },
+    },
     {
       name: 'recall',
       match: { lastUserText: '/what did I ask/i' },
-      reply: { text: 'You asked me to write a file.' },
+      reply: { text: 'You asked me to write a file.', usage: { input: 3000, output: 12, cacheRead: 1000 } },
     },
+    readOnlyTurn({ name: 'exec_command', input: { cmd: 'ls' } }),
     {
       name: 'slow',
       match: { lastUserText: '/slow/i' },
@@ -116,10 +124,12 @@ describe.skipIf(bwrapMissing)('Codex in a bubblewrap sandbox', () => {
     expect(afterDeny.find((e) => e.event.type === 'TOOL_CALL_RESULT')?.event.content).toContain(
       'Not this time',
     );
-    expect(text(afterDeny)).toContain('Tool call answered.');
+    expect(text(afterDeny)).toContain('Understood, I will not run it.');
     expect((await cat()).exitCode).not.toBe(0);
-    const told = provider.requests.filter((r) => r.turn?.name === 'after-tool').at(-1);
-    expect(JSON.stringify(told?.body)).toContain('rejected by user');
+    // The model reads Codex's "rejected by user" as the tool's output, then the person's reason.
+    const told = JSON.stringify(provider.requests.filter((r) => r.turn?.name === 'after-deny').at(-1)?.body);
+    expect(told).toContain('rejected by user');
+    expect(told).toContain('Not this time');
 
     // Allow: run inside the sandbox, the file is seen in the workspace.
     since = await lastId(id);
@@ -150,33 +160,37 @@ describe.skipIf(bwrapMissing)('Codex in a bubblewrap sandbox', () => {
     expect((await get(id)).session.status).toBe('stopped');
   }, 90_000);
 
-  it('interrupts mid-stream, reports a provider 500 readably, and resumes its thread after a restart', async () => {
+  it('interrupts mid-stream, reports a provider 500 readably, resumes its thread after a restart, and counts each model call once', async () => {
     const { admin, provider, workspaceId, get, settle, lastId, text } = bed;
+    const firstRequest = provider.requests.length;
     const created = await admin.post('/api/sessions', {
       workspaceId,
       agent: 'codex',
       model: MODEL,
-      prompt: 'Answer slowly',
+      prompt: 'Say hello',
       permissionMode: 'ask',
     });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
+    expect(text(await settle(id, 0))).toBe(GREETING);
 
     // Interrupt once the first words arrived: the turn ends before the text does.
+    let since = await lastId(id);
+    await admin.post(`/api/sessions/${id}/messages`, { text: 'Answer slowly' });
     for (let i = 0; ; i++) {
       const { events } = await get(id);
-      if ((events as Stored[]).some((e) => e.event.type === 'TEXT_MESSAGE_CONTENT')) break;
+      if ((events as Stored[]).some((e) => e.id > since && e.event.type === 'TEXT_MESSAGE_CONTENT')) break;
       if (i > 300) throw new Error('no text arrived');
       await new Promise((r) => setTimeout(r, 50));
     }
     expect((await admin.post(`/api/sessions/${id}/interrupt`)).status).toBeLessThan(300);
-    const interrupted = await settle(id, 0);
+    const interrupted = await settle(id, since);
     expect(interrupted.map((e) => e.event.type)).toContain('RUN_FINISHED');
     expect(text(interrupted).length).toBeLessThan(40);
     expect((await get(id)).session.status).toBe('idle');
 
     // A provider 500: RUN_ERROR with a readable message, status error.
-    let since = await lastId(id);
+    since = await lastId(id);
     await admin.post(`/api/sessions/${id}/messages`, { text: 'Fail please' });
     const failed = await settle(id, since);
     const error = failed.find((e) => e.event.type === 'RUN_ERROR')?.event as { message?: string } | undefined;
@@ -199,7 +213,31 @@ describe.skipIf(bwrapMissing)('Codex in a bubblewrap sandbox', () => {
     expect(recall).toContain('Answer slowly');
     expect(recall).toContain('Fail please');
     await admin.post(`/api/sessions/${id}/stop`);
+
+    // Usage: one increment per model call that completed (Codex repeats its count at the interrupt
+    // and when the thread is resumed), adding up to what the provider reported.
+    const calls = provider.requests.slice(firstRequest).filter((r) => r.outcome === 'reply');
+    expect(calls.map((r) => r.turn?.name)).toEqual(['greeting', 'greeting', 'recall']);
+    // What Codex reported (the LLM proxy's own records of the calls carry a callId).
+    const usage = (await bed.events(id))
+      .filter(
+        (e) =>
+          e.event.name === 'hangar.agent_usage' ||
+          (e.event.name === 'hangar.usage' && !e.event.value?.callId),
+      )
+      .map((e) => e.event.value as Record<string, number>);
+    expect(usage).toHaveLength(calls.length);
+    const sum = (key: string) => usage.reduce((total, value) => total + (value[key] ?? 0), 0);
+    expect({
+      input: sum('inputTokens'),
+      output: sum('outputTokens'),
+      cacheRead: sum('cacheReadTokens'),
+    }).toEqual({ input: 1000 + 1000 + 3000, output: 20 + 20 + 12, cacheRead: 500 + 500 + 1000 });
   }, 90_000);
+
+  it('asks before a read-only command (ls) in "ask" mode, and tells Codex why it was denied', async () => {
+    await expectReadAskedAndDenialTold(bed, { agent: 'codex', model: MODEL, toolName: 'exec_command' });
+  }, 60_000);
 
   it('switches the model on the next turn/start, in the same thread', async () => {
     await expectModelSwitch(bed, { agent: 'codex', from: 'gpt-5-codex', to: 'gpt-5', greeting: GREETING });
