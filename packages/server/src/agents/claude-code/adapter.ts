@@ -1,25 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type {
-  AgentAdapter,
-  AgentCapabilities,
-  AgentLaunch,
-  AgentProcess,
-  PermissionMode,
-} from '../adapter.js';
+import type { AgentAdapter, AgentCapabilities, AgentLaunch, AgentProcess } from '../adapter.js';
 import { SANDBOX_AGENTS_DIR, hostAgentsDir } from '../paths.js';
+import { CLAUDE_MODE, claudeSettings } from './permissions.js';
 import { ClaudeCodeProcess } from './process.js';
 
 /** The native binary, relative to node_modules (bin/claude.exe is a ~500-byte stub until postinstall). */
 const BINARY = '@anthropic-ai/claude-code/bin/claude.exe';
 const MIN_BINARY_BYTES = 1024 * 1024;
-
-/** Claude Code's own permission mode for Hangar's (allow_all is answered by the adapter). */
-const CLAUDE_MODE: Record<PermissionMode, string> = {
-  ask: 'default',
-  allow_edits: 'acceptEdits',
-  allow_all: 'default',
-};
 
 /** Claude Code (`@anthropic-ai/claude-code`) over its stream-json protocol; see docs/agents/claude-code.md. */
 export class ClaudeCodeAdapter implements AgentAdapter {
@@ -49,10 +37,9 @@ export class ClaudeCodeAdapter implements AgentAdapter {
   }
 
   async start(launch: AgentLaunch): Promise<AgentProcess> {
-    // Claude Code's own bash sandbox stays off: Hangar's sandbox is the boundary.
     await launch.writeHomeFile(
       '.claude/settings.json',
-      `${JSON.stringify({ sandbox: { enabled: false } })}\n`,
+      `${JSON.stringify(claudeSettings(launch.permissionMode))}\n`,
     );
     const child = await launch.spawn(command(launch), { env: environment(launch), cwd: '/workspace' });
     return new ClaudeCodeProcess(child, launch);

@@ -9,6 +9,7 @@ import {
   startAgentTestbed,
   type AgentTestbed,
 } from '../../test/agent-testbed.js';
+import { expectReadAskedAndDenialTold, readOnlyTurn } from '../../test/agent-permissions.js';
 import { ClaudeCodeAdapter } from './adapter.js';
 
 const MODEL = 'scripted-1';
@@ -45,6 +46,7 @@ const scenario: ScenarioInput = {
       reply: { text: 'You asked me to write a file.' },
     },
     ...FAILURE_TURNS,
+    readOnlyTurn({ name: 'Bash', input: { command: 'ls', description: 'List the files' } }),
   ],
   fallback: { reply: { text: 'The script has no answer for that.' } },
 };
@@ -157,4 +159,14 @@ describe.skipIf(bwrapMissing)('Claude Code in a bubblewrap sandbox', () => {
   it('queues a message sent during a turn (Claude Code cannot steer) and runs it next', async () => {
     await expectQueued(bed, { agent: 'claude-code', model: MODEL, greeting: GREETING });
   }, 60_000);
+
+  it('asks before a read-only tool in "ask" and "allow_edits" modes, and tells the agent why it was denied', async () => {
+    for (const permissionMode of ['ask', 'allow_edits'] as const)
+      await expectReadAskedAndDenialTold(bed, {
+        agent: 'claude-code',
+        model: MODEL,
+        toolName: 'Bash',
+        permissionMode,
+      });
+  }, 90_000);
 });
