@@ -13,14 +13,13 @@ export const APPROVAL_TITLE = 'hangar-approval:';
 
 /**
  * Pi has no permission prompts; this extension asks the host through an
- * `input` dialog (RPC `extension_ui_request`) before every tool that changes
- * something. The host answers `allow`, or `deny:<reason>` which the model is told.
+ * `input` dialog (RPC `extension_ui_request`) before every tool call, reads
+ * (`read`, `ls`, `grep`, `find`) too: the host answers at once what the
+ * session's mode allows. It answers `allow`, or `deny:<reason>` which the model is told.
  */
 export const APPROVAL_EXTENSION_SOURCE = `import type { ExtensionAPI } from "@mariozechner/pi-coding-agent";
-const GATED = new Set(["bash", "write", "edit"]);
 export default function (pi: ExtensionAPI) {
   pi.on("tool_call", async (event, ctx) => {
-    if (!GATED.has(event.toolName)) return undefined;
     if (!ctx.hasUI) return { block: true, reason: "No approver connected" };
     const answer = await ctx.ui.input(${JSON.stringify(APPROVAL_TITLE)} + event.toolName,
       JSON.stringify({ toolCallId: event.toolCallId, toolName: event.toolName, input: event.input }));

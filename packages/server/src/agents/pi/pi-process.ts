@@ -9,6 +9,7 @@ import { PiTranslator } from './translator.js';
 
 /** How long stop() waits for Pi to exit on stdin EOF before killing it, in ms. */
 const STOP_GRACE_MS = 3000;
+/** The tools `allow_edits` runs without asking; every other tool asks unless the mode is `allow_all`. */
 const EDIT_TOOLS = new Set(['write', 'edit']);
 
 /** One `pi --mode rpc` process: commands in on stdin, events out on stdout. */
@@ -174,10 +175,21 @@ function safeJson(text: string | undefined): unknown {
   }
 }
 
+/** The verb of a permission card's title for Pi's tools that take a path. */
+const PATH_VERBS: Record<string, string> = {
+  write: 'Write',
+  edit: 'Edit',
+  read: 'Read',
+  ls: 'List',
+  grep: 'Search',
+  find: 'Find in',
+};
+
 /** A one-line title for the permission card. */
 function summarize(toolName: string, input: unknown): string {
   const args = toolArgs.safeParse(input);
   if (toolName === 'bash' && args.data?.command) return `Run: ${args.data.command}`;
-  if (args.data?.path) return `${toolName === 'write' ? 'Write' : 'Edit'} ${args.data.path}`;
+  const verb = PATH_VERBS[toolName];
+  if (verb && args.data?.path) return `${verb} ${args.data.path}`;
   return `Use ${toolName}`;
 }

@@ -11,6 +11,7 @@ import {
   type AgentTestbed,
   type Stored,
 } from '../../test/agent-testbed.js';
+import { expectReadAskedAndDenialTold, readOnlyTurn } from '../../test/agent-permissions.js';
 import type { AgentCapabilities } from '../adapter.js';
 import { createAgentAdapters } from '../registry.js';
 import { PiAdapter, piAdapter } from './index.js';
@@ -59,6 +60,7 @@ const scenario: ScenarioInput = {
     },
     ...FAILURE_TURNS,
     STEER_TURN,
+    readOnlyTurn({ name: 'read', input: { path: 'README.md' } }),
   ],
   fallback: { reply: { text: 'The script has no answer for that.' } },
 };
@@ -253,4 +255,14 @@ describe.skipIf(bwrapMissing)('Pi in a bubblewrap sandbox', () => {
     });
     await admin.post(`/api/sessions/${id}/stop`);
   }, 60_000);
+
+  it('asks before a read-only tool in "ask" and "allow_edits" modes, and tells the agent why it was denied', async () => {
+    for (const permissionMode of ['ask', 'allow_edits'] as const)
+      await expectReadAskedAndDenialTold(bed, {
+        agent: 'pi',
+        model: MODEL,
+        toolName: 'read',
+        permissionMode,
+      });
+  }, 90_000);
 });
