@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { id, timestamp } from './common.js';
 
-export const notificationKind = z.enum(['mention', 'approval', 'finished', 'failed', 'budget']);
+/** `workspace`: Hangar stopped a workspace you own (over its disk cap, say). */
+export const notificationKind = z.enum(['mention', 'approval', 'finished', 'failed', 'budget', 'workspace']);
 export type NotificationKind = z.infer<typeof notificationKind>;
 
 export const notification = z.object({
@@ -40,6 +41,7 @@ export const notificationSettings = z.object({
   finished: notificationChannels,
   failed: notificationChannels,
   budget: notificationChannels,
+  workspace: notificationChannels,
 });
 export type NotificationSettings = z.infer<typeof notificationSettings>;
 export const updateNotificationSettingsRequest = z.strictObject({
@@ -48,6 +50,7 @@ export const updateNotificationSettingsRequest = z.strictObject({
   finished: notificationChannels.optional(),
   failed: notificationChannels.optional(),
   budget: notificationChannels.optional(),
+  workspace: notificationChannels.optional(),
 });
 export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = {
   mention: { inApp: true, browser: true },
@@ -55,6 +58,7 @@ export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = {
   finished: { inApp: true, browser: false },
   failed: { inApp: true, browser: true },
   budget: { inApp: true, browser: true },
+  workspace: { inApp: true, browser: true },
 };
 /** SSE event of GET /api/notifications/stream: one `notification` each, with `browser` true when to pop one up. */
 export const notificationPush = z.object({ notification, browser: z.boolean() });

@@ -62,7 +62,10 @@ export const workspace = z.object({
   id,
   name: z.string(),
   state: workspaceState,
-  /** Set in state `error`: what went wrong, in words a person can act on. */
+  /**
+   * In state `error`: what went wrong; in state `stopped`, why Hangar stopped
+   * it (over its disk cap, say); in words a person can act on.
+   */
   error: z.string().nullable(),
   template: z.string(),
   driver: z.string(),

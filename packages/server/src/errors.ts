@@ -233,6 +233,12 @@ export const errors = {
       409,
       `You have ${limit} workspaces that are not archived, the most one user may: archive or delete one first (an admin can raise HANGAR_WORKSPACES_PER_USER).`,
     ),
+  workspaceOverDiskCap: (name: string, cap: string, used: string) =>
+    new HangarError(
+      'workspace_over_disk_cap',
+      409,
+      `Workspace "${name}" uses ${used}, over its disk cap of ${cap}: delete files in its Files tab (or through the files API, which works while it is stopped), or ask an admin to raise the template's limits.diskBytes; then start it.`,
+    ),
   workspaceCreationThrottled: (limit: number, retryAfter: number) =>
     new HangarError(
       'workspace_creation_throttled',

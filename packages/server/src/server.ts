@@ -14,6 +14,7 @@ import { startSpawner } from './sandbox/spawner.js';
 import { lockUidRange } from './sandbox/uid-lock.js';
 import { createServices, type Services } from './wiring.js';
 import { WorkspaceReconciler } from './services/workspaces/reconciler.js';
+import { unenforcedLimits } from './services/workspaces/unenforced-limits.js';
 import { openStore, type Store } from './store/database.js';
 
 export interface RunningServer {
@@ -25,6 +26,8 @@ export interface RunningServer {
   services: Services;
   store: Store;
   reconciler: WorkspaceReconciler;
+  /** For the start message: limits of templates that their driver does not enforce on this host. */
+  notices: string[];
   close(): Promise<void>;
 }
 
@@ -76,7 +79,10 @@ export async function startServer(configured: Config, options: StartOptions = {}
       config,
       options.clock ?? systemClock,
       app.log,
+      services.team.notifications,
     );
+    const notices = unenforcedLimits(config.templates, drivers);
+    for (const notice of notices) app.log.warn(notice);
     await reconciler.start(options.reconcileIntervalMs);
     await services.agentSessions.resumeAll();
     let closing: Promise<void> | undefined;
@@ -99,6 +105,7 @@ export async function startServer(configured: Config, options: StartOptions = {}
       services,
       store,
       reconciler,
+      notices,
       close: () => (closing ??= close()),
     };
   } catch (error) {

@@ -44,6 +44,7 @@ function banner(server: RunningServer, auth: string, dataDir: string, demo: bool
   const lines = [``, `  Hangar is listening on ${server.url}`, `  Data: ${dataDir}`];
   if (demo) lines.push(`  DEMO MODE: LLM calls are answered by a scripted demo model, not a real LLM.`);
   if (auth === 'none') lines.push(`  Authentication is OFF (HANGAR_AUTH=none): loopback only.`);
+  for (const notice of server.notices) lines.push(`  Not enforced: ${notice}.`);
   if (server.setupUrl) {
     lines.push(
       ``,

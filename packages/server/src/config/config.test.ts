@@ -91,7 +91,7 @@ describe('config', () => {
       );
   });
 
-  it('gives every built-in template memory, CPU, process, open-file and file-size limits', () => {
+  it('gives every built-in template memory, CPU, process, open-file, file-size and disk limits', () => {
     const { templates } = loadConfig({});
     for (const name of ['default', 'offline', 'container']) {
       expect(templates[name]?.limits, name).toEqual({
@@ -100,7 +100,23 @@ describe('config', () => {
         fileSizeBytes: 8 * 1024 ** 3,
         memoryBytes: 4 * 1024 ** 3,
         cpus: 1.5,
+        diskBytes: 20 * 1024 ** 3,
       });
+    }
+  });
+
+  it('takes a template disk cap of 0 (none) or at least 1 MiB, and names a bad one', () => {
+    const limits = (diskBytes: unknown) => ({
+      HANGAR_TEMPLATES: JSON.stringify({ t: { driver: 'host', limits: { diskBytes } } }),
+    });
+    expect(loadConfig(limits(0)).templates.t?.limits.diskBytes).toBe(0);
+    expect(loadConfig(limits(1024 ** 2)).templates.t?.limits.diskBytes).toBe(1024 ** 2);
+    for (const bad of [-1, 1000, 1024 ** 2 + 0.5, '20G']) {
+      const found = problems(limits(bad));
+      expect(found, String(bad)).toHaveLength(1);
+      expect(found[0], String(bad)).toMatch(
+        /^HANGAR_TEMPLATES: limits\.diskBytes must be a whole number of bytes: 0 \(no cap\) or at least 1048576 \(1 MiB\)/,
+      );
     }
   });
 

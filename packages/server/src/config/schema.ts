@@ -7,6 +7,9 @@ const portNumber = z.coerce
   .min(0, 'must be between 0 and 65535')
   .max(65535, 'must be between 0 and 65535');
 
+const DISK_BYTES_RULE =
+  'limits.diskBytes must be a whole number of bytes: 0 (no cap) or at least 1048576 (1 MiB)';
+
 const limitsSchema = z.strictObject({
   processes: z.number().int().min(16).optional(),
   openFiles: z.number().int().min(64).optional(),
@@ -21,6 +24,15 @@ const limitsSchema = z.strictObject({
     .min(64 * 1024 * 1024)
     .optional(),
   cpus: z.number().positive().optional(),
+  /**
+   * Disk cap of a workspace's files and home, in bytes: a soft cap the server
+   * checks by measuring (see services/workspaces/disk-cap.ts); 0 for none.
+   */
+  diskBytes: z
+    .number({ message: DISK_BYTES_RULE })
+    .int(DISK_BYTES_RULE)
+    .refine((n) => n === 0 || n >= 1024 * 1024, DISK_BYTES_RULE)
+    .optional(),
 });
 
 /** What Hangar's git API may do to a workspace's remote; everything off when omitted. */
@@ -211,16 +223,20 @@ export const envNames: Record<keyof Config, string> = {
  * small host (2 cores, 24 GB) from everyone else: a runaway agent is killed
  * past 4 GiB and gets 1.5 cores, leaving the server and other workspaces room.
  * Memory and CPU are enforced only where the driver can (its
- * `enforcedLimits`: bubblewrap needs root and cgroup v1 controllers); where it
- * cannot, they are not applied and the template still works.
+ * `enforcedLimits`: bubblewrap needs root, and cgroup v1 controllers or a
+ * delegated cgroup v2); where it cannot, they are not applied, the server
+ * says so at start, and the template still works. The disk cap is the
+ * server's own, on every driver.
  */
 export const BUILTIN_LIMITS = {
   processes: 2048,
   openFiles: 4096,
-  /** Largest single file; Hangar has no per-workspace disk quota (disk use is measured and shown). */
+  /** Largest single file. */
   fileSizeBytes: 8 * 1024 ** 3,
   memoryBytes: 4 * 1024 ** 3,
   cpus: 1.5,
+  /** A workspace holding more (files and home, as measured) is stopped and cannot start. */
+  diskBytes: 20 * 1024 ** 3,
 } as const satisfies TemplateConfig['limits'];
 
 /** Templates every server has; the config file may redefine or add to them. */

@@ -114,8 +114,8 @@ describe('bubblewrap cgroups, v2 (a cgroupfs-shaped tree)', () => {
     tree();
     expect(detect('/elsewhere.service').unenforced).toMatch(/not delegated to it \(ENOENT\).*Delegate=yes/);
     expect(detect('/system.slice/hangar.service', false).unenforced).toMatch(/does not run as root/);
-    expect(
-      detectSandboxCgroups({ root, ownCgroup: '4:memory:/x\n', isRoot: true }).unenforced,
-    ).toMatch(/no "0::" line/);
+    expect(detectSandboxCgroups({ root, ownCgroup: '4:memory:/x\n', isRoot: true }).unenforced).toMatch(
+      /no "0::" line/,
+    );
   });
 });

@@ -1,19 +1,21 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config/index.js';
-import { diskUsage } from '../../sandbox/disk.js';
 import type { SandboxDriver } from '../../sandbox/driver.js';
 import { iso, type Clock } from '../../common/clock.js';
+import type { NotificationService } from '../notifications/notification-service.js';
 import { workspacePaths } from './lifecycle.js';
-import { sourceOf } from './repository.js';
+import { sourceOf, type WorkspaceRow } from './repository.js';
 import { removeWorktree } from './sources.js';
 import type { WorkspaceService } from './workspace-service.js';
 
+/** How old a measurement of a workspace that is not running may be; running ones are measured every pass. */
 const DISK_EVERY_MS = 5 * 60_000;
 
 /**
  * Makes the sandboxes on this host agree with the database: at boot (after a
  * crash, say) and then periodically. Also stops idle workspaces, expires
- * archived worktrees and measures disk use.
+ * archived worktrees, measures disk use and stops workspaces over their disk
+ * cap (see disk-cap.ts), telling their owners.
  */
 export class WorkspaceReconciler {
   private timer: NodeJS.Timeout | undefined;
@@ -25,6 +27,7 @@ export class WorkspaceReconciler {
     private readonly config: Pick<Config, 'dataDir' | 'idleStopMinutes' | 'archiveExpiryDays'>,
     private readonly clock: Clock,
     private readonly log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
+    private readonly notifications?: Pick<NotificationService, 'notify'>,
   ) {}
 
   /** Runs once now, then every `intervalMs`. */
@@ -64,7 +67,15 @@ export class WorkspaceReconciler {
       else if (row.state === 'creating')
         this.workspaces.background(row.id, () => this.workspaces.provision(row.id));
       else if (row.state === 'running' && !(await lifecycle.isRunning(row).catch(() => false))) {
-        // The sandbox died with the server (or the host rebooted): bring it back as it was.
+        // The sandbox died with the server (or the host rebooted): bring it back as it was, if under its cap.
+        const over = this.workspaces.disk.capOf(row)
+          ? this.workspaces.disk.overReason(row, await this.workspaces.disk.measure(row))
+          : undefined;
+        if (over) {
+          await repo.update(row.id, { state: 'stopped', error: over, updated_at: iso(this.clock.now()) });
+          await this.tellOwners(row, over);
+          continue;
+        }
         try {
           await lifecycle.start(row);
           this.log.info({ workspace: row.id }, 'restarted a workspace sandbox that was not running');
@@ -122,16 +133,37 @@ export class WorkspaceReconciler {
     }
   }
 
+  /**
+   * Running workspaces every pass (the window in which one can pass its cap
+   * unseen is one interval), the others when their measurement is stale.
+   */
   private async measureDisk(): Promise<void> {
+    const { disk } = this.workspaces;
     const stale = iso(new Date(this.clock.now().getTime() - DISK_EVERY_MS));
     for (const row of await this.workspaces.repo.listByState(['running', 'stopped', 'archived', 'error'])) {
-      if (row.disk_measured_at && row.disk_measured_at > stale) continue;
-      const paths = workspacePaths(this.config.dataDir, row.id);
-      const bytes = await diskUsage([paths.work, paths.home]);
-      await this.workspaces.repo.update(row.id, {
-        disk_bytes: bytes,
-        disk_measured_at: iso(this.clock.now()),
-      });
+      if (row.state !== 'running' && row.disk_measured_at && row.disk_measured_at > stale) continue;
+      const bytes = await disk.measure(row);
+      const over = row.state === 'running' ? disk.overReason(row, bytes) : undefined;
+      if (over && (await this.workspaces.stopFor(row.id, over))) {
+        this.log.warn({ workspace: row.id, diskBytes: bytes }, 'stopped a workspace over its disk cap');
+        await this.tellOwners(row, over);
+      }
+    }
+  }
+
+  private async tellOwners(row: WorkspaceRow, reason: string): Promise<void> {
+    if (!this.notifications) return;
+    const members = (await this.workspaces.repo.members([row.id])).get(row.id) ?? [];
+    for (const owner of members.filter((m) => m.role === 'owner')) {
+      await this.notifications
+        .notify(owner.userId, {
+          kind: 'workspace',
+          title: `Workspace "${row.name}" was stopped`,
+          body: `${reason}: delete files in its Files tab, then start it.`,
+          workspaceId: row.id,
+          link: `/workspaces/${row.id}`,
+        })
+        .catch((error: unknown) => this.log.warn({ err: error, workspace: row.id }, 'notification failed'));
     }
   }
 }

@@ -14,6 +14,7 @@ import { authorize, type WorkspaceAction } from './access.js';
 import { checkCloneUrl, cloneNetwork, isNetworkUrl, type CloneOrigin } from './clone-policy.js';
 import { CloneSlots } from './clone-slots.js';
 import { WorkspaceCreationLimits } from './creation-limits.js';
+import { WorkspaceDiskCap } from './disk-cap.js';
 import type { WorkspaceLifecycle } from './lifecycle.js';
 import { sourceOf, WorkspaceRepository, type WorkspaceFilter, type WorkspaceRow } from './repository.js';
 import { allowedRepository } from './sources.js';
@@ -38,11 +39,14 @@ export class WorkspaceService {
   private readonly clones = new CloneSlots();
   /** Per-user cap and pace of creation (issue 16): see creation-limits.ts. */
   private readonly limits: WorkspaceCreationLimits;
+  /** The template's disk cap, measured before every start (see disk-cap.ts). */
+  readonly disk: WorkspaceDiskCap;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly config: Pick<
       Config,
+      | 'dataDir'
       | 'sandboxUidBase'
       | 'sandboxUidCount'
       | 'localRepoRoots'
@@ -58,6 +62,7 @@ export class WorkspaceService {
   ) {
     this.repo = new WorkspaceRepository(db);
     this.limits = new WorkspaceCreationLimits(db, config, clock);
+    this.disk = new WorkspaceDiskCap(config, this.repo, clock);
   }
 
   async list(principal: Principal, filter: Omit<WorkspaceFilter, 'memberId'>): Promise<WorkspaceView[]> {
@@ -184,8 +189,9 @@ export class WorkspaceService {
 
   start(principal: Principal, id: string) {
     return this.transition(principal, id, 'operate', ['stopped'], 'start', async (row) => {
+      await this.disk.assertUnder(row);
       await this.lifecycle.start(row);
-      return { state: 'running' };
+      return { state: 'running', error: null };
     });
   }
 
@@ -216,6 +222,7 @@ export class WorkspaceService {
       // An expired worktree comes back from its branch, which kept every commit.
       if (row.files_expired_at)
         return { state: 'creating', archived_at: null, files_expired_at: null, prepared_at: null };
+      await this.disk.assertUnder(row);
       await this.lifecycle.start(row);
       return { state: 'running', archived_at: null };
     });
@@ -316,6 +323,20 @@ export class WorkspaceService {
     return principal.user.id === userId && principal.user.role !== 'admin'
       ? { ...(await this.internalView(id)), myRole: null }
       : this.get(principal, id);
+  }
+
+  /**
+   * Stops a running workspace on Hangar's own decision (over its disk cap, say), under the
+   * workspace's lock; `reason` is shown on it until it starts again. False if it was not running.
+   */
+  async stopFor(id: string, reason: string): Promise<boolean> {
+    return this.lock.run(id, async () => {
+      const row = await this.repo.find(id);
+      if (row?.state !== 'running') return false;
+      await this.lifecycle.stop(row);
+      await this.repo.update(id, { state: 'stopped', error: reason, updated_at: iso(this.clock.now()) });
+      return true;
+    });
   }
 
   /** Marks activity, which keeps a workspace from being stopped as idle. */

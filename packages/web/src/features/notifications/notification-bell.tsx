@@ -17,6 +17,7 @@ const KIND_LABEL: Record<NotificationKind, string> = {
   finished: 'An agent finished',
   failed: 'An agent failed',
   budget: 'A budget is nearly spent',
+  workspace: 'Hangar stopped a workspace',
 };
 
 /** The notification centre in the app frame: a bell with the unread count, the list, and settings. */

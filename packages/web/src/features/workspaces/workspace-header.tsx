@@ -33,6 +33,11 @@ export function WorkspaceHeader({ workspace, permissions }: HeaderProps) {
           unconfined as the Hangar server's user, with everything that user can read, write and reach.
         </div>
       )}
+      {workspace.state === 'stopped' && workspace.error ? (
+        <div role="status" className="alert alert-warning">
+          <strong>Stopped by Hangar.</strong> {workspace.error}
+        </div>
+      ) : null}
       {workspace.state === 'error' ? (
         <FailureBox workspace={workspace} canRetry={permissions.manage} />
       ) : null}
