@@ -1,6 +1,6 @@
 import type { UsageRow } from '@hangar/protocol';
 import { describe, expect, it } from 'vitest';
-import { orderRows, rowLabel, totalTokens } from './usage-rows';
+import { GROUPS, orderRows, rowLabel, totalTokens } from './usage-rows';
 
 function row(key: string, costUsd: number, label = key): UsageRow {
   return {
@@ -17,6 +17,12 @@ function row(key: string, costUsd: number, label = key): UsageRow {
 }
 
 describe('usage rows', () => {
+  it('offers sessions as a grouping, named by their title, and calls outside any session as such', () => {
+    expect(GROUPS).toContain('session');
+    expect(rowLabel(row('s1', 1, 'Fix the login'), 'session')).toBe('Fix the login');
+    expect(rowLabel(row('', 1, ''), 'session')).toBe('Outside agent sessions');
+  });
+
   it('names rows by label, and the empty key as none', () => {
     expect(rowLabel(row('u1', 1, 'ada'), 'user')).toBe('ada');
     expect(rowLabel(row('', 1), 'workspace')).toBe('No workspace');

@@ -6,6 +6,7 @@ const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', time
 const NONE: Record<UsageGroup, string> = {
   user: 'No user',
   workspace: 'No workspace',
+  session: 'Outside agent sessions',
   model: 'Unknown model',
   day: 'Unknown day',
 };
@@ -16,7 +17,7 @@ export function formatDay(day: string): string {
   return Number.isNaN(ms) ? day : dayFormat.format(ms);
 }
 
-/** The name a row goes by: a username, workspace name, model, or a day in the reader's format. */
+/** The name a row goes by: a username, workspace name, session title, model, or a day in the reader's format. */
 export function rowLabel(row: UsageRow, by: UsageGroup): string {
   if (row.key === '') return NONE[by];
   if (by === 'day') return formatDay(row.key);
@@ -35,11 +36,12 @@ export function orderRows(rows: UsageRow[], by: UsageGroup): UsageRow[] {
 }
 
 /** The groupings in the order the page offers them. */
-export const GROUPS: readonly UsageGroup[] = ['day', 'user', 'workspace', 'model'];
+export const GROUPS: readonly UsageGroup[] = ['day', 'user', 'workspace', 'session', 'model'];
 
 export const GROUP_NAMES: Record<UsageGroup, string> = {
   day: 'Day',
   user: 'User',
   workspace: 'Workspace',
+  session: 'Agent session',
   model: 'Model',
 };
