@@ -46,6 +46,20 @@ export async function gitRoutes(app: App, { services }: AppContext) {
   );
 
   app.post(
+    `${base}/init`,
+    {
+      schema: {
+        tags,
+        summary: 'Make the workspace a git repository (git init in its sandbox); 409 when it is one',
+        params: idParams,
+        response: { 201: gitBranches },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await repo.init(principalOf(request), request.params.id)),
+  );
+
+  app.post(
     `${base}/branches`,
     {
       schema: {

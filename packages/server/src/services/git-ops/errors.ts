@@ -8,6 +8,8 @@ export const gitErrors = {
       409,
       'This workspace has no git repository: create it from a git source.',
     ),
+  alreadyARepository: () =>
+    new HangarError('git_already_a_repository', 409, 'This workspace is a git repository already.'),
   notReady: (name: string, state: string) =>
     new HangarError(
       'git_workspace_not_ready',

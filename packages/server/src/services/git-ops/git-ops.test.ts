@@ -335,6 +335,7 @@ describe.skipIf(skip)(`git operations${skip ? ` (skipped: ${skip})` : ''}`, () =
     const api = `/api/workspaces/${id}/git`;
     expect((await viewer.get(`${api}/branches`)).status).toBe(200);
     const writes: [string, string, unknown?][] = [
+      ['POST', `${api}/init`, {}],
       ['POST', `${api}/branches`, { name: 'x' }],
       ['POST', `${api}/switch`, { name: 'main' }],
       ['POST', `${api}/commit`, { message: 'x' }],
@@ -400,5 +401,21 @@ describe.skipIf(skip)(`git operations${skip ? ` (skipped: ${skip})` : ''}`, () =
     const blank = (await createWorkspace(admin, { name: 'blank', source: { type: 'empty' } })).body;
     const res = await admin.get(`/api/workspaces/${blank.id}/git/branches`);
     expect([res.status, res.body.error.id]).toEqual([409, 'git_not_a_repository']);
+  });
+
+  it('makes a workspace without a repository one, inside its sandbox (git init), and refuses a second time', async () => {
+    const blank = (await createWorkspace(admin, { name: 'to-init', source: { type: 'empty' } })).body;
+    const row = (await server.services.workspaces.repo.find(blank.id))!;
+    const api = `/api/workspaces/${blank.id}/git`;
+    const init = await admin.post(`${api}/init`, {});
+    expect(init.status, JSON.stringify(init.body)).toBe(201);
+    expect(init.body).toMatchObject({ current: 'main', head: null, local: [], remotes: [] });
+    // Made by git in the sandbox, as the workspace's own uid (never by the server's git on the host).
+    const gitDir = join(server.config.dataDir, 'workspaces', row.id, 'work', '.git');
+    expect(statSync(gitDir).uid).toBe(Number(row.uid));
+    expect(await sh(blank.id, 'git symbolic-ref --short HEAD')).toBe('main\n');
+    expect((await admin.get(`${api}/branches`)).status).toBe(200);
+    const again = await admin.post(`${api}/init`, {});
+    expect([again.status, again.body.error?.id]).toEqual([409, 'git_already_a_repository']);
   });
 });

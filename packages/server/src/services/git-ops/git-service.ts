@@ -45,11 +45,31 @@ export class GitService {
   ) {}
 
   /** Git runs only inside the workspace's running sandbox: a stopped one is refused (409), never run on the host. */
-  async open(principal: Principal, id: string, action: WorkspaceAction): Promise<OpenRepository> {
+  async open(
+    principal: Principal,
+    id: string,
+    action: WorkspaceAction,
+    repository: 'required' | 'optional' = 'required',
+  ): Promise<OpenRepository> {
     const { row } = await this.workspaces.get(principal, id, action);
     if (!row.prepared_at || !['running', 'stopped', 'error'].includes(row.state) || row.files_expired_at)
       throw gitErrors.notReady(row.name, row.state);
-    return { row, git: await WorkspaceGitRunner.open(this.workspaces.lifecycle, row) };
+    return { row, git: await WorkspaceGitRunner.open(this.workspaces.lifecycle, row, { repository }) };
+  }
+
+  /** `git init` in the workspace's sandbox, for one made without a repository (409 when it has one). */
+  async init(principal: Principal, id: string): Promise<GitBranches> {
+    await this.open(principal, id, 'operate', 'optional');
+    await this.workspaces.touch(id);
+    return this.lock.run(id, async () => {
+      // Looked at again under the lock, so that of two calls at once the second is refused.
+      const { git } = await this.open(principal, id, 'operate', 'optional');
+      if (git.isRepository) throw gitErrors.alreadyARepository();
+      await git
+        .run(['init', '--quiet', '--initial-branch=main'])
+        .catch((error: unknown) => rethrowCommon(error));
+      return readBranches(git);
+    });
   }
 
   async branches(principal: Principal, id: string): Promise<GitBranches> {

@@ -44,17 +44,29 @@ export class WorkspaceGitRunner {
     private readonly driver: SandboxDriver,
     private readonly spec: SandboxSpec,
     private configNames: string[],
+    /** False when the tree has no `.git` (opened with `repository: 'optional'`, for `git init`). */
+    readonly isRepository = true,
   ) {}
 
-  /** Refuses (409) a workspace whose sandbox is not running: git never runs on the host instead. */
-  static async open(lifecycle: WorkspaceLifecycle, row: WorkspaceRow): Promise<WorkspaceGitRunner> {
+  /**
+   * Refuses (409) a workspace whose sandbox is not running: git never runs on the host instead; and
+   * one without a repository unless `repository` is `'optional'` (then see `isRepository`).
+   */
+  static async open(
+    lifecycle: WorkspaceLifecycle,
+    row: WorkspaceRow,
+    { repository = 'required' }: { repository?: 'required' | 'optional' } = {},
+  ): Promise<WorkspaceGitRunner> {
     if (row.state !== 'running') throw gitErrors.notRunning(row.name, row.state);
     const driver = await lifecycle.driverOf(row).catch(() => undefined);
     const spec = await lifecycle.spec(row);
     if (!driver || (await driver.status(spec)) !== 'running') throw gitErrors.notRunning(row.name, 'stopped');
     const runner = new WorkspaceGitRunner(driver, spec, []);
     const names = await runner.exec(['/bin/sh', '-c', CONFIG_NAMES, 'hangar-git-config'], {});
-    if (names.exitCode === 3) throw gitErrors.notARepository();
+    if (names.exitCode === 3) {
+      if (repository === 'required') throw gitErrors.notARepository();
+      return new WorkspaceGitRunner(driver, spec, [], false);
+    }
     runner.configNames = names.exitCode === 0 ? names.stdout.split('\n').filter(Boolean) : [];
     return runner;
   }

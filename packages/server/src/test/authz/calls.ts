@@ -61,6 +61,8 @@ export const CALLS: Record<string, CallOf> = {
   'DELETE /api/workspaces/{id}/terminals/{terminalId}': async (bed) => ({
     params: { terminalId: await bed.newTerminal() },
   }),
+  // A workspace of its own each time: the shared one must stay without a repository for the rest.
+  'POST /api/workspaces/{id}/git/init': async (bed) => ({ params: { id: await bed.newWorkspace() } }),
   'POST /api/workspaces/{id}/git/branches': (bed) => ({ body: { name: `b${bed.next()}`, switch: false } }),
   'POST /api/workspaces/{id}/git/switch': () => ({ body: { name: 'main' } }),
   'POST /api/workspaces/{id}/git/commit': () => ({ body: { message: 'm' } }),

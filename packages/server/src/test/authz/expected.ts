@@ -82,6 +82,7 @@ export const EXPECTED: Record<string, Expected> = {
   'PATCH /api/workspaces/{id}/terminals/{terminalId}': OPERATE,
   'DELETE /api/workspaces/{id}/terminals/{terminalId}': OPERATE,
   'GET /api/workspaces/{id}/git/branches': READ,
+  'POST /api/workspaces/{id}/git/init': OPERATE,
   'POST /api/workspaces/{id}/git/branches': OPERATE,
   'POST /api/workspaces/{id}/git/switch': OPERATE,
   'POST /api/workspaces/{id}/git/commit': OPERATE,
