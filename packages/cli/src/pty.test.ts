@@ -108,16 +108,23 @@ describe.skipIf(bwrapMissing)('hangar in a real PTY', () => {
       local.term.write('tput cols\r');
       await local.onScreen('80');
 
+      // The new size reaches the shell a moment later (how soon depends on the machine): ask until it has.
+      const sizeBecomes = (size: string) =>
+        expect
+          .poll(
+            async () => {
+              local.term.write('echo "s""ize=$(tput cols)x$(tput lines)"\r');
+              await new Promise((r) => setTimeout(r, 250));
+              return local.lines().some((line) => line.trim() === `size=${size}`);
+            },
+            { timeout: 30_000 },
+          )
+          .toBe(true);
       local.resize(100, 30); // SIGWINCH to the attached CLI → a resize frame → tmux in the sandbox
-      await new Promise((r) => setTimeout(r, 500));
-      local.term.write('tput cols; tput lines\r');
-      await local.onScreen('100');
-      await local.onScreen('30');
+      await sizeBecomes('100x30');
 
       local.resize(123, 40);
-      await new Promise((r) => setTimeout(r, 500));
-      local.term.write('tput cols\r');
-      await local.onScreen('123');
+      await sizeBecomes('123x40');
 
       const mark = local.output().length;
       local.term.write('\x1c');

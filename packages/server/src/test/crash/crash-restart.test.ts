@@ -292,8 +292,8 @@ async function expectTerminalAlive(client: TestClient, workspaceId: string, id: 
     return Number(String(res.body.stdout).trim());
   };
   const before = await count();
-  await sleep(700);
-  expect(await count(), `terminal ${i}: the loop stopped`).toBeGreaterThan(before);
+  // The loop still counts: the count grows (how soon depends on the machine's load).
+  await expect.poll(count, { message: `terminal ${i}: the loop stopped`, timeout: 30_000 }).toBeGreaterThan(before);
   const viewer = await TerminalClient.open(client, workspaceId, id);
   try {
     viewer.type('echo "ma""rk=$MARK"\r');
