@@ -315,6 +315,25 @@ export default defineConfig(
     },
   },
 
+  // Routes reach the database through services, never by a query of their own.
+  {
+    files: ['packages/server/src/http/**'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='db'][object.name=/^(store|db)$/]",
+          message: 'Routes must not query the store; put the query in a service and call that.',
+        },
+        {
+          selector: "MemberExpression[property.name='db'][object.property.name='store']",
+          message: 'Routes must not query the store; put the query in a service and call that.',
+        },
+      ],
+    },
+  },
+
   // Dependencies point inward: the layers below HTTP never import it (the
   // composition root, src/server.ts, and test helpers may).
   {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, LoginOutcome } from '../store/schema.js';
+import type { Database, LoginAttemptsTable, LoginOutcome } from '../store/schema.js';
 import type { UserRow } from './accounts.js';
 import { iso, type Clock } from '../common/clock.js';
 import { newId } from '../common/crypto.js';
@@ -52,6 +52,17 @@ export class LoginThrottle {
       .insertInto('login_attempts')
       .values({ id: newId(), username, user_id: userId, address, outcome, created_at: iso(this.clock.now()) })
       .execute();
+  }
+
+  /** Recent attempts, newest first, of one username (lower-cased) or of everyone. */
+  async recent(options: { username?: string; limit: number }): Promise<LoginAttemptsTable[]> {
+    let query = this.db
+      .selectFrom('login_attempts')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .limit(options.limit);
+    if (options.username) query = query.where('username', '=', options.username.toLowerCase());
+    return query.execute();
   }
 
   async state(username: string, address: string, user: UserRow | undefined): Promise<ThrottleState> {

@@ -16,7 +16,7 @@ import type { App, AppContext } from '../types.js';
 
 const admin = { access: 'admin' as const };
 
-export async function userRoutes(app: App, { services, store }: AppContext) {
+export async function userRoutes(app: App, { services }: AppContext) {
   app.get(
     '/api/users',
     { config: admin, schema: { tags: ['users'], response: { 200: userList } } },
@@ -107,13 +107,7 @@ export async function userRoutes(app: App, { services, store }: AppContext) {
       },
     },
     async (request) => {
-      let query = store.db
-        .selectFrom('login_attempts')
-        .selectAll()
-        .orderBy('created_at', 'desc')
-        .limit(request.query.limit);
-      if (request.query.username) query = query.where('username', '=', request.query.username.toLowerCase());
-      const rows = await query.execute();
+      const rows = await services.throttle.recent(request.query);
       return {
         attempts: rows.map((r) => ({
           id: r.id,
