@@ -47,6 +47,13 @@ function useGitMutation<I, O>(workspaceId: string, mutationFn: (input: I) => Pro
   });
 }
 
+/** `git init` in the workspace's sandbox; refused (409) when it is a repository already. */
+export function useGitInit(workspaceId: string) {
+  return useGitMutation(workspaceId, () =>
+    apiRequest(gitPath(workspaceId, 'init'), gitBranches, { method: 'POST' }),
+  );
+}
+
 export function useCreateBranch(workspaceId: string) {
   return useGitMutation(workspaceId, (body: { name: string; from?: string }) =>
     apiRequest(gitPath(workspaceId, 'branches'), gitBranches, { method: 'POST', body }),

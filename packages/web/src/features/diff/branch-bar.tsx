@@ -62,27 +62,29 @@ export function BranchBar({ workspaceId, canEdit }: { workspaceId: string; canEd
       </p>
       {canEdit ? (
         <div className="diff-branch-actions">
-          <label className="diff-inline-label">
-            <span className="visually-hidden">Switch branch</span>
-            <select
-              value={data.current ?? ''}
-              disabled={busy}
-              onChange={(event) => switchTo.mutate(event.target.value)}
-              aria-label="Switch branch"
-            >
-              {data.current ? null : <option value="">(detached)</option>}
-              {data.local.map((branch) => (
-                <option key={branch.name} value={branch.name}>
-                  {branch.name}
-                </option>
-              ))}
-              {remoteOnly.map((branch) => (
-                <option key={`${branch.remote}/${branch.name}`} value={branch.name}>
-                  {branch.name} (from {branch.remote})
-                </option>
-              ))}
-            </select>
-          </label>
+          {data.local.length > 0 || remoteOnly.length > 0 ? (
+            <label className="diff-inline-label">
+              <span className="visually-hidden">Switch branch</span>
+              <select
+                value={data.current ?? ''}
+                disabled={busy}
+                onChange={(event) => switchTo.mutate(event.target.value)}
+                aria-label="Switch branch"
+              >
+                {data.current ? null : <option value="">(detached)</option>}
+                {data.local.map((branch) => (
+                  <option key={branch.name} value={branch.name}>
+                    {branch.name}
+                  </option>
+                ))}
+                {remoteOnly.map((branch) => (
+                  <option key={`${branch.remote}/${branch.name}`} value={branch.name}>
+                    {branch.name} (from {branch.remote})
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
           <form className="diff-new-branch" onSubmit={submit} noValidate aria-label="Create a branch">
             <input
               aria-label="New branch name"

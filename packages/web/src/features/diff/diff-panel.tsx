@@ -3,7 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { useTurnDiff, useTurns } from '../../api/diff';
-import { gitKeys } from '../../api/git';
+import { gitKeys, useGitInit } from '../../api/git';
 import { ErrorAlert } from '../../components/alert';
 import { BranchBar } from './branch-bar';
 import { CommitForm } from './commit-form';
@@ -12,7 +12,6 @@ import { PatchView, type DiffLayout } from './patch-view';
 import { PullRequests } from './pull-requests';
 import { TurnPicker, type DiffSource } from './turn-picker';
 import { useLiveDiff, type LiveDiff } from './use-live-diff';
-import '../agent/agent.css'; // the token colours the chat's code blocks use
 import './diff.css';
 
 /** Where the reader's unified or split choice is kept between visits. */
@@ -84,9 +83,11 @@ export function DiffPanel({ workspace, canEdit }: { workspace: Workspace; canEdi
   const shown = source.kind === 'live' ? live.diff : (turn.data ?? null);
   const files: readonly FileDiff[] = useMemo(() => shown?.files ?? [], [shown]);
   const current = files.find((file) => file.path === selected) ?? files[0] ?? null;
-  const repository = live.diff?.repository ?? true;
+  // Unknown (undefined) until the first diff: nothing that needs a repository is asked before then.
+  const repository = live.diff?.repository;
   const picked = files.filter((file) => !excluded.has(file.path)).map((file) => file.path);
-  const committing = canEdit && source.kind === 'live' && repository && live.mode !== 'stopped';
+  const committing = canEdit && source.kind === 'live' && repository === true && live.mode !== 'stopped';
+  const noRepository = source.kind === 'live' && repository === false;
 
   const picks = committing
     ? {
@@ -118,32 +119,29 @@ export function DiffPanel({ workspace, canEdit }: { workspace: Workspace; canEdi
             </button>
           ))}
         </div>
-        {source.kind === 'live' ? (
+        {source.kind === 'live' && !noRepository ? (
           <span className={`badge ${live.mode === 'live' ? 'badge-ok' : 'badge-muted'}`} role="status">
             {MODE_TEXT[live.mode]}
           </span>
         ) : null}
       </div>
 
-      {repository ? (
+      {repository === true ? (
         <BranchBar workspaceId={workspace.id} canEdit={canEdit && live.mode !== 'stopped'} />
       ) : null}
 
       {source.kind === 'live' ? (
         <>
           {live.error ? <p className="alert alert-error">{live.error}</p> : null}
-          {!repository ? (
-            <p className="muted">
-              This workspace has no git repository, so there is nothing to compare with. Create a workspace
-              from a git source, or run <code>git init</code> in a terminal.
-            </p>
+          {noRepository ? (
+            <NoRepository workspaceId={workspace.id} canInit={canEdit && live.mode !== 'stopped'} />
           ) : null}
         </>
       ) : (
         <ErrorAlert error={turns.error ?? turn.error} />
       )}
 
-      {shown ? (
+      {shown && !noRepository ? (
         <p className="diff-summary" aria-live="polite">
           {files.length === 0
             ? source.kind === 'live'
@@ -158,7 +156,7 @@ export function DiffPanel({ workspace, canEdit }: { workspace: Workspace; canEdi
           ) : null}
           {shown.truncated ? <span className="muted small"> · some patches are cut short</span> : null}
         </p>
-      ) : source.kind === 'live' && live.mode !== 'stopped' && !live.error ? (
+      ) : source.kind === 'live' && !shown && live.mode !== 'stopped' && !live.error ? (
         <p className="muted">Loading changes…</p>
       ) : null}
 
@@ -172,9 +170,35 @@ export function DiffPanel({ workspace, canEdit }: { workspace: Workspace; canEdi
       ) : null}
 
       {committing ? <CommitForm workspaceId={workspace.id} files={picked} total={files.length} /> : null}
-      {repository && live.mode !== 'stopped' ? (
+      {repository === true && live.mode !== 'stopped' ? (
         <PullRequests workspaceId={workspace.id} canEdit={canEdit} />
       ) : null}
+    </div>
+  );
+}
+
+/** The one state of a workspace without a repository; editors can make one here. */
+function NoRepository({ workspaceId, canInit }: { workspaceId: string; canInit: boolean }) {
+  const init = useGitInit(workspaceId);
+  return (
+    <div className="diff-no-repository">
+      <p>
+        This workspace has no git repository yet, so there are no changes to show.
+        {canInit
+          ? ' Create one here (git init in the workspace), or create a workspace from a git source.'
+          : ' An editor can create one, or run git init in a terminal.'}
+      </p>
+      {canInit ? (
+        <button
+          type="button"
+          className="button button-primary"
+          disabled={init.isPending || init.isSuccess}
+          onClick={() => init.mutate()}
+        >
+          {init.isPending || init.isSuccess ? 'Creating the repository…' : 'Create a git repository'}
+        </button>
+      ) : null}
+      <ErrorAlert error={init.error} />
     </div>
   );
 }
