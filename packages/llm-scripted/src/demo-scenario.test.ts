@@ -63,3 +63,22 @@ describe.each(SDK_CLIENTS)('the demo scenario through $api', ({ create }) => {
     expect(answer.text).toContain('only know a short script');
   });
 });
+
+/** Every text the demo model can say. */
+function replies(): string[] {
+  const texts = demoScenario.turns.map((turn) => (turn.reply as { text?: string }).text ?? '');
+  return [...texts, (demoScenario.fallback?.reply as { text?: string } | undefined)?.text ?? ''].filter(
+    Boolean,
+  );
+}
+
+describe('the demo model', () => {
+  it('tells the truth about using a real model: demo mode has no key form, so it says to leave demo mode', () => {
+    const advice = replies().filter((text) => /real model/.test(text));
+    expect(advice.length).toBeGreaterThan(0);
+    for (const text of advice) {
+      expect(text).not.toMatch(/admin settings/);
+      expect(text).toMatch(/without demo mode/);
+    }
+  });
+});

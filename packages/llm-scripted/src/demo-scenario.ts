@@ -6,7 +6,8 @@ export const DEMO_MODEL = 'hangar-demo';
 const NOTE = `# Hello from Hangar
 
 This file was written by Hangar's demo model, a scripted stand-in for a real
-LLM. Configure a provider key to work with a real model.
+LLM. To work with a real model, start Hangar without demo mode and give it a
+provider key (an admin adds one under Providers).
 `;
 
 /** How each agent CLI names its shell and file-writing tools, told apart by the tools a request offers. */
@@ -102,7 +103,8 @@ export const demoScenario: ScenarioInput = {
         text:
           'Done! I listed the workspace with `ls -la` and wrote `HELLO_FROM_HANGAR.md`. ' +
           'That is the whole demo: every answer came from a script, and no API key was used. ' +
-          'Add a provider key in the admin settings to work with a real model.',
+          'To work with a real model, start Hangar without demo mode (no --demo or HANGAR_DEMO), ' +
+          'then an admin adds a provider key under Providers.',
       },
     },
   ],
@@ -110,7 +112,8 @@ export const demoScenario: ScenarioInput = {
     reply: {
       text:
         "I'm Hangar's demo model and only know a short script: say hello, or ask me to do something " +
-        'and I will list the workspace, write a file and sum up. Add a provider key to use a real model.',
+        'and I will list the workspace, write a file and sum up. For a real model, start Hangar without ' +
+        'demo mode and add a provider key under Providers.',
     },
   },
 };

@@ -1,3 +1,4 @@
+import { useAuthStatus } from '../../api/auth';
 import { useProviders } from '../../api/providers';
 import { ErrorAlert } from '../../components/alert';
 import { DateTime } from '../../components/date-time';
@@ -7,6 +8,7 @@ import { TableWrap } from '../../components/table-wrap';
 
 export function ProvidersSection() {
   const providers = useProviders();
+  const demo = useAuthStatus().data?.demo === true;
   const needKeys = providers.data?.filter((provider) => !provider.keyless) ?? [];
 
   return (
@@ -16,6 +18,14 @@ export function ProvidersSection() {
         Agents reach these providers through Hangar, which adds the key on the way out: keys never enter a
         workspace, a log or an API response.
       </p>
+      {demo ? (
+        <p className="alert alert-warning" role="note">
+          Demo mode: every provider is Hangar’s scripted demo model, which needs no key, so there are no keys
+          to set here. To use a real model, restart Hangar without demo mode (no <code>--demo</code> or{' '}
+          <code>HANGAR_DEMO</code>); the key forms appear here then, or set a provider’s key in the server’s
+          environment.
+        </p>
+      ) : null}
       <ErrorAlert error={providers.error} />
       {providers.isPending ? <p className="muted">Loading providers…</p> : null}
       {providers.data ? (
