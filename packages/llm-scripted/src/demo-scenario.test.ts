@@ -66,7 +66,7 @@ describe.each(SDK_CLIENTS)('the demo scenario through $api', ({ create }) => {
 
 /** Every text the demo model can say. */
 function replies(): string[] {
-  const texts = demoScenario.turns.map((turn) => (turn.reply as { text?: string }).text ?? '');
+  const texts = (demoScenario.turns ?? []).map((turn) => (turn.reply as { text?: string }).text ?? '');
   return [...texts, (demoScenario.fallback?.reply as { text?: string } | undefined)?.text ?? ''].filter(
     Boolean,
   );
