@@ -1,5 +1,8 @@
 import type { SpawnedChild } from '../sandbox/spawner.js';
 import { startScriptedProvider, type ScenarioInput, type ScriptedProvider } from '@hangar/llm-scripted';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { setupAdmin, startTestServer, type TestClient, type TestServer } from './server.js';
@@ -45,6 +48,8 @@ export interface AgentTestbedOptions {
   env?: Record<string, string>;
   /** The agent adapters the server offers (default: every installed one). */
   agents?: ReadonlyMap<string, AgentAdapter>;
+  /** Keeps the server's data dir apart, so that restartServer() can start a new server on it. */
+  restartable?: boolean;
 }
 
 export interface AgentTestbed {
@@ -79,6 +84,11 @@ export interface AgentTestbed {
   firstText: (id: string, since: number) => Promise<void>;
   /** SIGKILLs, from inside the sandbox, the processes whose command line matches `pattern` (grep -E); their PIDs. */
   killInSandbox: (pattern: string) => Promise<number[]>;
+  /**
+   * A clean stop of the server and a new one on the same data dir and database (`restartable` beds):
+   * `server` and `admin` are the new ones afterwards (read them from the bed again).
+   */
+  restartServer?: () => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -89,20 +99,24 @@ export interface AgentTestbed {
 export async function startAgentTestbed(options: AgentTestbedOptions): Promise<AgentTestbed> {
   let provider: ScriptedProvider | undefined;
   let server: TestServer | undefined;
+  let serverOptions: Parameters<typeof startTestServer>[0] = {};
   let admin: TestClient | undefined;
   let workspaceId: string | undefined;
+  const dataDir = options.restartable ? mkdtempSync(join(tmpdir(), 'hangar-agent-bed-')) : undefined;
   const close = async () => {
     if (workspaceId)
       await admin?.request('DELETE', `/api/workspaces/${workspaceId}`, { confirm: options.workspaceName });
     await server?.services.workspaces.settle();
     await server?.stop();
     await provider?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
 
   try {
     provider = await startScriptedProvider({ scenario: options.scenario });
     const url = provider.url;
-    server = await startTestServer({
+    serverOptions = {
+      ...(dataDir && { dataDir }),
       env: {
         HANGAR_PROVIDERS: JSON.stringify(
           Object.fromEntries(options.providers.map((kind) => [kind, { kind, baseUrl: url, keyless: true }])),
@@ -114,7 +128,8 @@ export async function startAgentTestbed(options: AgentTestbedOptions): Promise<A
         ...options.env,
       },
       ...(options.agents && { agents: options.agents }),
-    });
+    };
+    server = await startTestServer(serverOptions);
     admin = await setupAdmin(server);
     const ws = await createWorkspace(admin, { name: options.workspaceName });
     expect(ws.body.state).toBe('running');
@@ -124,7 +139,7 @@ export async function startAgentTestbed(options: AgentTestbedOptions): Promise<A
     throw error;
   }
 
-  const client = admin;
+  let client = admin;
   const id0 = workspaceId;
   const get = async (id: string) => (await client.get(`/api/sessions/${id}`)).body;
   const events = async (id: string): Promise<Stored[]> => (await get(id)).events;
@@ -157,9 +172,21 @@ export async function startAgentTestbed(options: AgentTestbedOptions): Promise<A
       await new Promise((r) => setTimeout(r, 50));
     }
   };
+  const restartServer = async () => {
+    await server!.stop();
+    server = await startTestServer(serverOptions);
+    const next = server.client();
+    next.cookie = client.cookie;
+    client = next;
+    admin = next;
+  };
   return {
-    server,
-    admin: client,
+    get server() {
+      return server!;
+    },
+    get admin() {
+      return client;
+    },
     provider,
     workspaceId: id0,
     get,
@@ -208,6 +235,7 @@ export async function startAgentTestbed(options: AgentTestbedOptions): Promise<A
       }
       return pids;
     },
+    ...(dataDir && { restartServer }),
     close,
   };
 }

@@ -14,12 +14,20 @@ export const SETTINGS_FILE = '.gemini/settings.json';
 /**
  * Settings measured in docs/agents/gemini-cli.md: the API key auth type (the
  * env key alone exits 41), no update checks, one attempt per model call (the
- * default retries a 500 for over a minute), no usage statistics (Clearcut) and
- * no telemetry. Gemini's own sandbox stays off: Hangar's sandbox is the boundary.
+ * default retries a 500 for over a minute), no session cleanup (at every start
+ * it deletes each session file that shares the last 8 characters of its name
+ * with an empty one: the conversation of a resumed session; Hangar keeps a
+ * session's files as long as its workspace), no usage statistics (Clearcut)
+ * and no telemetry. Gemini's own sandbox stays off: Hangar's sandbox is the boundary.
  */
 export const SETTINGS = {
   security: { auth: { selectedType: 'gemini-api-key' } },
-  general: { enableAutoUpdate: false, enableAutoUpdateNotification: false, maxAttempts: 1 },
+  general: {
+    enableAutoUpdate: false,
+    enableAutoUpdateNotification: false,
+    maxAttempts: 1,
+    sessionRetention: { enabled: false },
+  },
   privacy: { usageStatisticsEnabled: false },
   telemetry: { enabled: false },
 };
@@ -28,9 +36,25 @@ export function settingsJson(): string {
   return `${JSON.stringify(SETTINGS, null, 2)}\n`;
 }
 
-/** `gemini --acp` with a pinned model (the default `auto` calls a routing model first). */
-export function geminiCommand(launch: Pick<AgentLaunch, 'model'>): string[] {
-  return ['/usr/bin/node', GEMINI_CLI, '--acp', '-m', launch.model];
+/**
+ * A policy (Gemini's user tier, above its built-in rules) that asks before every tool, read-only
+ * ones such as `list_directory` and `read_file` too: Hangar's "ask" mode. Gemini's own modes ask
+ * for writes and commands only.
+ */
+export const ASK_EVERY_TOOL_POLICY_FILE = '.gemini/hangar/ask-every-tool.toml';
+export const ASK_EVERY_TOOL_POLICY = `# Written by Hangar for sessions that ask before every tool.
+[[rule]]
+toolName = "*"
+decision = "ask_user"
+priority = 999
+`;
+
+/** `gemini --acp` with a pinned model (the default `auto` calls a routing model first); "ask" adds its policy. */
+export function geminiCommand(launch: Pick<AgentLaunch, 'model' | 'permissionMode' | 'env'>): string[] {
+  const command = ['/usr/bin/node', GEMINI_CLI, '--acp', '-m', launch.model];
+  if (launch.permissionMode === 'ask')
+    command.push('--policy', `${launch.env.HOME}/${ASK_EVERY_TOOL_POLICY_FILE}`);
+  return command;
 }
 
 /** Extra environment: the sandbox already carries GEMINI_API_KEY and GOOGLE_GEMINI_BASE_URL. */
@@ -39,22 +63,4 @@ export function geminiEnvironment(launch: Pick<AgentLaunch, 'sessionId'>): Recor
     GEMINI_CLI_TRUST_WORKSPACE: 'true',
     GEMINI_CLI_CUSTOM_HEADERS: `x-hangar-session: ${launch.sessionId}`,
   };
-}
-
-/**
- * Works around a bug of 0.61.0: a `session/load` in the same wall-clock
- * minute as the name of the session's file rewrites it empty and fails. The
- * session's files are renamed first (Gemini finds them by their content).
- */
-export function renameSessionFilesCommand(geminiSessionId: string): string[] {
-  const short = geminiSessionId.slice(0, 8);
-  const script = [
-    'for f in "$HOME"/.gemini/tmp/*/chats/session-*-"$1".jsonl; do',
-    '  [ -f "$f" ] || continue',
-    '  base=$(basename "$f")',
-    '  case "$base" in session-prev-*) continue ;; esac',
-    '  mv -n "$f" "$(dirname "$f")/session-prev-${base#session-}"',
-    'done',
-  ].join('\n');
-  return ['/bin/sh', '-c', script, 'rename', short];
 }
