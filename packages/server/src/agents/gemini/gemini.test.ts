@@ -40,6 +40,16 @@ const scenario: ScenarioInput = {
       reply: { text: 'Tool call answered.' },
     },
     {
+      name: 'list-files',
+      match: { lastUserText: '/list the files/i', step: 1 },
+      reply: { text: 'Looking.', toolCalls: [{ name: 'list_directory', input: { dir_path: '.' } }] },
+    },
+    {
+      name: 'after-list',
+      match: { lastUserText: '/list the files/i', step: 2, toolResult: true },
+      reply: { text: 'Listed.' },
+    },
+    {
       name: 'recall',
       match: { lastUserText: '/what did I ask/i' },
       reply: { text: 'You asked me to write a file.' },
@@ -111,12 +121,18 @@ describe.skipIf(bwrapMissing)('Gemini CLI in a bubblewrap sandbox', () => {
     expect((await cat()).exitCode).not.toBe(0);
     const told = provider.requests.filter((r) => r.turn?.name === 'after-tool').at(-1);
     expect(JSON.stringify(told?.body)).toContain('canceled by the user');
+    // ACP's answer carries no reason: the card says when Gemini hears it (with the next message).
+    expect(afterDeny.find((e) => e.event.type === 'TOOL_CALL_RESULT')?.event.content).toMatch(/next message/);
 
     // Allow: written inside the sandbox, seen in the workspace.
     since = await lastId(id);
     await admin.post(`/api/sessions/${id}/messages`, { text: 'Now write the file' });
     const allowed = permissionRequest(await settle(id, since));
     expect(allowed).toBeDefined();
+    // The model's next request carries the reason of the denial before.
+    const next = JSON.stringify(provider.requests.filter((r) => r.turn?.name === 'write-file').at(-1)?.body);
+    expect(next).toContain('Not this time');
+    expect(next).toContain('Now write the file');
     await admin.post(`/api/sessions/${id}/permissions`, { requestId: allowed!.requestId, decision: 'allow' });
     const afterAllow = await settle(id, since);
     expect(afterAllow.map((e) => e.event.type)).toEqual(
@@ -158,6 +174,40 @@ describe.skipIf(bwrapMissing)('Gemini CLI in a bubblewrap sandbox', () => {
     expect(resumed).toContain('Now write the file');
     expect(resumed).toContain('again?');
     await admin.post(`/api/sessions/${id}/stop`);
+  }, 90_000);
+
+  it('asks before every tool in "ask" mode, a read-only listing too', async () => {
+    const { admin, workspaceId, settle, lastId, text, permissionRequest } = bed;
+    const created = await admin.post('/api/sessions', {
+      workspaceId,
+      agent: 'gemini',
+      model: MODEL,
+      prompt: 'List the files',
+      permissionMode: 'ask',
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const asked = permissionRequest(await settle(id, 0));
+    expect(asked).toMatchObject({ toolName: 'list_directory' });
+    const since = await lastId(id);
+    await admin.post(`/api/sessions/${id}/permissions`, { requestId: asked!.requestId, decision: 'allow' });
+    const answered = await settle(id, since);
+    expect(answered.find((e) => e.event.type === 'TOOL_CALL_RESULT')).toBeDefined();
+    expect(text(answered)).toContain('Listed.');
+    expect((await admin.post(`/api/sessions/${id}/stop`)).status).toBe(200);
+
+    // "Allow all" lists without asking.
+    const free = await admin.post('/api/sessions', {
+      workspaceId,
+      agent: 'gemini',
+      model: MODEL,
+      prompt: 'List the files',
+      permissionMode: 'allow_all',
+    });
+    const listed = await settle(free.body.id as string, 0);
+    expect(permissionRequest(listed)).toBeUndefined();
+    expect(text(listed)).toContain('Listed.');
+    expect((await admin.post(`/api/sessions/${free.body.id}/stop`)).status).toBe(200);
   }, 90_000);
 
   it('survives an interrupt, a provider 500 and a kill -9 of its process, and resumes its session', async () => {

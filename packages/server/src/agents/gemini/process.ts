@@ -48,6 +48,11 @@ export class GeminiProcess implements AgentProcess {
   private readonly pending = new Map<string, Pending>();
   /** Tools the person allowed for the rest of the session. */
   private readonly allowedTools = new Set<string>();
+  /**
+   * Why the person denied tool calls: ACP's permission answer carries no text (Gemini tells the model
+   * only that the call was cancelled), so the reasons go with the next prompt, before its text.
+   */
+  private denials: string[] = [];
   private nextId = 0;
   private acpSessionId = '';
   /** While `session/load` replays the history (already in Hangar's log), updates are not translated. */
@@ -114,10 +119,12 @@ export class GeminiProcess implements AgentProcess {
 
   async send(text: string): Promise<void> {
     this.translator.startRun();
+    const denials = this.denials.map((reason) => ({ type: 'text', text: reason }));
+    this.denials = [];
     // Not awaited: the answer comes when the turn ends, and ends the run.
     void this.request('session/prompt', {
       sessionId: this.acpSessionId,
-      prompt: [{ type: 'text', text }],
+      prompt: [...denials, { type: 'text', text }],
     }).then((answer) => {
       if ('error' in answer) {
         this.translator.failRun(
@@ -155,12 +162,19 @@ export class GeminiProcess implements AgentProcess {
     this.pending.delete(requestId);
     if (decision === 'allow_session') this.allowedTools.add(request.toolName);
     this.choose(request, OPTION_KIND[decision]);
+    if (decision !== 'deny') return;
     // Gemini sends nothing more for a rejected call (the model is told it was cancelled): close its card.
-    if (decision === 'deny')
-      this.translator.toolResult(
-        request.params.toolCall,
-        `Denied by the Hangar user${reason ? `: ${reason}` : ''}`,
-      );
+    const call = request.params.toolCall;
+    if (reason) {
+      const what = call.title ? `${request.toolName} (${call.title})` : request.toolName;
+      this.denials.push(`[Hangar] The person denied your call of ${what}, and said why: ${reason}`);
+    }
+    this.translator.toolResult(
+      call,
+      reason
+        ? `Denied by the Hangar user: ${reason} (Gemini CLI hears the reason with the next message: ACP's answer carries no text)`
+        : 'Denied by the Hangar user',
+    );
   }
 
   async stop(): Promise<void> {
