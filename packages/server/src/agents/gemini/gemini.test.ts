@@ -162,7 +162,7 @@ describe.skipIf(bwrapMissing)('Gemini CLI in a bubblewrap sandbox', () => {
     expect((await admin.post(`/api/sessions/${id}/stop`)).status).toBeLessThan(300);
     expect((await get(id)).session.status).toBe('stopped');
 
-    // Restarted: the CLI loads its own session (within the same minute: the doc's workaround) and remembers.
+    // Restarted within the same minute: the CLI loads its own session (its canonical file) and remembers.
     const stopped = await lastId(id);
     expect((await admin.post(`/api/sessions/${id}/restart`)).status).toBeLessThan(300);
     since = await lastId(id);
