@@ -153,7 +153,12 @@ export const template = z.object({
   unavailable: z.string().nullable(),
 });
 export type Template = z.infer<typeof template>;
-export const templateList = z.object({ templates: z.array(template), defaultTemplate: z.string() });
+export const templateList = z.object({
+  templates: z.array(template),
+  defaultTemplate: z.string(),
+  /** Whether an admin configured roots for local repositories (HANGAR_LOCAL_REPO_ROOTS): the `local` source needs one. */
+  localRepositories: z.boolean().default(false),
+});
 
 export const createWorkspaceQuery = z.strictObject({
   /** Answer once the workspace is running or failed, instead of at once. */

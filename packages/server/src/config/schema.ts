@@ -243,14 +243,16 @@ export const BUILTIN_LIMITS = {
 export const BUILTIN_TEMPLATES: Record<string, TemplateConfig> = {
   default: {
     driver: 'bubblewrap',
-    description: 'Bubblewrap sandbox that reaches only Hangar (its LLM proxy and API)',
+    description:
+      'An isolated sandbox. Programs in it can reach Hangar (so agents can use their models), but not the internet.',
     env: {},
     network: 'hangar',
     limits: { ...BUILTIN_LIMITS },
   },
   container: {
     driver: 'podman',
-    description: 'Podman container from the Debian rootfs that scripts/provision-podman-rootfs.sh builds',
+    description:
+      'A Debian container. Programs in it can reach Hangar, but not the internet. An admin sets it up once before it can be used.',
     rootfs: '/var/cache/hangar/rootfs-bookworm',
     env: {},
     network: 'hangar',
@@ -258,7 +260,8 @@ export const BUILTIN_TEMPLATES: Record<string, TemplateConfig> = {
   },
   offline: {
     driver: 'bubblewrap',
-    description: 'Bubblewrap sandbox with no network at all',
+    description:
+      'An isolated sandbox with no network at all. Nothing in it can reach the internet or Hangar, so agents cannot work here.',
     env: {},
     network: 'none',
     limits: { ...BUILTIN_LIMITS },

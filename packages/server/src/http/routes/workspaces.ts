@@ -22,7 +22,7 @@ const tags = ['workspaces'];
 /** Longest a create with `?wait=true` holds the request, in ms; a clone may take longer. */
 const WAIT_LIMIT_MS = 60_000;
 
-export async function workspaceRoutes(app: App, { services }: AppContext) {
+export async function workspaceRoutes(app: App, { services, config }: AppContext) {
   const { workspaces, templates } = services;
 
   app.get('/api/templates', { schema: { tags, response: { 200: templateList } } }, async () => ({
@@ -35,6 +35,7 @@ export async function workspaceRoutes(app: App, { services }: AppContext) {
       unavailable: t.unavailable ?? null,
     })),
     defaultTemplate: templates.defaultName,
+    localRepositories: config.localRepoRoots.length > 0,
   }));
 
   app.get(

@@ -1,7 +1,7 @@
 import { createWorkspaceRequest, type CreateWorkspaceRequest } from '@hangar/protocol';
 import { useRef, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { useCreateWorkspace } from '../../api/workspaces';
+import { useCreateWorkspace, useTemplates } from '../../api/workspaces';
 import { Alert, ErrorAlert } from '../../components/alert';
 import { Field } from '../../components/field';
 import { Modal } from '../../components/modal';
@@ -32,6 +32,7 @@ export function CreateWorkspaceDialog({ onClose }: { onClose: () => void }) {
   const [source, setSource] = useState(emptySource);
   const [template, setTemplate] = useState('');
   const [errors, setErrors] = useState<PathErrors>({});
+  const templates = useTemplates();
 
   function showErrors(found: PathErrors): void {
     setErrors(found);
@@ -84,6 +85,7 @@ export function CreateWorkspaceDialog({ onClose }: { onClose: () => void }) {
         />
         <SourceFields
           values={source}
+          localRepositories={templates.data?.localRepositories === true}
           errors={errors}
           onChange={(values) => {
             setSource(values);

@@ -45,17 +45,19 @@ export function missingSourceFields(values: SourceValues): PathErrors {
 
 interface SourceFieldsProps {
   values: SourceValues;
+  /** Whether the server has roots for local repositories; without one the choice is not offered. */
+  localRepositories: boolean;
   errors: PathErrors;
   onChange: (values: SourceValues) => void;
 }
 
-export function SourceFields({ values, errors, onChange }: SourceFieldsProps) {
+export function SourceFields({ values, localRepositories, errors, onChange }: SourceFieldsProps) {
   const set = (key: keyof SourceValues, value: string) => onChange({ ...values, [key]: value });
   return (
     <>
       <fieldset className="choice-group">
         <legend>Source</legend>
-        {CHOICES.map((choice) => (
+        {CHOICES.filter((choice) => choice.type !== 'local' || localRepositories).map((choice) => (
           <label key={choice.type} className="choice">
             <input
               type="radio"
