@@ -78,7 +78,11 @@ describe('long lists in the browser stay light (virtualised)', () => {
 
   beforeAll(async () => {
     const uidBase = 2_200_000 + Math.floor(Math.random() * 190) * 500;
-    hangar = await startHangar({ HANGAR_AUTH: 'none', HANGAR_SANDBOX_UID_BASE: String(uidBase) });
+    hangar = await startHangar({
+      HANGAR_AUTH: 'none',
+      HANGAR_SANDBOX_UID_BASE: String(uidBase),
+      HANGAR_SANDBOX_UID_COUNT: '500',
+    });
     const me = (await (await hangar.api('/api/me')).json()) as { user: { id: string } };
     const store = openHangarStore(hangar.dataDir);
     try {

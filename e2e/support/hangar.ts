@@ -31,6 +31,10 @@ export async function startHangar(env: Record<string, string> = {}): Promise<Han
       HANGAR_DATA_DIR: dataDir,
       HANGAR_PORT: '0',
       HANGAR_LOG_LEVEL: 'warn',
+      // A sandbox uid range of its own (the server refuses one another server on this host holds, see
+      // sandbox/uid-lock.ts), so a test never depends on what else runs here; a test may choose one.
+      HANGAR_SANDBOX_UID_BASE: String(4_000_000 + Math.floor(Math.random() * 100_000) * 100),
+      HANGAR_SANDBOX_UID_COUNT: '100',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
