@@ -17,9 +17,11 @@ import { id, timestamp } from './common.js';
  * viewer that stops acknowledging is switched to snapshot mode (no live
  * output) and gets a fresh `snapshot` once it acknowledges again.
  *
- * Size: the terminal takes the size of the viewer who typed most recently (or
- * who joined most recently, before anyone typed); every viewer is told with a
- * `resize` frame.
+ * Size: one viewer's size is the terminal's, and every viewer is told it with a
+ * `resize` frame. The first viewer who may type takes it when joining; after
+ * that only an explicit `fit` ("fit to me") moves it to another viewer, and
+ * `resize` frames (a viewer's own screen size) apply only from that viewer.
+ * Typing never resizes: a smaller screen scrolls instead.
  */
 
 export const terminalName = z.string().trim().min(1, 'name the terminal').max(60);
@@ -62,7 +64,10 @@ export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 export const clientFrame = z.discriminatedUnion('type', [
   /** Keystrokes or pasted text. Refused for viewers. */
   z.strictObject({ type: z.literal('input'), data: z.string().max(MAX_CLIENT_FRAME_BYTES) }),
+  /** The size that fits this viewer's screen; applied while it holds the terminal's size. */
   z.strictObject({ type: z.literal('resize'), ...terminalSize }),
+  /** "Fit to me": the terminal takes this viewer's size, for every viewer. Refused for viewers. */
+  z.strictObject({ type: z.literal('fit'), ...terminalSize }),
   /** Output bytes processed since the last ack. */
   z.strictObject({
     type: z.literal('ack'),

@@ -43,7 +43,11 @@ export class TerminalSession {
   private mirrorQueued = 0;
   private paused = false;
   private closed = false;
-  /** Whose size the terminal has: the last typist, or before anyone typed, the last to join. */
+  /**
+   * Whose size the terminal has: the first viewer who may type, until another
+   * asks for it with fit(). Typing never moves it: a phone that types into a
+   * desktop's terminal must not shrink it for the desktop (the phone scrolls).
+   */
   private sizeOwner: Viewer | undefined;
   private lastViewerLeftAt = Date.now();
   private stallTimer: NodeJS.Timeout | undefined;
@@ -124,22 +128,34 @@ export class TerminalSession {
 
   leave(viewer: Viewer): void {
     this.viewers.delete(viewer);
-    if (this.sizeOwner === viewer) this.sizeOwner = undefined;
+    if (this.sizeOwner === viewer) {
+      const next = this.widestTypist();
+      if (next) this.claimSize(next);
+      else this.sizeOwner = undefined;
+    }
     if (this.viewers.size === 0) this.lastViewerLeftAt = Date.now();
     this.updatePause();
   }
 
   input(viewer: Viewer, data: string): void {
     if (!viewer.canType) throw new Error('read-only viewer');
-    if (this.sizeOwner !== viewer) this.claimSize(viewer);
     this.pty?.write(data);
   }
 
+  /** The size that fits this viewer's screen; the terminal follows it while the viewer holds its size. */
   resize(viewer: Viewer, cols: number, rows: number): void {
     viewer.cols = cols;
     viewer.rows = rows;
     if (!viewer.canType) return; // watchers never change the size for the people typing
     if (!this.sizeOwner || this.sizeOwner === viewer || !this.sizeOwner.canType) this.claimSize(viewer);
+  }
+
+  /** "Fit to me": this viewer's size becomes the terminal's, for everyone. */
+  fit(viewer: Viewer, cols: number, rows: number): void {
+    if (!viewer.canType) throw new Error('read-only viewer');
+    viewer.cols = cols;
+    viewer.rows = rows;
+    this.claimSize(viewer);
   }
 
   ack(viewer: Viewer, bytes: number): void {
@@ -277,6 +293,14 @@ export class TerminalSession {
       readOnly: !viewer.canType,
       terminal: this.options.describe(),
     });
+  }
+
+  /** Who takes the size when its holder leaves: the widest screen left that may type, so nobody is clipped. */
+  private widestTypist(): Viewer | undefined {
+    let widest: Viewer | undefined;
+    for (const viewer of this.viewers)
+      if (viewer.canType && (!widest || viewer.cols > widest.cols)) widest = viewer;
+    return widest;
   }
 
   private claimSize(viewer: Viewer): void {

@@ -71,6 +71,26 @@ describe.skipIf(bwrapMissing)('terminals in a bubblewrap sandbox', () => {
     await viewer.waitFor(/^size=117x31$/m);
   });
 
+  it('keeps its size when a smaller viewer types, and takes that viewer\'s size only on "fit to me"', async () => {
+    const id = await newTerminal({ name: 'shared' });
+    const desktop = await connect(admin, id, { size: { cols: 160, rows: 40 } });
+    const phone = await connect(admin, id, { size: { cols: 42, rows: 20 } });
+    phone.send({ type: 'resize', cols: 42, rows: 20 });
+    phone.type('echo "size=$(tput cols)x$(tput lines)"\r');
+    await phone.waitFor(/^size=160x40$/m);
+    const sizes = (viewer: TerminalClient) =>
+      viewer.frames.flatMap((frame) => (frame.type === 'resize' ? [`${frame.cols}x${frame.rows}`] : []));
+    // The desktop took the size when it joined, and kept it.
+    expect(sizes(desktop)).toEqual(['160x40']);
+
+    // tmux resizes the pane a moment after its client: the shell says when it sees the new size.
+    phone.type(`trap 'echo "fitted=$(tput cols)x$(tput lines)"' WINCH\r`);
+    await phone.waitFor(/^hangar@.*\$ trap .*\n.*\$ $/m);
+    phone.send({ type: 'fit', cols: 42, rows: 20 });
+    await expect.poll(() => sizes(desktop)).toEqual(['160x40', '42x20']);
+    await phone.waitFor(/fitted=42x20$/m);
+  });
+
   it('restores the same screen to a viewer that reconnects', async () => {
     const id = await newTerminal();
     const first = await connect(admin, id);

@@ -122,7 +122,10 @@ class TerminalConnection {
     const frame = parsed.data;
     switch (frame.type) {
       case 'input':
-        void this.input(viewer, session, frame.data);
+        void this.asTypist(viewer, () => session.input(viewer, frame.data));
+        return;
+      case 'fit':
+        void this.asTypist(viewer, () => session.fit(viewer, frame.cols, frame.rows));
         return;
       case 'resize':
         return session.resize(viewer, frame.cols, frame.rows);
@@ -133,8 +136,8 @@ class TerminalConnection {
     }
   }
 
-  /** Every input frame is authorised: a viewer's, or a demoted editor's, is refused and never applied. */
-  private async input(viewer: Viewer, session: TerminalSession, data: string): Promise<void> {
+  /** Every input and fit frame is authorised: a viewer's, or a demoted editor's, is refused and never applied. */
+  private async asTypist(viewer: Viewer, apply: () => void): Promise<void> {
     if (Date.now() - this.typingCheckedAt > ROLE_CACHE_MS) {
       this.typingAllowed =
         viewer.canType &&
@@ -150,7 +153,7 @@ class TerminalConnection {
       });
       return;
     }
-    session.input(viewer, data);
+    apply();
   }
 
   /** Keepalive and re-authentication: a logged-out or revoked client is dropped. */
