@@ -5,6 +5,7 @@ import { SANDBOX_HOME } from '../../sandbox/driver.js';
 import { runInSandbox, spawnInSandbox } from '../../sandbox/exec.js';
 import type { WorkspaceRow } from '../workspaces/repository.js';
 import type { WorkspaceLifecycle } from '../workspaces/lifecycle.js';
+import { AgentChild } from './agent-child.js';
 
 export interface LaunchInput {
   sessionId: string;
@@ -15,6 +16,10 @@ export interface LaunchInput {
   resumeId: string | null;
   emit(event: AgentEvent): void;
   setResumeId(id: string): void;
+  /** Told of every command the adapter starts. */
+  spawned(child: AgentChild): void;
+  /** A command's own process exited while its tree still holds its output (see AgentChild). */
+  orphaned(child: AgentChild): void;
 }
 
 /** Builds what an adapter gets: the sandbox's environment, and ways to run and write things inside it. */
@@ -31,12 +36,17 @@ export async function buildLaunch(lifecycle: WorkspaceLifecycle, input: LaunchIn
     env: spec.env,
     emit: input.emit,
     setResumeId: input.setResumeId,
-    spawn: (command, options = {}) =>
-      spawnInSandbox(driver, spec, {
+    // The adapter sees the whole tree's end, not the wrapper's (AgentChild).
+    async spawn(command, options = {}) {
+      const inner = await spawnInSandbox(driver, spec, {
         command,
         ...(options.env && { env: options.env }),
         ...(options.cwd && { cwd: options.cwd }),
-      }),
+      });
+      const child = new AgentChild(inner, (orphan) => input.orphaned(orphan));
+      input.spawned(child);
+      return child;
+    },
     // Written by the sandbox user, inside the sandbox: the server never follows a path the sandbox controls.
     async writeHomeFile(relativePath, content) {
       const relative = normalize(relativePath);

@@ -17,7 +17,9 @@ import { iso, type Clock } from '../../common/clock.js';
 import { newId } from '../../common/crypto.js';
 import { KeyedLock } from '../../common/keyed-lock.js';
 import { startObserved, type TurnObserver } from '../diff/turn-observer.js';
+import type { WorkspaceRow } from '../workspaces/repository.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
+import type { AgentChild } from './agent-child.js';
 import { buildLaunch } from './launch.js';
 import { statusAfter } from './status.js';
 
@@ -26,20 +28,31 @@ export type SessionRow = Selectable<AgentSessionsTable>;
 /** What became of a message: sent as a new turn, queued behind the running one, or steering it. */
 export type MessageDelivery = 'sent' | 'queued' | 'steered';
 
+/** Who stopped a session, and whether its workspace stopped with it (it then resumes on the workspace's start). */
+interface StopCause {
+  by: string | null;
+  withWorkspace: boolean;
+}
+
 interface Live {
   process: AgentProcess;
   adapter: AgentAdapter;
+  workspaceId: string;
   /** Messages sent while a turn runs, for agents that cannot steer, with their author. */
   queue: { text: string; by: string }[];
   pendingPermissions: Set<string>;
   stopping: boolean;
+  /** Commands the adapter started; one whose wrapper exited while its tree lives can no longer be written to. */
+  children: AgentChild[];
+  /** Settles once the end of the agent's process was recorded. */
+  ended: Promise<void>;
   /** Working with no event for longer than the stall time (reported once, cleared by the next event). */
   stalled: boolean;
   /** The status as last recorded, so streamed deltas need no read of the session row. */
   status: SessionStatus;
   /** A run started and has not finished or failed yet. */
   running: boolean;
-  /** The adapter reported the end of its process itself (a RUN_ERROR with code agent_exited). */
+  /** The adapter ended the open run itself when its process ended (a RUN_ERROR with code agent_exited). */
   exitReported: boolean;
   /** When the last event arrived, and when last_event_at was last written (ms). */
   lastEventAt: number;
@@ -53,6 +66,8 @@ export class SessionService {
   /** Told before each turn and of every event (per-turn diffs); set once at wiring. */
   turnObserver: TurnObserver | undefined;
   private readonly stallTimer: NodeJS.Timeout;
+  /** Resumes started with a workspace's start, awaited by close(). */
+  private readonly background = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -68,6 +83,10 @@ export class SessionService {
   ) {
     this.stallTimer = setInterval(() => void this.checkStalled(), Math.min(stalledMs / 2, 5_000));
     this.stallTimer.unref();
+    workspaces.lifecycle.onStopping((workspace, by) => this.stopWithWorkspace(workspace.id, by));
+    workspaces.lifecycle.onStarted((workspace) =>
+      this.inBackground(() => this.resumeWithWorkspace(workspace)),
+    );
   }
 
   /** Whether a live session is flagged stalled now. */
@@ -155,6 +174,7 @@ export class SessionService {
    */
   async send(principal: Principal, id: string, text: string): Promise<MessageDelivery> {
     const row = await this.get(principal, id, 'operate');
+    await this.endOrphaned(id);
     if (!this.live.has(id)) await this.launch(row);
     const live = this.requireLive(row);
     await this.emit(id, {
@@ -193,7 +213,7 @@ export class SessionService {
       await live.process.setModel(model).catch((error: unknown) => {
         throw errors.modelSwitchFailed(adapter.label, (error as Error).message);
       });
-    else if (restart) await this.shutdown(id, undefined);
+    else if (restart) await this.shutdown(id);
     await this.db
       .updateTable('agent_sessions')
       .set({ model, updated_at: iso(this.clock.now()) })
@@ -235,7 +255,7 @@ export class SessionService {
 
   async stop(principal: Principal, id: string): Promise<void> {
     await this.get(principal, id, 'operate');
-    await this.shutdown(id, 'stopped');
+    await this.shutdown(id, { by: principal.user.id, withWorkspace: false });
   }
 
   /** Starts the agent again after an error, a stop or a server restart, resuming its own session. */
@@ -271,16 +291,78 @@ export class SessionService {
   /** Stops every agent process of this server (they resume on the next start). */
   async close(): Promise<void> {
     clearInterval(this.stallTimer);
-    await Promise.all([...this.live.keys()].map((id) => this.shutdown(id, undefined)));
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    await Promise.all([...this.live.keys()].map((id) => this.shutdown(id)));
   }
 
-  private async launch(row: SessionRow): Promise<void> {
+  /**
+   * Before a workspace's sandbox stops: its sessions stop as a stop (status `stopped`, saying
+   * who), not as agents that died, and they resume when the workspace starts again.
+   */
+  private async stopWithWorkspace(workspaceId: string, by: string | null): Promise<void> {
+    const rows = await this.db
+      .selectFrom('agent_sessions')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('status', 'not in', ['stopped', 'error'])
+      .execute();
+    const ids = new Set(rows.map((row) => row.id));
+    for (const [id, live] of this.live) if (live.workspaceId === workspaceId) ids.add(id);
+    await Promise.all([...ids].map((id) => this.shutdown(id, { by, withWorkspace: true })));
+  }
+
+  /** After a workspace's sandbox started: the sessions that stopped with it start again, resuming. */
+  private async resumeWithWorkspace(workspace: WorkspaceRow): Promise<void> {
+    const rows = await this.db
+      .selectFrom('agent_sessions')
+      .selectAll()
+      .where('workspace_id', '=', workspace.id)
+      .where('status', '=', 'stopped')
+      .execute();
+    for (const row of rows) {
+      if (!(await this.stoppedWithWorkspace(row.id))) continue;
+      await this.launch(row, workspace).catch(async (error: unknown) => {
+        await this.setStatus(row.id, 'error', `could not resume: ${(error as Error).message}`);
+      });
+    }
+  }
+
+  /** Whether the session's last status says it stopped with its workspace. */
+  private async stoppedWithWorkspace(id: string): Promise<boolean> {
+    const rows = await this.db
+      .selectFrom('session_events')
+      .select('data')
+      .where('session_id', '=', id)
+      .where('type', '=', EventType.CUSTOM)
+      .orderBy('seq', 'desc')
+      .limit(20)
+      .execute();
+    for (const { data } of rows) {
+      const event = JSON.parse(data) as { name?: string; value?: { withWorkspace?: unknown } };
+      if (event.name === HANGAR_EVENT.status) return event.value?.withWorkspace === true;
+    }
+    return false;
+  }
+
+  private inBackground(task: () => Promise<void>): void {
+    const running = task().catch((error: unknown) =>
+      globalThis.process.emitWarning(`agent sessions: ${(error as Error).message}`),
+    );
+    this.background.add(running);
+    void running.finally(() => this.background.delete(running));
+  }
+
+  /** Starts the session's agent; `started` is a workspace whose sandbox just started (its row not yet `running`). */
+  private async launch(row: SessionRow, started?: WorkspaceRow): Promise<void> {
     await this.lock.run(row.id, async () => {
       if (this.live.has(row.id)) return;
       const adapter = this.adapter(row.agent);
-      const workspace = await this.workspaces.repo.find(row.workspace_id);
-      if (!workspace || workspace.state !== 'running')
+      const workspace = started ?? (await this.workspaces.repo.find(row.workspace_id));
+      if (!workspace || (!started && workspace.state !== 'running'))
         throw errors.invalidState(workspace?.name ?? '?', workspace?.state ?? 'gone', 'run agents');
+      // Bound once the agent runs; events and process ends before that have no live session yet.
+      const bound: { live?: Live } = {};
+      const children: AgentChild[] = [];
       const launch = await buildLaunch(this.workspaces.lifecycle, {
         sessionId: row.id,
         workspace,
@@ -289,7 +371,7 @@ export class SessionService {
         resumeId: row.agent_session_id,
         models: [...new Set([row.model, ...this.catalog.models(row.agent).map((m) => m.id)])],
         emit: (event) =>
-          void this.fromAgent(row.id, event).catch((error: unknown) =>
+          void this.fromAgent(row.id, bound.live, event).catch((error: unknown) =>
             // An event that fails validation is dropped, not stored; the stream goes on.
             globalThis.process.emitWarning(
               `session ${row.id}: an agent event was dropped: ${(error as Error).message}`,
@@ -301,17 +383,26 @@ export class SessionService {
             .set({ agent_session_id: resumeId })
             .where('id', '=', row.id)
             .execute(),
+        spawned: (child) => children.push(child),
+        // Between turns nothing is lost: the tree ends now. In a turn, the agent finishes it first.
+        orphaned: (child) => {
+          if (!bound.live?.running) child.endTree();
+        },
       });
       const process = await startObserved(adapter, launch, this.turnObserver, {
         sessionId: row.id,
         workspaceId: row.workspace_id,
       });
+      let ended!: () => void;
       const live: Live = {
         process,
         adapter,
+        workspaceId: row.workspace_id,
         queue: [],
         pendingPermissions: new Set(),
         stopping: false,
+        children,
+        ended: new Promise((resolve) => (ended = resolve)),
         stalled: false,
         status: row.status,
         running: false,
@@ -319,16 +410,32 @@ export class SessionService {
         lastEventAt: this.clock.now().getTime(),
         lastEventWrittenAt: 0,
       };
+      bound.live = live;
       this.live.set(row.id, live);
       await this.setStatus(row.id, 'idle');
-      void process.exited.then(({ code, signal }) => this.exited(row.id, live, code, signal));
+      void process.exited.then(({ code, signal }) => this.exited(row.id, live, code, signal)).finally(ended);
     });
   }
 
-  /** An event from the agent: stored, streamed, and folded into the status. */
-  private async fromAgent(id: string, event: AgentEvent): Promise<void> {
+  /**
+   * Before a message goes to the agent: a tree whose wrapper exited cannot be written to any more
+   * (its input went with the wrapper), so it is ended and its end awaited; the message then starts
+   * the agent again.
+   */
+  private async endOrphaned(id: string): Promise<void> {
     const live = this.live.get(id);
-    if (live && event.type === EventType.RUN_ERROR && event.code === 'agent_exited') live.exitReported = true;
+    const orphans = live?.children.filter((child) => child.wrapperExited && child.exitCode === null) ?? [];
+    if (!live || orphans.length === 0) return;
+    for (const child of orphans) child.endTree();
+    await live.ended;
+  }
+
+  /** An event from the agent: stored, streamed, and folded into the status. */
+  private async fromAgent(id: string, live: Live | undefined, event: AgentEvent): Promise<void> {
+    const ended = event.type === EventType.RUN_ERROR && event.code === 'agent_exited';
+    // A process being stopped ends as a stop: the stop closes the run it cut, once.
+    if (ended && live?.stopping) return;
+    if (live && ended) live.exitReported = true;
     if (event.type === EventType.CUSTOM && event.name === HANGAR_EVENT.permissionRequest) {
       const value = event.value as { requestId?: unknown };
       if (typeof value?.requestId === 'string') live?.pendingPermissions.add(value.requestId);
@@ -336,29 +443,31 @@ export class SessionService {
     // The session's usage events are the LLM proxy's records (tokens and cost charged, llm/session-usage.ts);
     // what the agent itself reports is kept under another name, so that nothing is counted twice.
     const own = event.type === EventType.CUSTOM && event.name === HANGAR_EVENT.usage;
-    await this.emit(id, own ? { ...event, name: HANGAR_EVENT.agentUsage } : event);
-    if (event.type === EventType.RUN_FINISHED || event.type === EventType.RUN_ERROR) {
-      live?.pendingPermissions.clear();
-      const next = live?.queue.shift();
+    await this.emit(id, own ? { ...event, name: HANGAR_EVENT.agentUsage } : event, live);
+    if (live && (event.type === EventType.RUN_FINISHED || event.type === EventType.RUN_ERROR)) {
+      live.pendingPermissions.clear();
+      // A tree whose wrapper is gone can take no further message: the turn it finished was its last.
+      const orphans = live.children.filter((child) => child.wrapperExited && child.exitCode === null);
+      for (const child of orphans) child.endTree();
+      const next = orphans.length === 0 ? live.queue.shift() : undefined;
       if (next !== undefined) {
         await this.actingPerson(id, next.by);
-        await live?.process.send(next.text);
+        await live.process.send(next.text);
       }
     }
   }
 
-  private async emit(id: string, event: AgentEvent): Promise<void> {
+  private async emit(id: string, event: AgentEvent, live = this.live.get(id)): Promise<void> {
     // One at a time per session, in call order: agents emit without waiting, and the status is read-modify-write.
-    await this.lock.run(`events:${id}`, () => this.record(id, event));
+    await this.lock.run(`events:${id}`, () => this.record(id, event, live));
   }
 
-  private async record(id: string, event: AgentEvent): Promise<void> {
+  private async record(id: string, event: AgentEvent, live: Live | undefined): Promise<void> {
     // A run ends after the usage events of its model calls (the agent may finish reading a call's
     // stream a moment before the proxy has recorded it).
     if (event.type === EventType.RUN_FINISHED || event.type === EventType.RUN_ERROR)
       await this.llmCalls?.settled(id);
     await this.events.append(id, event);
-    const live = this.live.get(id);
     if (live?.stalled) {
       live.stalled = false;
       await this.events.append(id, {
@@ -368,7 +477,10 @@ export class SessionService {
       });
     }
     const current = live?.status ?? (await this.find(id)).status;
-    const status = statusAfter(current, event);
+    // The end of the agent's process is recorded once, with its status, when the whole tree ended.
+    const processEnd =
+      live !== undefined && event.type === EventType.RUN_ERROR && event.code === 'agent_exited';
+    const status = processEnd ? current : statusAfter(current, event);
     const now = this.clock.now().getTime();
     if (live) {
       live.lastEventAt = now;
@@ -400,7 +512,12 @@ export class SessionService {
       .execute();
   }
 
-  private async setStatus(id: string, status: SessionStatus, message?: string): Promise<void> {
+  private async setStatus(
+    id: string,
+    status: SessionStatus,
+    message?: string,
+    stop?: StopCause,
+  ): Promise<void> {
     const live = this.live.get(id);
     if (live) live.status = status;
     await this.db
@@ -415,31 +532,72 @@ export class SessionService {
     await this.events.append(id, {
       type: EventType.CUSTOM,
       name: HANGAR_EVENT.status,
-      value: { status, stalled: false, ...(message !== undefined && { message }) },
+      value: {
+        status,
+        stalled: false,
+        ...(message !== undefined && { message }),
+        ...(stop && { stoppedBy: stop.by, withWorkspace: stop.withWorkspace }),
+      },
     });
   }
 
+  /**
+   * The agent's whole process tree ended (not only a wrapper), and nobody stopped it. A turn it
+   * cut ends with one RUN_ERROR (the adapter's, or this one) and one `error` status. Between
+   * turns nothing was lost: the status the protocol left stands, and the next message starts
+   * the agent again, resuming its session.
+   */
   private async exited(id: string, live: Live, code: number | null, signal: string | null): Promise<void> {
     if (this.live.get(id) === live) this.live.delete(id);
     if (live.stopping) return;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     const message = `The agent process ended unexpectedly (${how}); send a message to start it again, resuming the session.`;
-    // After the adapter's own events (it may have reported the end already): one RUN_ERROR, then the status.
+    // After the adapter's own events, in order.
     await this.lock.run(`events:${id}`, async () => {
-      if (!live.exitReported)
+      const cut = live.running || live.exitReported;
+      if (live.running) {
+        live.running = false;
         await this.events.append(id, { type: EventType.RUN_ERROR, message, code: 'agent_exited' });
-      await this.setStatus(id, 'error', message);
+      }
+      if (
+        cut ||
+        live.status === 'starting' ||
+        live.status === 'working' ||
+        live.status === 'awaiting_approval'
+      )
+        await this.setStatus(id, 'error', message);
     });
   }
 
-  private async shutdown(id: string, status: SessionStatus | undefined): Promise<void> {
+  /**
+   * Ends the agent's process. With a cause it is a stop: a turn it cut ends with one RUN_ERROR
+   * (code `stopped`), and the status says `stopped` and who stopped it. Without one (a server
+   * shutdown, a restart for a model switch) nothing is recorded.
+   */
+  private async shutdown(id: string, cause?: StopCause): Promise<void> {
     const live = this.live.get(id);
     if (live) {
       live.stopping = true;
       this.live.delete(id);
       await live.process.stop().catch(() => undefined);
     }
-    if (status) await this.setStatus(id, status);
+    if (!cause) return;
+    const message = await this.stopMessage(cause);
+    await this.lock.run(`events:${id}`, async () => {
+      if (live?.running) {
+        live.running = false;
+        await this.events.append(id, { type: EventType.RUN_ERROR, message, code: 'stopped' });
+      }
+      await this.setStatus(id, 'stopped', message, cause);
+    });
+  }
+
+  private async stopMessage(cause: StopCause): Promise<string> {
+    const user = cause.by
+      ? await this.db.selectFrom('users').select('display_name').where('id', '=', cause.by).executeTakeFirst()
+      : undefined;
+    const by = user ? ` by ${user.display_name}` : '';
+    return cause.withWorkspace ? `Stopped with the workspace${by}.` : `Stopped${by}.`;
   }
 
   private requireLive(row: SessionRow): Live {

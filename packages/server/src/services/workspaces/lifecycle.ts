@@ -41,6 +41,8 @@ export function workspacePaths(dataDir: string, id: string) {
  */
 export class WorkspaceLifecycle {
   private readonly stopListeners: ((workspaceId: string) => void)[] = [];
+  private readonly stoppingListeners: ((row: WorkspaceRow, by: string | null) => Promise<void>)[] = [];
+  private readonly startListeners: ((row: WorkspaceRow) => void)[] = [];
 
   constructor(
     private readonly config: Pick<Config, 'dataDir' | 'templates'>,
@@ -53,6 +55,19 @@ export class WorkspaceLifecycle {
   /** Called after a workspace's sandbox stopped or was destroyed (its processes are gone). */
   onStopped(listener: (workspaceId: string) => void): void {
     this.stopListeners.push(listener);
+  }
+
+  /**
+   * Awaited before a workspace's sandbox stops, while its processes still run (agent sessions
+   * stop as a stop); `by` is the person who stopped it, null for Hangar itself.
+   */
+  onStopping(listener: (row: WorkspaceRow, by: string | null) => Promise<void>): void {
+    this.stoppingListeners.push(listener);
+  }
+
+  /** Called once a workspace's sandbox started (its row may not say `running` yet). */
+  onStarted(listener: (row: WorkspaceRow) => void): void {
+    this.startListeners.push(listener);
   }
 
   async driverOf(row: WorkspaceRow): Promise<SandboxDriver> {
@@ -217,6 +232,7 @@ export class WorkspaceLifecycle {
     const spec = await this.spec(issued);
     await this.reattach(issued);
     await driver.start(spec);
+    for (const listener of this.startListeners) listener(issued);
     return issued;
   }
 
@@ -227,8 +243,9 @@ export class WorkspaceLifecycle {
     await this.bridge.open(row.id, spec.hangarSocketDir!, spec.uid, spec.gid);
   }
 
-  async stop(row: WorkspaceRow, release = false): Promise<void> {
+  async stop(row: WorkspaceRow, release = false, by: string | null = null): Promise<void> {
     await this.tokens.revoke(row.id); // no new LLM call from this sandbox from now on
+    for (const listener of this.stoppingListeners) await listener(row, by).catch(() => undefined);
     const driver = await this.driverOf(row).catch(() => undefined);
     const spec = await this.spec(row);
     if (driver) await (release ? driver.release(spec) : driver.stop(spec));

@@ -197,7 +197,7 @@ export class WorkspaceService {
 
   stop(principal: Principal, id: string) {
     return this.transition(principal, id, 'operate', ['running'], 'stop', async (row) => {
-      await this.lifecycle.stop(row);
+      await this.lifecycle.stop(row, false, principal.user.id);
       return { state: 'stopped' };
     });
   }
@@ -210,7 +210,7 @@ export class WorkspaceService {
       ['running', 'stopped', 'error'],
       'be archived',
       async (row) => {
-        await this.lifecycle.stop(row, true);
+        await this.lifecycle.stop(row, true, principal.user.id);
         return { state: 'archived', archived_at: iso(this.clock.now()), error: null };
       },
     );
