@@ -96,7 +96,14 @@ export function ChatView({
             </span>
           ) : null}
         </div>
-        {status ? <SessionStatusBadge status={status} stalled={transcript.stalled} live /> : null}
+        {status ? (
+          <SessionStatusBadge
+            status={status}
+            stalled={transcript.stalled}
+            message={transcript.statusMessage}
+            live
+          />
+        ) : null}
         {transcript.usage ? (
           <span
             className="muted small"

@@ -18,21 +18,29 @@ const LABEL: Record<SessionStatus, string> = {
   stopped: 'stopped',
 };
 
-/** The status in words, not colour alone; `live` announces changes to screen readers. */
+/**
+ * The status in words, not colour alone; `live` announces changes to screen readers. A stop
+ * says who stopped it ("Stopped with the workspace by Ada."), and is never shown as an error.
+ */
 export function SessionStatusBadge({
   status,
   stalled = false,
   live = false,
+  message = null,
 }: {
   status: SessionStatus;
   stalled?: boolean;
   live?: boolean;
+  /** The server's word on the status; shown for a stop (an error's is shown beside the transcript). */
+  message?: string | null;
 }) {
+  const said = status === 'stopped' && message ? message : null;
   return (
-    <span className={`badge ${TONE[status]}`} role={live ? 'status' : undefined}>
+    <span className={`badge ${TONE[status]}`} role={live ? 'status' : undefined} title={said ?? undefined}>
       <span className="visually-hidden">Status: </span>
       {LABEL[status]}
       {stalled ? ' (stalled)' : null}
+      {said ? <span className="visually-hidden"> — {said}</span> : null}
     </span>
   );
 }
