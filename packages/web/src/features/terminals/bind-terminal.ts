@@ -15,6 +15,8 @@ export interface TerminalViewState {
   error: string | undefined;
   /** Set once the process ended; `code` is null when the server does not know it. */
   exit: { code: number | null } | undefined;
+  /** The terminal's size differs from what fits this screen: "Fit to me" would change it. */
+  misfit: boolean;
 }
 
 export interface BindOptions {
@@ -27,18 +29,55 @@ export interface BindOptions {
 
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
 
+export interface BoundTerminal {
+  /** Disconnects for good. */
+  close(): void;
+  /** Asks the server to give the terminal this screen's size, for every viewer. */
+  fitToMe(): void;
+}
+
 /**
- * Connects an xterm.js terminal to its WebSocket; returns the function that
- * disconnects it. The terminal always has the PTY's size, which the server
- * sets (from whoever typed last); this side only asks for the size that fits
- * its container. Resets and resizes are queued behind output already being
- * written, so they apply in the order the server sent them.
+ * Connects an xterm.js terminal to its WebSocket. The terminal always has the
+ * PTY's size, which the server sets (from the viewer who holds it, see the
+ * protocol); this side tells the server the size that fits its container, and
+ * takes the size only when the person asks ("Fit to me"). A smaller screen
+ * scrolls. Resets and resizes are queued behind output already being written,
+ * so they apply in the order the server sent them.
  */
-export function bindTerminal({ term, fit }: Xterm, container: HTMLElement, options: BindOptions): () => void {
+export function bindTerminal(
+  { term, fit }: Xterm,
+  container: HTMLElement,
+  options: BindOptions,
+): BoundTerminal {
   let readOnly = options.readOnly;
   let exited = false;
   let requested = '';
+  let misfit = false;
   const inOrder = (action: () => void) => term.write('', action);
+  /** The size that fits the container, within what the server accepts. */
+  const fitting = () => {
+    const size = fit.proposeDimensions();
+    if (!size || !Number.isFinite(size.cols) || !Number.isFinite(size.rows)) return undefined;
+    return {
+      cols: clamp(size.cols, terminalSize.cols.minValue ?? 2, terminalSize.cols.maxValue ?? 1000),
+      rows: clamp(size.rows, terminalSize.rows.minValue ?? 1, terminalSize.rows.maxValue ?? 500),
+    };
+  };
+  const updateMisfit = () => {
+    const size = fitting();
+    const next = size !== undefined && (size.cols !== term.cols || size.rows !== term.rows);
+    if (next === misfit) return;
+    misfit = next;
+    options.onChange({ misfit });
+  };
+  const resizeTo = (cols: number, rows: number) =>
+    inOrder(() => {
+      term.resize(cols, rows);
+      // The size on the element too, for people's tools and tests: `data-cols`, `data-rows`.
+      container.dataset.cols = String(cols);
+      container.dataset.rows = String(rows);
+      updateMisfit();
+    });
 
   const setReadOnly = (value: boolean) => {
     readOnly = value;
@@ -51,15 +90,14 @@ export function bindTerminal({ term, fit }: Xterm, container: HTMLElement, optio
     term.write(exitLine(code) + HIDE_CURSOR);
     options.onChange({ exit: { code } });
   };
-  /** Asks for the size that fits the container; `force` after a (re)connect, where the server forgot it. */
+  /** Tells the server the size that fits the container; `force` after a (re)connect, where the server forgot it. */
   const requestSize = (force: boolean) => {
-    const size = fit.proposeDimensions();
-    if (!size || !Number.isFinite(size.cols) || !Number.isFinite(size.rows)) return;
-    const cols = clamp(size.cols, terminalSize.cols.minValue ?? 2, terminalSize.cols.maxValue ?? 1000);
-    const rows = clamp(size.rows, terminalSize.rows.minValue ?? 1, terminalSize.rows.maxValue ?? 500);
-    const key = `${cols}x${rows}`;
+    updateMisfit();
+    const size = fitting();
+    if (!size) return;
+    const key = `${size.cols}x${size.rows}`;
     if (!force && key === requested) return;
-    if (socket.send({ type: 'resize', cols, rows })) requested = key;
+    if (socket.send({ type: 'resize', ...size })) requested = key;
   };
 
   const socket = new TerminalSocket(options.url, {
@@ -71,18 +109,18 @@ export function bindTerminal({ term, fit }: Xterm, container: HTMLElement, optio
           setReadOnly(frame.readOnly);
           options.onChange({ error: undefined });
           exited = false;
-          inOrder(() => {
-            term.reset();
-            term.resize(frame.cols, frame.rows);
-          });
+          inOrder(() => term.reset());
+          resizeTo(frame.cols, frame.rows);
           term.write(frame.data);
           if (frame.terminal.state === 'exited') showExit(frame.terminal.exitCode);
           requestSize(true);
           return;
         case 'resize':
-          inOrder(() => term.resize(frame.cols, frame.rows));
+          resizeTo(frame.cols, frame.rows);
           return;
         case 'error':
+          // The server refuses to attach a terminal whose process ended: that is its exit, not a failure.
+          if (frame.id === 'terminal_exited') return showExit(null);
           options.onChange({ error: frame.message });
           return;
         case 'exit':
@@ -104,10 +142,16 @@ export function bindTerminal({ term, fit }: Xterm, container: HTMLElement, optio
   observer.observe(container);
   socket.open();
 
-  return () => {
-    socket.close();
-    observer.disconnect();
-    clearTimeout(resizeTimer);
-    typing.dispose();
+  return {
+    close() {
+      socket.close();
+      observer.disconnect();
+      clearTimeout(resizeTimer);
+      typing.dispose();
+    },
+    fitToMe() {
+      const size = fitting();
+      if (size && !readOnly && !exited) socket.send({ type: 'fit', ...size });
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { Workspace } from '@hangar/protocol';
+import type { Terminal, Workspace } from '@hangar/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { terminalKeys } from '../../api/keys';
@@ -7,6 +7,7 @@ import { ErrorAlert } from '../../components/alert';
 import { nextTerminalName } from './terminal-names';
 import { TerminalTabs } from './terminal-tabs';
 import { TerminalView } from './terminal-view';
+import { WorkspaceNotRunning } from './workspace-not-running';
 import './terminals.css';
 
 interface TerminalPanelProps {
@@ -21,9 +22,8 @@ interface TerminalPanelProps {
  * made only when someone presses "New terminal".
  */
 export function TerminalPanel({ workspace, canOperate }: TerminalPanelProps) {
-  if (workspace.state !== 'running') {
-    return <p className="muted terminal-empty">Start the workspace to use terminals.</p>;
-  }
+  if (workspace.state !== 'running')
+    return <WorkspaceNotRunning workspace={workspace} canOperate={canOperate} />;
   return <RunningTerminals workspace={workspace} canOperate={canOperate} />;
 }
 
@@ -46,6 +46,24 @@ function RunningTerminals({ workspace, canOperate }: TerminalPanelProps) {
     create.mutate(
       { name, cols: 80, rows: 24 },
       { onSuccess: (created) => setChosen({ id: created.id, focus: true }) },
+    );
+  }
+
+  /** A new terminal with the exited one's name and command, in its place. */
+  function restart(exited: Terminal): void {
+    create.mutate(
+      {
+        name: exited.name,
+        ...(exited.command && { command: exited.command }),
+        cols: exited.cols,
+        rows: exited.rows,
+      },
+      {
+        onSuccess: (created) => {
+          setChosen({ id: created.id, focus: true });
+          close.mutate(exited.id);
+        },
+      },
     );
   }
 
@@ -79,6 +97,8 @@ function RunningTerminals({ workspace, canOperate }: TerminalPanelProps) {
           autoFocus={chosen?.id === selected.id && chosen.focus}
           onLost={() => void client.invalidateQueries({ queryKey: terminalKeys.list(workspace.id) })}
           onClose={() => close.mutate(selected.id)}
+          onRestart={canOperate ? () => restart(selected) : undefined}
+          restarting={create.isPending}
           panelId={panelId}
           labelledBy={tabId(selected.id)}
         />
