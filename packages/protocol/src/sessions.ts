@@ -34,6 +34,10 @@ export const statusValue = z.object({
   status: sessionStatus,
   stalled: z.boolean(),
   message: z.string().optional(),
+  /** For `stopped`: who stopped it (null: Hangar itself, e.g. an idle workspace's stop). */
+  stoppedBy: id.nullable().optional(),
+  /** For `stopped`: it stopped with its workspace, and resumes when the workspace starts. */
+  withWorkspace: z.boolean().optional(),
 });
 export const permissionRequestValue = z.object({
   requestId: z.string(),
