@@ -3,6 +3,7 @@ import {
   EventType,
   HANGAR_EVENT,
   permissionMode,
+  statusValue,
   type AgentEvent,
   type PermissionDecision,
   type SessionStatus,
@@ -338,8 +339,9 @@ export class SessionService {
       .limit(20)
       .execute();
     for (const { data } of rows) {
-      const event = JSON.parse(data) as { name?: string; value?: { withWorkspace?: unknown } };
-      if (event.name === HANGAR_EVENT.status) return event.value?.withWorkspace === true;
+      const event = JSON.parse(data) as { name?: unknown; value?: unknown };
+      if (event.name === HANGAR_EVENT.status)
+        return statusValue.safeParse(event.value).data?.withWorkspace === true;
     }
     return false;
   }
