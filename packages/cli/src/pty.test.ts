@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import xtermHeadless from '@xterm/headless';
 import * as pty from 'node-pty';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, api, BIN, bwrapMissing, sandboxGone, setupAdmin, startServe } from './test/harness.js';
 
@@ -168,6 +169,45 @@ describe.skipIf(bwrapMissing)('hangar in a real PTY', () => {
       expect(await local.exited).toBe(0);
     } finally {
       local.term.kill();
+    }
+  }, 90_000);
+
+  it('attach to a terminal someone else sized takes the size of the window it runs in ("fit to me")', async () => {
+    const created = await api(server.url, token, 'POST', `/api/workspaces/${workspaceId}/terminals`, {
+      name: 'wide',
+    });
+    expect(created.status).toBe(201);
+    // A wide browser holds the terminal's size first (the first viewer who may type takes it).
+    const url = new URL(
+      `/api/workspaces/${workspaceId}/terminals/${created.body.id}/ws?cols=160&rows=40`,
+      server.url,
+    );
+    url.protocol = 'ws:';
+    const browser = new WebSocket(url, { headers: { authorization: `Bearer ${token}`, origin: server.url } });
+    const sizes: string[] = [];
+    browser.on('message', (data, binary) => {
+      if (binary) return;
+      const frame = JSON.parse(data.toString()) as { type: string; cols?: number; rows?: number };
+      if (frame.type === 'resize') sizes.push(`${frame.cols}x${frame.rows}`);
+    });
+    await expect.poll(() => sizes.at(-1), { timeout: 30_000 }).toBe('160x40');
+    const local = localTerminal(dir, { HANGAR_URL: server.url, HANGAR_TOKEN: token });
+    try {
+      await local.waitFor(/local\$ $/);
+      local.term.write(`${HANGAR} attach shell wide\r`);
+      await local.until('the remote prompt', () => local.lines().some((l) => /\/workspace\$/.test(l)));
+      // The attached CLI's window is 80x24: the shell in the sandbox is told so, and so is the browser.
+      local.term.write('echo "s""ize=$(tput cols)x$(tput lines)"\r');
+      await local.onScreen('size=80x24');
+      expect(sizes.at(-1)).toBe('80x24');
+      local.term.write('\x1c');
+      local.term.write('d');
+      await local.waitFor(/\[detached from .+/);
+      local.term.write('exit\r');
+      expect(await local.exited).toBe(0);
+    } finally {
+      local.term.kill();
+      browser.close();
     }
   }, 90_000);
 

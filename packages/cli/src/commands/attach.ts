@@ -95,7 +95,9 @@ async function runAttach(ref: string, name: string | undefined, options: { new?:
           readOnly = frame.readOnly;
           stdout.write('\x1b[0m\x1b[H\x1b[2J');
           stdout.write(frame.data);
-          socket.send({ type: 'resize', ...size() });
+          // A terminal window cannot scroll sideways: attaching to type is "fit to me" (as tmux's
+          // latest client). A watcher only says its size (the server applies what it may).
+          socket.send({ type: readOnly ? 'resize' : 'fit', ...size() });
         } else if (frame.type === 'error' && !frame.fatal) {
           stdout.write('\x07'); // e.g. typing as a viewer: a bell, not a wall of text over the screen
         }
