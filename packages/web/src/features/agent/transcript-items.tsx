@@ -48,7 +48,9 @@ export const TranscriptRow = memo(function TranscriptRow({
     case 'error':
       return (
         // No role="alert": the row mounts again whenever it scrolls into view; the log's status announces it once.
-        <div className="chat-item alert alert-error">{item.message}</div>
+        <div className={`chat-item alert ${item.stopped ? 'alert-warning' : 'alert-error'}`}>
+          {item.message}
+        </div>
       );
     case 'turn-end':
       return <TurnChangesRow sessionId={context.sessionId} turnId={item.runId} />;

@@ -140,6 +140,15 @@ describe('foldEvents', () => {
     expect(t.items[1]).toMatchObject({ kind: 'error', message: 'provider failed' });
   });
 
+  it('says a turn cut by a person’s stop is a stop, and a failure is a failure', () => {
+    const t = foldEvents(emptyTranscript, [
+      stored({ type: EventType.RUN_ERROR, message: 'Stopped by Ada', code: 'stopped' }),
+      stored({ type: EventType.RUN_ERROR, message: 'provider failed', code: 'agent_exited' }),
+    ]);
+    expect(t.items[0]).toMatchObject({ kind: 'error', message: 'Stopped by Ada', stopped: true });
+    expect(t.items[1]).toMatchObject({ kind: 'error', message: 'provider failed', stopped: false });
+  });
+
   it('ignores custom events whose value does not parse', () => {
     const t = foldEvents(emptyTranscript, [stored(custom(HANGAR_EVENT.status, { status: 'bogus' }))]);
     expect(t.status).toBeNull();

@@ -63,6 +63,8 @@ export interface ErrorItem {
   kind: 'error';
   key: string;
   message: string;
+  /** A turn cut by a person's stop (`RUN_ERROR` code `stopped`): said as a stop, not a failure. */
+  stopped: boolean;
 }
 /** The end of a turn: where what the turn changed in the workspace is shown. */
 export interface TurnEndItem {
@@ -222,7 +224,12 @@ function apply(draft: Draft, event: AgentEvent, at: number, eventId: number): vo
       }));
     case EventType.RUN_ERROR:
       closeOpenItems(draft, event.message);
-      draft.put({ kind: 'error', key: `error:${eventId}`, message: event.message });
+      draft.put({
+        kind: 'error',
+        key: `error:${eventId}`,
+        message: event.message,
+        stopped: event.code === 'stopped',
+      });
       return;
     case EventType.RUN_FINISHED:
       closeOpenItems(draft, null);
