@@ -93,7 +93,44 @@ export interface SandboxCapabilities {
   readonly enforcedLimits: readonly (keyof SandboxLimits)[];
   /** Why some limits are not enforced on this host (and what would enforce them), for the start message. */
   readonly unenforcedLimitsReason?: string;
+  /**
+   * The sandbox has a network of its own: with network `hangar` (and `full`)
+   * it reaches Hangar through the bridge (a unix socket of the server,
+   * forwarded inside), and a template's blockedNetworks can be routed nowhere
+   * inside. Default false: it shares the server's network and reaches its port directly.
+   */
+  readonly ownNetwork: boolean;
+  /**
+   * Under a root server, the sandbox's processes run as the workspace's own
+   * uid on the host (SandboxSpec.uid): what Hangar creates in its files must
+   * belong to that uid. Default false: they run as the server's own user.
+   */
+  readonly perWorkspaceUid: boolean;
+  /**
+   * A template must name a local `image` or `rootfs` (nothing is pulled).
+   * Default false.
+   */
+  readonly needsImage: boolean;
+  /**
+   * The sandbox's /workspace and $HOME are the spec's workDir and homeDir on
+   * this host, which the server may read and write directly (the fast path of
+   * files, watches). Default false: files are reached through commands in
+   * the sandbox (see sandbox.ts).
+   */
+  readonly filesOnHost: boolean;
 }
+
+/** The weakest driver: what is assumed of a driver that claims nothing (or is not enabled here). */
+export const WEAKEST_CAPABILITIES: SandboxCapabilities = {
+  isolated: false,
+  networkPolicies: ['full'],
+  survivesServerRestart: false,
+  enforcedLimits: [],
+  ownNetwork: false,
+  perWorkspaceUid: false,
+  needsImage: false,
+  filesOnHost: false,
+};
 
 export interface SandboxDriver {
   readonly name: string;
@@ -120,12 +157,7 @@ export interface SandboxDriver {
 /** Defaults for capability flags; drivers override what they support. */
 export abstract class BaseSandboxDriver implements SandboxDriver {
   abstract readonly name: string;
-  readonly capabilities: SandboxCapabilities = {
-    isolated: false,
-    networkPolicies: ['full'],
-    survivesServerRestart: false,
-    enforcedLimits: [],
-  };
+  readonly capabilities: SandboxCapabilities = WEAKEST_CAPABILITIES;
   async unavailableReason(): Promise<string | undefined> {
     return undefined;
   }

@@ -95,6 +95,10 @@ export class BubblewrapDriver extends BaseSandboxDriver {
       networkPolicies: 'tools' in this.network ? ['none', 'hangar', 'full'] : ['none', 'hangar'],
       survivesServerRestart: true,
       enforcedLimits: ['processes', 'openFiles', 'fileSizeBytes', ...this.cgroups.limits],
+      ownNetwork: true,
+      perWorkspaceUid: true,
+      needsImage: false,
+      filesOnHost: true,
       ...(this.cgroups.unenforced && { unenforcedLimitsReason: this.cgroups.unenforced }),
     };
   }

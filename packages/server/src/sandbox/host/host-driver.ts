@@ -23,6 +23,10 @@ export class HostDriver extends BaseSandboxDriver {
     networkPolicies: ['full'],
     survivesServerRestart: false,
     enforcedLimits: [],
+    ownNetwork: false,
+    perWorkspaceUid: false,
+    needsImage: false,
+    filesOnHost: true,
   };
   private readonly running = new Set<string>();
 

@@ -58,6 +58,10 @@ export class PodmanDriver extends BaseSandboxDriver {
     networkPolicies: ['none', 'hangar', 'full'],
     survivesServerRestart: true,
     enforcedLimits: ['processes', 'openFiles', 'fileSizeBytes', 'memoryBytes', 'cpus'],
+    ownNetwork: true,
+    perWorkspaceUid: true,
+    needsImage: true,
+    filesOnHost: true,
   };
   private readonly cli: PodmanCli;
   private readonly instance: string;
