@@ -68,6 +68,31 @@ const SERVER_LAYERS = [
 ];
 const COMPOSITION_ROOT = ['server', 'wiring', 'index'];
 
+/**
+ * A driver name compared (`driver === 'host'`, `case 'podman':`) outside
+ * sandbox/: what differs between drivers is a capability flag of the driver
+ * (SandboxCapabilities in sandbox/driver.ts), never its name.
+ */
+const DRIVER_NAME = `/^(${SANDBOX_DRIVERS.map(escape).join('|')})$/`;
+const NO_DRIVER_NAME_COMPARED = [
+  {
+    selector: `BinaryExpression[operator=/^[!=]==?$/] > Literal[value=${DRIVER_NAME}]`,
+    message:
+      'Do not compare a sandbox driver name outside sandbox/; ask a capability flag of the driver (SandboxCapabilities).',
+  },
+  {
+    selector: `SwitchCase > Literal.test[value=${DRIVER_NAME}]`,
+    message:
+      'Do not switch on a sandbox driver name outside sandbox/; ask a capability flag of the driver (SandboxCapabilities).',
+  },
+];
+
+/** The layers below HTTP never import it. */
+const INWARD = {
+  regex: '^(\\.\\./)+http(/|$)',
+  message: 'Only the HTTP layer depends on services, never the reverse; move what is shared below http/.',
+};
+
 /** Test modifiers that must not reach CI: `it.only(...)`, `describe.only(...)`, ... */
 const TEST_FUNCTIONS = ['it', 'test', 'describe', 'suite'];
 
@@ -79,13 +104,14 @@ const TEST_FUNCTIONS = ['it', 'test', 'describe', 'suite'];
  */
 const hangar = {
   rules: {
-    'layers': {
+    layers: {
       meta: {
         type: 'problem',
         messages: {
           upward:
             "'{{source}}' points up (or across) from {{from}} to {{to}}: in packages/server/src, dependencies go {{order}}. Move what both need down (common/), or pass it in from the composition root (server.ts, wiring.ts).",
-          store: "'{{source}}': http/ reaches the store through services (it may import the store's types only).",
+          store:
+            "'{{source}}': http/ reaches the store through services (it may import the store's types only).",
           root: "'{{source}}' imports the composition root ({{to}}); only server.ts and tests may, and http/ may import its types.",
         },
         schema: [],
@@ -97,12 +123,14 @@ const hangar = {
         if (rel.startsWith('..') || path.isAbsolute(rel) || /\.test\.tsx?$/.test(rel)) return {};
         const layerOf = (relPath) => {
           const parts = relPath.split(path.sep);
-          if (parts.length === 1) return { root: COMPOSITION_ROOT.includes(parts[0].replace(/\.[jt]s$/, '')), name: parts[0] };
+          if (parts.length === 1)
+            return { root: COMPOSITION_ROOT.includes(parts[0].replace(/\.[jt]s$/, '')), name: parts[0] };
           const index = SERVER_LAYERS.findIndex((layer) => layer.includes(parts[0]));
           return { index, name: parts[0] };
         };
         const own = layerOf(rel);
-        if (own.root === true || own.name === 'test' || own.index === -1 || own.index === undefined) return {};
+        if (own.root === true || own.name === 'test' || own.index === -1 || own.index === undefined)
+          return {};
         const check = (node, typeOnly) => {
           if (!node || node.type !== 'Literal' || typeof node.value !== 'string') return;
           if (!node.value.startsWith('.')) return;
@@ -122,7 +150,9 @@ const hangar = {
                 source: node.value,
                 from: own.name,
                 to: to.name,
-                order: SERVER_LAYERS.map((l) => l.join('/')).reverse().join(' → '),
+                order: SERVER_LAYERS.map((l) => l.join('/'))
+                  .reverse()
+                  .join(' → '),
               },
             });
           }
@@ -315,6 +345,14 @@ export default defineConfig(
     },
   },
 
+  // No driver name compared outside sandbox/ (the http/ block below repeats these:
+  // a later block's options for a rule replace an earlier one's).
+  {
+    files: ['packages/server/src/**/*.ts'],
+    ignores: ['packages/server/src/sandbox/**', 'packages/server/src/test/**', '**/*.test.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...NO_DRIVER_NAME_COMPARED] },
+  },
+
   // Routes reach the database through services, never by a query of their own.
   {
     files: ['packages/server/src/http/**'],
@@ -330,6 +368,7 @@ export default defineConfig(
           selector: "MemberExpression[property.name='db'][object.property.name='store']",
           message: 'Routes must not query the store; put the query in a service and call that.',
         },
+        ...NO_DRIVER_NAME_COMPARED,
       ],
     },
   },
@@ -343,11 +382,28 @@ export default defineConfig(
       'no-restricted-imports': [
         'error',
         {
+          patterns: [INWARD],
+        },
+      ],
+    },
+  },
+
+  // Services, terminals, the LLM proxy and agent adapters reach a workspace
+  // through the Sandbox interface (sandbox/sandbox.ts) and the driver
+  // interface, never a concrete driver (adapters get a command runner).
+  {
+    files: ['packages/server/src/{services,terminal,llm,agents}/**'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
           patterns: [
+            INWARD,
             {
-              regex: '^(\\.\\./)+http(/|$)',
+              regex: intoFolder('sandbox', SANDBOX_DRIVERS),
               message:
-                'Only the HTTP layer depends on services, never the reverse; move what is shared below http/.',
+                'Only sandbox/ knows the concrete drivers; reach the workspace through its Sandbox (sandbox/sandbox.ts) and ask capability flags.',
             },
           ],
         },

@@ -82,7 +82,8 @@ export const templateSchema = z
       .array(z.cidrv4({ message: 'each entry must be an IPv4 range such as 10.0.0.0/8' }))
       .optional(),
   })
-  .refine((t) => !t.blockedNetworks || (t.network === 'full' && t.driver !== 'host'), {
+  // Whether the driver has a network of its own is checked where drivers are known (TemplateCatalog).
+  .refine((t) => !t.blockedNetworks || t.network === 'full', {
     message: 'blockedNetworks applies to network "full" with driver bubblewrap or podman',
     path: ['blockedNetworks'],
   });

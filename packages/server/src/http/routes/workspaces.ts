@@ -30,7 +30,7 @@ export async function workspaceRoutes(app: App, { services, config }: AppContext
       name: t.name,
       description: t.config.description,
       driver: t.config.driver,
-      isolated: t.driver?.capabilities.isolated ?? t.config.driver !== 'host',
+      isolated: t.driver?.capabilities.isolated ?? false,
       network: t.config.network,
       unavailable: t.unavailable ?? null,
     })),

@@ -249,9 +249,9 @@ export class FileService {
       throw fileErrors.unavailable(row.name, `it is ${row.state}`);
     if (row.files_expired_at)
       throw fileErrors.unavailable(row.name, 'they were removed after it was archived; restore it first');
-    // Isolated sandboxes run as the workspace's uid: what Hangar creates must be theirs.
+    // Sandboxes that run as the workspace's uid (under a root server): what Hangar creates must be theirs.
     const owner: Owner | undefined =
-      row.driver !== 'host' && process.getuid?.() === 0
+      this.workspaces.lifecycle.capabilitiesOf(row).perWorkspaceUid && process.getuid?.() === 0
         ? { uid: Number(row.uid), gid: Number(row.uid) }
         : undefined;
     try {

@@ -1,7 +1,13 @@
 import { chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../../config/index.js';
-import { SANDBOX_HOME, SANDBOX_USER, type SandboxDriver, type SandboxSpec } from '../../sandbox/driver.js';
+import {
+  SANDBOX_HOME,
+  SANDBOX_USER,
+  type SandboxCapabilities,
+  type SandboxDriver,
+  type SandboxSpec,
+} from '../../sandbox/driver.js';
 import { runInSandbox } from '../../sandbox/exec.js';
 import type { HangarBridge } from './bridge.js';
 import { grantGitDirAccess, revokeGitDirAccess, worktreeBinds } from './git-access.js';
@@ -18,15 +24,6 @@ import type { WorkspaceTokens } from './workspace-tokens.js';
 /** The port that reaches Hangar inside a sandbox with network policy `hangar` or `full`. */
 export const SANDBOX_HANGAR_PORT = 7700;
 
-/**
- * Whether the sandbox reaches Hangar through the bridge (a unix socket of the
- * server, forwarded to 127.0.0.1:SANDBOX_HANGAR_PORT inside): with network
- * `hangar`, and with `full` in a sandbox with a network of its own. The host
- * driver shares the server's network and reaches its port directly.
- */
-function bridged(row: Pick<WorkspaceRow, 'network' | 'driver'>): boolean {
-  return row.network === 'hangar' || (row.network === 'full' && row.driver !== 'host');
-}
 const SETUP_TIMEOUT_MS = 15 * 60_000;
 
 /** Where a workspace lives on the host. */
@@ -68,6 +65,22 @@ export class WorkspaceLifecycle {
   /** Called once a workspace's sandbox started (its row may not say `running` yet). */
   onStarted(listener: (row: WorkspaceRow) => void): void {
     this.startListeners.push(listener);
+  }
+
+  /** What the workspace's driver can do (the weakest driver's when it is not enabled here). */
+  capabilitiesOf(row: Pick<WorkspaceRow, 'driver'>): SandboxCapabilities {
+    return this.templates.capabilitiesOf(row.driver);
+  }
+
+  /**
+   * Whether the sandbox reaches Hangar through the bridge (a unix socket of the
+   * server, forwarded to 127.0.0.1:SANDBOX_HANGAR_PORT inside): with network
+   * `hangar`, and with `full` in a sandbox with a network of its own
+   * (capabilities.ownNetwork); otherwise it shares the server's network and
+   * reaches its port directly.
+   */
+  private bridged(row: Pick<WorkspaceRow, 'network' | 'driver'>): boolean {
+    return row.network === 'hangar' || (row.network === 'full' && this.capabilitiesOf(row).ownNetwork);
   }
 
   async driverOf(row: WorkspaceRow): Promise<SandboxDriver> {
@@ -123,7 +136,7 @@ export class WorkspaceLifecycle {
    */
   private hangarEnv(row: WorkspaceRow): Record<string, string> {
     if (row.network === 'none') return {};
-    const base = bridged(row)
+    const base = this.bridged(row)
       ? `http://127.0.0.1:${SANDBOX_HANGAR_PORT}`
       : `http://127.0.0.1:${this.bridge.serverPort()}`;
     const env: Record<string, string> = { HANGAR_URL: base };
@@ -238,7 +251,7 @@ export class WorkspaceLifecycle {
 
   /** After a server restart: the sandbox runs on, with its token; only the bridge is ours to reopen. */
   async reattach(row: WorkspaceRow): Promise<void> {
-    if (!bridged(row)) return;
+    if (!this.bridged(row)) return;
     const spec = await this.spec(row);
     await this.bridge.open(row.id, spec.hangarSocketDir!, spec.uid, spec.gid);
   }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import type { Config, TemplateConfig } from '../../config/index.js';
+import { ConfigError, type Config, type TemplateConfig } from '../../config/index.js';
 import { errors } from '../../errors.js';
-import type { SandboxDriver } from '../../sandbox/driver.js';
+import { WEAKEST_CAPABILITIES, type SandboxCapabilities, type SandboxDriver } from '../../sandbox/driver.js';
 
 export interface ResolvedTemplate {
   name: string;
@@ -16,7 +16,21 @@ export class TemplateCatalog {
   constructor(
     private readonly config: Pick<Config, 'templates' | 'defaultTemplate'>,
     private readonly drivers: ReadonlyMap<string, SandboxDriver>,
-  ) {}
+  ) {
+    // What the config schema cannot know: whether the template's driver has a network of its own.
+    const problems = Object.entries(config.templates)
+      .filter(([, t]) => t.blockedNetworks && !this.capabilitiesOf(t.driver).ownNetwork)
+      .map(
+        ([name]) =>
+          `HANGAR_TEMPLATES: templates.${name}.blockedNetworks: blockedNetworks applies to network "full" with driver bubblewrap or podman`,
+      );
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
+
+  /** What a driver can do, by name; the weakest driver's when it is not enabled here. */
+  capabilitiesOf(driverName: string): SandboxCapabilities {
+    return this.drivers.get(driverName)?.capabilities ?? WEAKEST_CAPABILITIES;
+  }
 
   get defaultName(): string {
     return this.config.defaultTemplate;
@@ -46,7 +60,7 @@ export class TemplateCatalog {
     if (!unavailable && driver && !driver.capabilities.networkPolicies.includes(config.network)) {
       unavailable = `the ${config.driver} driver cannot enforce network policy "${config.network}"`;
     }
-    if (!unavailable && config.driver === 'podman' && !config.image && !config.rootfs) {
+    if (!unavailable && driver?.capabilities.needsImage && !config.image && !config.rootfs) {
       unavailable = 'set the template’s "image" or "rootfs" (nothing can be pulled)';
     }
     if (!unavailable && config.rootfs && !existsSync(config.rootfs)) {

@@ -109,7 +109,7 @@ export class WorkspaceService {
     const template = await this.templates.resolve(input.template);
     if (template.unavailable) throw errors.templateUnavailable(template.name, template.unavailable);
     if (
-      template.config.driver === 'host' &&
+      !template.driver?.capabilities.isolated &&
       !this.config.hostDriverMultiUser &&
       (await this.accounts.count()) > 1
     ) {
@@ -460,6 +460,6 @@ export class WorkspaceService {
   }
 
   private isolated(row: WorkspaceRow): boolean {
-    return row.driver !== 'host';
+    return this.templates.capabilitiesOf(row.driver).isolated;
   }
 }
