@@ -9,6 +9,7 @@ import {
   type SandboxSpec,
 } from '../../sandbox/driver.js';
 import { runInSandbox } from '../../sandbox/exec.js';
+import { sandboxOf, type Sandbox } from '../../sandbox/sandbox.js';
 import type { HangarBridge } from './bridge.js';
 import { grantGitDirAccess, revokeGitDirAccess, worktreeBinds } from './git-access.js';
 import { sourceOf, type WorkspaceRow } from './repository.js';
@@ -88,6 +89,12 @@ export class WorkspaceLifecycle {
     if (!driver || unavailable)
       throw new Error(`template "${row.template}" is unavailable: ${unavailable ?? 'no driver'}`);
     return driver;
+  }
+
+  /** The workspace's Sandbox: how services reach it (run commands, terminals, files). */
+  async sandbox(row: WorkspaceRow): Promise<Sandbox> {
+    const [driver, spec] = await Promise.all([this.driverOf(row), this.spec(row)]);
+    return sandboxOf(driver, spec);
   }
 
   async spec(row: WorkspaceRow): Promise<SandboxSpec> {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { WorkspaceMember, WorkspaceRole, WorkspaceSource, WorkspaceState } from '@hangar/protocol';
 import type { Config } from '../../config/index.js';
 import { errors } from '../../errors.js';
-import { runInSandbox, type RunResult } from '../../sandbox/exec.js';
+import type { RunResult } from '../../sandbox/sandbox.js';
 import { isUniqueViolation } from '../../store/database.js';
 import type { Database } from '../../store/schema.js';
 import type { AccountService } from '../accounts.js';
@@ -272,8 +272,8 @@ export class WorkspaceService {
     const { row } = await this.get(principal, id, 'operate');
     if (row.state !== 'running') throw errors.invalidState(row.name, row.state, 'run commands');
     await this.touch(id);
-    const driver = await this.lifecycle.driverOf(row);
-    return runInSandbox(driver, await this.lifecycle.spec(row), {
+    const sandbox = await this.lifecycle.sandbox(row);
+    return sandbox.exec({
       command: options.command,
       ...(options.cwd !== undefined && { cwd: options.cwd }),
       ...(options.env !== undefined && { env: options.env }),

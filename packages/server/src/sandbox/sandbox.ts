@@ -1,0 +1,393 @@
+import { constants } from 'node:fs';
+import { open, readdir, readlink, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { isAbsolute, posix } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type * as pty from 'node-pty';
+import {
+  SANDBOX_HOME,
+  SANDBOX_WORKSPACE,
+  type ExecOptions,
+  type SandboxCapabilities,
+  type SandboxDriver,
+  type SandboxSpec,
+} from './driver.js';
+import { openPtyInSandbox, runInSandbox, spawnInSandbox, type RunOptions, type RunResult } from './exec.js';
+import type { SpawnedChild } from './spawner.js';
+
+export type { RunOptions, RunResult } from './exec.js';
+export type { SpawnedChild } from './spawner.js';
+
+/** One entry of a directory inside the sandbox. */
+export interface SandboxEntry {
+  name: string;
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  size: number;
+}
+
+/** A command started with pipes: `signal` ends its whole process group. */
+export interface SpawnOptions extends Omit<ExecOptions, 'pty'> {
+  signal?: AbortSignal;
+}
+
+/**
+ * One workspace's sandbox, as services see it: made by the lifecycle from the
+ * workspace's row and its driver, and the only way a service reaches the
+ * workspace. Paths are the sandbox's own (/workspace/..., /home/hangar/...,
+ * or relative to /workspace), never the host's. What differs between drivers
+ * is in `capabilities`, never in the driver's name.
+ */
+export interface Sandbox {
+  /** The workspace id. */
+  readonly id: string;
+  readonly capabilities: SandboxCapabilities;
+  /** Starts a command inside with its stdio as pipes, in a process group of its own. */
+  run(options: SpawnOptions): Promise<SpawnedChild>;
+  /** Runs a command inside to completion and collects its output. */
+  exec(options: RunOptions): Promise<RunResult>;
+  /** Opens a terminal running a command inside; `encoding` null delivers Buffers. */
+  terminal(
+    options: ExecOptions & { pty: { cols: number; rows: number } },
+    encoding?: string | null,
+  ): Promise<pty.IPty>;
+  /** A regular file's bytes; refuses links and anything not a regular file, and files over `maxBytes`. */
+  readFile(path: string, maxBytes?: number): Promise<Buffer>;
+  /** Replaces (or creates) a regular file, atomically; its directory must exist. */
+  writeFile(path: string, data: Buffer | string): Promise<void>;
+  /** The entries of a directory, sorted by name (links are reported, not followed). */
+  list(path: string): Promise<SandboxEntry[]>;
+}
+
+/** Largest file readFile returns by default. */
+export const SANDBOX_READ_LIMIT = 16 * 1024 * 1024;
+
+export interface SandboxOptions {
+  /**
+   * Reach files through commands in the sandbox even when the driver has them
+   * on the host (tests of the path a driver without `filesOnHost` takes).
+   */
+  filesThroughSandbox?: boolean;
+}
+
+/** The Sandbox of one spec on its driver. */
+export function sandboxOf(driver: SandboxDriver, spec: SandboxSpec, options: SandboxOptions = {}): Sandbox {
+  return new DriverSandbox(driver, spec, options);
+}
+
+class DriverSandbox implements Sandbox {
+  private readonly files: SandboxFiles;
+
+  constructor(
+    private readonly driver: SandboxDriver,
+    private readonly spec: SandboxSpec,
+    options: SandboxOptions,
+  ) {
+    this.files =
+      driver.capabilities.filesOnHost && !options.filesThroughSandbox
+        ? new HostFiles(spec, driver.capabilities.perWorkspaceUid && process.getuid?.() === 0)
+        : new CommandFiles(this);
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  get capabilities(): SandboxCapabilities {
+    return this.driver.capabilities;
+  }
+
+  async run(options: SpawnOptions): Promise<SpawnedChild> {
+    const { signal, ...exec } = options;
+    signal?.throwIfAborted();
+    const child = await spawnInSandbox(this.driver, this.spec, exec);
+    if (signal) {
+      const kill = () => killGroup(child);
+      signal.addEventListener('abort', kill, { once: true });
+      child.once('exit', () => signal.removeEventListener('abort', kill));
+    }
+    return child;
+  }
+
+  exec(options: RunOptions): Promise<RunResult> {
+    return runInSandbox(this.driver, this.spec, options);
+  }
+
+  terminal(
+    options: ExecOptions & { pty: { cols: number; rows: number } },
+    encoding: string | null = 'utf8',
+  ): Promise<pty.IPty> {
+    return openPtyInSandbox(this.driver, this.spec, options, encoding);
+  }
+
+  async readFile(path: string, maxBytes = SANDBOX_READ_LIMIT): Promise<Buffer> {
+    return this.files.readFile(place(path), maxBytes);
+  }
+
+  async writeFile(path: string, data: Buffer | string): Promise<void> {
+    return this.files.writeFile(place(path), typeof data === 'string' ? Buffer.from(data) : data);
+  }
+
+  async list(path: string): Promise<SandboxEntry[]> {
+    return this.files.list(place(path));
+  }
+}
+
+/** A path inside the sandbox: the volume it lies in (/workspace or $HOME) and its names there. */
+interface Place {
+  path: string;
+  root: typeof SANDBOX_WORKSPACE | typeof SANDBOX_HOME;
+  names: string[];
+}
+
+function place(input: string): Place {
+  if (input.includes('\0')) throw new Error(`${JSON.stringify(input)}: a path may not contain a NUL byte`);
+  const path = posix.normalize(isAbsolute(input) ? input : posix.join(SANDBOX_WORKSPACE, input));
+  for (const root of [SANDBOX_WORKSPACE, SANDBOX_HOME] as const) {
+    if (path === root || path === `${root}/` || path.startsWith(`${root}/`)) {
+      return { path, root, names: path.slice(root.length).split('/').filter(Boolean) };
+    }
+  }
+  throw new Error(`${input}: only files under ${SANDBOX_WORKSPACE} and ${SANDBOX_HOME} can be reached`);
+}
+
+interface SandboxFiles {
+  readFile(place: Place, maxBytes: number): Promise<Buffer>;
+  writeFile(place: Place, data: Buffer): Promise<void>;
+  list(place: Place): Promise<SandboxEntry[]>;
+}
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = constants;
+const DIRECTORY_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
+
+/**
+ * Files on the host (capabilities.filesOnHost): the spec's workDir and
+ * homeDir, walked one name at a time with O_NOFOLLOW through
+ * `/proc/self/fd/<fd>/<name>` (Node has no openat), so no link or `..` the
+ * sandbox planted leads the server out of the volume.
+ */
+class HostFiles implements SandboxFiles {
+  constructor(
+    private readonly spec: SandboxSpec,
+    /** Files created belong to the sandbox's uid (a root server, a per-workspace uid). */
+    private readonly chownToSandbox: boolean,
+  ) {}
+
+  async readFile(place: Place, maxBytes: number): Promise<Buffer> {
+    const name = leaf(place);
+    const dir = await this.directory(place.root, place.names.slice(0, -1));
+    try {
+      const handle = await open(at(dir, name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+      try {
+        const stats = await handle.stat();
+        if (!stats.isFile()) throw new Error(`${place.path} is not a regular file`);
+        if (stats.size > maxBytes) throw new Error(`${place.path} is larger than ${maxBytes} bytes`);
+        return await handle.readFile();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      if (code(error) === 'ELOOP') throw new Error(`${place.path} is a symbolic link`, { cause: error });
+      throw error;
+    } finally {
+      await dir.close();
+    }
+  }
+
+  async writeFile(place: Place, data: Buffer): Promise<void> {
+    const name = leaf(place);
+    const dir = await this.directory(place.root, place.names.slice(0, -1));
+    const temporary = `.${name}.hangar-${randomBytes(6).toString('hex')}`;
+    try {
+      const handle = await open(at(dir, temporary), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+      try {
+        await handle.writeFile(data);
+        if (this.chownToSandbox) await handle.chown(this.spec.uid, this.spec.gid);
+      } finally {
+        await handle.close();
+      }
+      // rename never follows the last name: a link planted there is replaced, not written through.
+      await rename(at(dir, temporary), at(dir, name));
+    } catch (error) {
+      await unlink(at(dir, temporary)).catch(() => undefined);
+      throw error;
+    } finally {
+      await dir.close();
+    }
+  }
+
+  async list(place: Place): Promise<SandboxEntry[]> {
+    const dir = await this.directory(place.root, place.names);
+    try {
+      const entries = await readdir(at(dir), { withFileTypes: true });
+      const out: SandboxEntry[] = [];
+      for (const entry of entries) {
+        let size = 0;
+        if (entry.isFile()) {
+          const handle = await open(at(dir, entry.name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK).catch(
+            () => undefined,
+          );
+          if (handle) {
+            size = (await handle.stat().finally(() => handle.close())).size;
+          }
+        }
+        out.push({ name: entry.name, type: typeOf(entry), size });
+      }
+      return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    } finally {
+      await dir.close();
+    }
+  }
+
+  /** The directory `names` lead to from the volume's root, opened one name at a time. */
+  private async directory(root: Place['root'], names: string[]): Promise<FileHandle> {
+    const rootPath = root === SANDBOX_WORKSPACE ? this.spec.workDir : this.spec.homeDir;
+    let current = await open(rootPath, DIRECTORY_FLAGS);
+    const realRoot = await readlink(`/proc/self/fd/${current.fd}`);
+    try {
+      for (const name of names) {
+        const next = await open(at(current, name), DIRECTORY_FLAGS).catch((error: unknown) => {
+          if (code(error) === 'ELOOP' || code(error) === 'ENOTDIR')
+            throw new Error(`${posix.join(root, ...names)}: ${name} is not a directory`, { cause: error });
+          throw error;
+        });
+        await current.close();
+        current = next;
+      }
+      const real = await readlink(`/proc/self/fd/${current.fd}`);
+      if (real !== realRoot && !real.startsWith(`${realRoot}/`))
+        throw new Error(`${posix.join(root, ...names)} lies outside the workspace`);
+      return current;
+    } catch (error) {
+      await current.close();
+      throw error;
+    }
+  }
+}
+
+/**
+ * Files through commands in the sandbox, for drivers whose volumes are not
+ * on this host: a file is streamed out with `cat` and in through stdin to a
+ * temporary file renamed over it; a directory is listed with `find`. They run
+ * as the sandbox's user, in its own view of its files, so nothing they follow
+ * leads anywhere the sandbox could not go itself.
+ */
+class CommandFiles implements SandboxFiles {
+  constructor(private readonly sandbox: Sandbox) {}
+
+  async readFile(place: Place, maxBytes: number): Promise<Buffer> {
+    const name = relative(place);
+    const child = await this.sandbox.run({
+      command: [
+        '/bin/sh',
+        '-c',
+        // Refuse links and non-files first; head -c stops after one byte too many.
+        'if [ -L "$1" ] || [ ! -f "$1" ]; then echo "not a regular file" >&2; exit 3; fi; exec head -c "$2" -- "$1"',
+        'sh',
+        name,
+        String(maxBytes + 1),
+      ],
+      cwd: place.root,
+    });
+    child.stdin?.end();
+    const [out, err, exit] = await Promise.all([collect(child.stdout), collect(child.stderr), exitOf(child)]);
+    if (exit !== 0) throw new Error(`${place.path}: ${err.toString('utf8').trim() || `exit ${exit}`}`);
+    if (out.length > maxBytes) throw new Error(`${place.path} is larger than ${maxBytes} bytes`);
+    return out;
+  }
+
+  async writeFile(place: Place, data: Buffer): Promise<void> {
+    const name = relative(place);
+    const result = await this.sandbox.exec({
+      command: [
+        '/bin/sh',
+        '-c',
+        'tmp="$(dirname -- "$1")/.$(basename -- "$1").hangar-$$" && cat > "$tmp" && mv -f -- "$tmp" "$1" || { rm -f -- "$tmp"; exit 1; }',
+        'sh',
+        name,
+      ],
+      cwd: place.root,
+      stdin: data,
+    });
+    if (result.exitCode !== 0)
+      throw new Error(`${place.path}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+  }
+
+  async list(place: Place): Promise<SandboxEntry[]> {
+    const result = await this.sandbox.exec({
+      command: [
+        '/bin/sh',
+        '-c',
+        'if [ -L "$1" ] || [ ! -d "$1" ]; then echo "not a directory" >&2; exit 3; fi; exec find "$1" -mindepth 1 -maxdepth 1 -printf "%y %s %f\\0"',
+        'sh',
+        relative(place) || '.',
+      ],
+      cwd: place.root,
+      maxOutputBytes: 64 * 1024 * 1024,
+    });
+    if (result.exitCode !== 0)
+      throw new Error(`${place.path}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+    const types: Record<string, SandboxEntry['type']> = { f: 'file', d: 'directory', l: 'symlink' };
+    return result.stdout
+      .split('\0')
+      .filter(Boolean)
+      .map((line) => {
+        const [type, size, ...name] = line.split(' ');
+        return { name: name.join(' '), type: types[type!] ?? 'other', size: type === 'f' ? Number(size) : 0 };
+      })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}
+
+function leaf(place: Place): string {
+  const name = place.names.at(-1);
+  if (!name) throw new Error(`${place.path} is a directory`);
+  return name;
+}
+
+/** The path relative to its volume's root ('' for the root), which commands get with the root as cwd. */
+function relative(place: Place): string {
+  return place.names.join('/');
+}
+
+function at(dir: FileHandle, name = '.'): string {
+  return `/proc/self/fd/${dir.fd}/${name}`;
+}
+
+function typeOf(entry: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }) {
+  return entry.isFile()
+    ? 'file'
+    : entry.isDirectory()
+      ? 'directory'
+      : entry.isSymbolicLink()
+        ? 'symlink'
+        : 'other';
+}
+
+function code(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function collect(stream: NodeJS.ReadableStream | null | undefined): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (!stream) return resolve(Buffer.alloc(0));
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.once('error', reject);
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+function exitOf(child: SpawnedChild): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (exitCode: number | null) => resolve(exitCode));
+  });
+}
+
+function killGroup(child: SpawnedChild): void {
+  if (child.pid === undefined || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
