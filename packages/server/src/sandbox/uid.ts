@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { lchown, readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -30,8 +31,15 @@ export function assertSandboxIds(uid: number, gid: number): void {
  * repository cannot make the server chown a file outside the tree.
  */
 export async function chownTree(paths: string[], uid: number, gid: number): Promise<void> {
-  if (paths.length === 0) return;
-  await run('chown', ['-R', '-h', '-P', `${uid}:${gid}`, '--', ...paths], {
+  // An empty directory (a new workspace's) is one lchown here, not a fork of chown -R.
+  const trees: string[] = [];
+  for (const path of paths) {
+    const entries = await readdir(path).catch(() => undefined);
+    if (entries?.length === 0) await lchown(path, uid, gid);
+    else trees.push(path);
+  }
+  if (trees.length === 0) return;
+  await run('chown', ['-R', '-h', '-P', `${uid}:${gid}`, '--', ...trees], {
     env: { PATH: '/usr/bin:/bin' },
     maxBuffer: 1024 * 1024,
   });

@@ -22,22 +22,17 @@ import type { Tools } from './tools.js';
  */
 const ENV_VARIABLE = 'HANGAR_SANDBOX_ENV';
 
-/** Enters the cgroups given before `--`, then runs the rest (root, on the host). */
-const ATTACH_SCRIPT = `while [ "$1" != -- ]; do echo $$ >"$1" || exit 125; shift; done
-shift
-exec "$@"`;
-
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * The host command that runs `options.command` inside a running sandbox:
  *
- * 1. (root, with memory/CPU limits) enter the sandbox's cgroups;
- * 2. (root) become the sandbox's uid on the host, without supplementary groups;
- * 3. perl, from the host: join the sandbox's namespaces and root directory,
- *    drop every privilege, load the seccomp filter (see enter.ts) — nothing
+ * 1. perl, from the host (see enter.ts): as root, enter the sandbox's
+ *    cgroups (with memory/CPU limits) and become the sandbox's uid on the
+ *    host, without supplementary groups; join the sandbox's namespaces and
+ *    root directory, drop every privilege, load the seccomp filter — nothing
  *    of the sandbox's tree runs before that;
- * 4. sh: set the sandbox's rlimits, working directory and environment; exec.
+ * 2. sh: set the sandbox's rlimits, working directory and environment; exec.
  */
 export function joinCommand(
   tools: Tools,
@@ -63,20 +58,11 @@ exec "$@"`;
       gid: record.gid,
       // Without uid 0 inside (single-id), the joining process is already the sandbox user there.
       setIds: record.idMode !== 'single-id',
+      ...(record.idMode === 'root' && { host: { cgroupProcs: cgroupProcsFiles(record.cgroups) } }),
     },
     [tools.sh, '-c', script, 'hangar-exec', cwd, ...options.command],
   );
-  // prettier-ignore
-  const chain = record.idMode === 'root'
-    ? [
-        ...(record.cgroups.length > 0
-          ? [tools.sh, '-c', ATTACH_SCRIPT, 'hangar-attach', ...cgroupProcsFiles(record.cgroups), '--']
-          : []),
-        tools.setpriv, '--reuid', String(record.uid), '--regid', String(record.gid), '--clear-groups', '--',
-        ...enter,
-      ]
-    : enter;
-  const [file, ...args] = chain;
+  const [file, ...args] = enter;
   return { file: file!, args, env: { [ENV_VARIABLE]: exportLines(sandboxEnv(spec, options)) }, cwd: '/' };
 }
 

@@ -10,6 +10,7 @@ import { closingDescriptors } from '../descriptors.js';
 import { bwrapArgs, FD, identityFiles, OFFLINE_RESOLV_CONF } from './layout.js';
 import { FULL_NETWORK_RESOLV_CONF, startFullNetwork, type NetworkTools } from '../full-network.js';
 import { processRef, signal, type ProcessRef } from './proc.js';
+import { STAGE_DIR, stagedCommand } from './stage.js';
 import { HOST_PATH, type Tools } from './tools.js';
 
 export interface LaunchOptions {
@@ -39,36 +40,6 @@ export interface Launched {
   /** With network `full`: slirp4netns of the egress namespace the other runs in. */
   egress?: ProcessRef;
 }
-
-/**
- * As root, bwrap runs as the sandbox's unprivileged uid and could not
- * reach the workspace's directories through a data dir closed to other users.
- * So root first binds them, in a private mount namespace, onto a tmpfs
- * mounted inside the state dir, and moves that tmpfs to /tmp, which anyone
- * may traverse (bwrap mounts its own root over /tmp next, and reads its
- * sources from beneath). The spec's extra binds are staged the same way, as
- * bind0, bind1... These mounts exist only in that namespace and end with the
- * sandbox; none appears on the host.
- */
-const STAGE_DIR = '/tmp';
-const STAGE_SCRIPT = `set -eu
-stage=$1 work=$2 home=$3 sock=$4 procs=$5 binds=$6
-shift 6
-mount -t tmpfs -o mode=0755,size=64k,nosuid,nodev,noexec hangar-stage "$stage"
-mount --mkdir=0755 --bind -- "$work" "$stage/work"
-mount --mkdir=0755 --bind -- "$home" "$stage/home"
-if [ -n "$sock" ]; then mount --mkdir=0755 --bind -- "$sock" "$stage/hangar"; fi
-i=0
-while [ "$i" -lt "$binds" ]; do
-  mount --mkdir=0755 --bind -- "$1" "$stage/bind$i"
-  i=$((i + 1))
-  shift
-done
-mount --move -- "$stage" ${STAGE_DIR}
-IFS='
-'
-for file in $procs; do echo $$ >"$file"; done
-exec "$@"`;
 
 const infoSchema = z.object({ 'child-pid': z.number().int().positive() });
 
@@ -136,17 +107,24 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
         port === undefined ? ['', ''] : [String(port), port.toString(16).toUpperCase().padStart(4, '0')],
     }),
   ];
-  // prettier-ignore
-  const [file, ...args] = closingDescriptors(tools.perl, Object.values(FD), staged
-    ? [
-        tools.unshare, '--mount', '--propagation', 'private', '--',
-        tools.sh, '-c', STAGE_SCRIPT, 'hangar-stage',
-        stageDir, spec.workDir, spec.homeDir, hangarSocketDir ?? '', options.cgroupProcs.join('\n'),
-        String(binds.length), ...bindSources,
-        tools.setpriv, '--reuid', String(spec.uid), '--regid', String(spec.gid), '--clear-groups', '--',
-        ...bwrap,
-      ]
-    : bwrap);
+  // As root, staged (see stage.ts); else only the descriptors closed.
+  const [file, ...args] = staged
+    ? stagedCommand(
+        tools.perl,
+        {
+          keep: Object.values(FD),
+          stageDir,
+          work: spec.workDir,
+          home: spec.homeDir,
+          ...(hangarSocketDir && { hangarSocketDir }),
+          binds: bindSources,
+          cgroupProcs: options.cgroupProcs,
+          uid: spec.uid,
+          gid: spec.gid,
+        },
+        bwrap,
+      )
+    : closingDescriptors(tools.perl, Object.values(FD), bwrap);
 
   const inherited = [
     openSync(logFile, 'w', 0o600),
