@@ -10,6 +10,7 @@ import {
   type SandboxCapabilities,
   type SandboxDriver,
   type SandboxSpec,
+  type SandboxStatus,
 } from './driver.js';
 import { openPtyInSandbox, runInSandbox, spawnInSandbox, type RunOptions, type RunResult } from './exec.js';
 import type { SpawnedChild } from './spawner.js';
@@ -40,6 +41,15 @@ export interface Sandbox {
   /** The workspace id. */
   readonly id: string;
   readonly capabilities: SandboxCapabilities;
+  /** The environment every process inside starts with (before a command's own additions). */
+  readonly env: Readonly<Record<string, string>>;
+  /**
+   * Where /workspace and $HOME are as commands inside see them: those paths
+   * in an isolating sandbox, the host's directories in one that is not.
+   */
+  readonly roots: { readonly workspace: string; readonly home: string };
+  /** Whether the sandbox runs now. */
+  status(): Promise<SandboxStatus>;
   /** Starts a command inside with its stdio as pipes, in a process group of its own. */
   run(options: SpawnOptions): Promise<SpawnedChild>;
   /** Runs a command inside to completion and collects its output. */
@@ -93,6 +103,20 @@ class DriverSandbox implements Sandbox {
 
   get capabilities(): SandboxCapabilities {
     return this.driver.capabilities;
+  }
+
+  get env(): Readonly<Record<string, string>> {
+    return this.spec.env;
+  }
+
+  get roots(): { workspace: string; home: string } {
+    return this.driver.capabilities.isolated
+      ? { workspace: SANDBOX_WORKSPACE, home: SANDBOX_HOME }
+      : { workspace: this.spec.workDir, home: this.spec.homeDir };
+  }
+
+  status(): Promise<SandboxStatus> {
+    return this.driver.status(this.spec);
   }
 
   async run(options: SpawnOptions): Promise<SpawnedChild> {

@@ -1,11 +1,6 @@
 import { GitError, gitFailure, neutralGitEnv, remoteCommands } from '../../git/safe-git.js';
-import {
-  SANDBOX_HOME,
-  SANDBOX_WORKSPACE,
-  type SandboxDriver,
-  type SandboxSpec,
-} from '../../sandbox/driver.js';
-import { runInSandbox } from '../../sandbox/exec.js';
+import { SANDBOX_WORKSPACE } from '../../sandbox/driver.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
 import type { WorkspaceLifecycle } from '../workspaces/lifecycle.js';
 import type { WorkspaceRow } from '../workspaces/repository.js';
 import { gitErrors } from './errors.js';
@@ -41,8 +36,7 @@ git config --list --name-only`;
  */
 export class WorkspaceGitRunner {
   private constructor(
-    private readonly driver: SandboxDriver,
-    private readonly spec: SandboxSpec,
+    private readonly sandbox: Sandbox,
     private configNames: string[],
     /** False when the tree has no `.git` (opened with `repository: 'optional'`, for `git init`). */
     readonly isRepository = true,
@@ -58,14 +52,13 @@ export class WorkspaceGitRunner {
     { repository = 'required' }: { repository?: 'required' | 'optional' } = {},
   ): Promise<WorkspaceGitRunner> {
     if (row.state !== 'running') throw gitErrors.notRunning(row.name, row.state);
-    const driver = await lifecycle.driverOf(row).catch(() => undefined);
-    const spec = await lifecycle.spec(row);
-    if (!driver || (await driver.status(spec)) !== 'running') throw gitErrors.notRunning(row.name, 'stopped');
-    const runner = new WorkspaceGitRunner(driver, spec, []);
+    const sandbox = await lifecycle.sandbox(row).catch(() => undefined);
+    if (!sandbox || (await sandbox.status()) !== 'running') throw gitErrors.notRunning(row.name, 'stopped');
+    const runner = new WorkspaceGitRunner(sandbox, []);
     const names = await runner.exec(['/bin/sh', '-c', CONFIG_NAMES, 'hangar-git-config'], {});
     if (names.exitCode === 3) {
       if (repository === 'required') throw gitErrors.notARepository();
-      return new WorkspaceGitRunner(driver, spec, [], false);
+      return new WorkspaceGitRunner(sandbox, [], false);
     }
     runner.configNames = names.exitCode === 0 ? names.stdout.split('\n').filter(Boolean) : [];
     return runner;
@@ -76,9 +69,7 @@ export class WorkspaceGitRunner {
    * sees them (inside an isolating sandbox, or the host directories otherwise).
    */
   get localRoots(): string[] {
-    return this.driver.capabilities.isolated
-      ? [SANDBOX_WORKSPACE, SANDBOX_HOME]
-      : [this.spec.workDir, this.spec.homeDir];
+    return [this.sandbox.roots.workspace, this.sandbox.roots.home];
   }
 
   async run(args: string[], options: RunOptions = {}): Promise<string> {
@@ -110,7 +101,7 @@ export class WorkspaceGitRunner {
       GIT_CONFIG_PARAMETERS: '',
       ...options.env,
     };
-    return runInSandbox(this.driver, this.spec, {
+    return this.sandbox.exec({
       command,
       env,
       cwd: SANDBOX_WORKSPACE,
