@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { Terminal } from '@hangar/protocol';
 import type { Config } from '../config/index.js';
 import { errors } from '../errors.js';
-import { openPtyInSandbox, runInSandbox } from '../sandbox/exec.js';
 import type { Principal } from '../services/auth.js';
 import { iso, type Clock } from '../common/clock.js';
 import { newId } from '../common/crypto.js';
@@ -156,14 +155,8 @@ export class TerminalService {
       cols: terminal.cols,
       rows: terminal.rows,
       openPty: async (cols, rows) => {
-        const driver = await this.workspaces.lifecycle.driverOf(workspace);
-        const spec = await this.workspaces.lifecycle.spec(workspace);
-        return openPtyInSandbox(
-          driver,
-          spec,
-          { command: tmux.attachSession(terminal.id), pty: { cols, rows } },
-          null,
-        );
+        const sandbox = await this.workspaces.lifecycle.sandbox(workspace);
+        return sandbox.terminal({ command: tmux.attachSession(terminal.id), pty: { cols, rows } }, null);
       },
       onEnded: () => {
         if (this.sessions.get(terminal.id) === session) this.sessions.delete(terminal.id);
@@ -253,8 +246,8 @@ export class TerminalService {
   }
 
   private async inSandbox(workspace: WorkspaceRow, command: string[]) {
-    const driver = await this.workspaces.lifecycle.driverOf(workspace);
-    return runInSandbox(driver, await this.workspaces.lifecycle.spec(workspace), {
+    const sandbox = await this.workspaces.lifecycle.sandbox(workspace);
+    return sandbox.exec({
       command,
       timeoutMs: 15_000,
     });
