@@ -2,7 +2,6 @@ import { isAbsolute, normalize } from 'node:path';
 import type { AgentEvent } from '@hangar/protocol';
 import type { AgentLaunch, PermissionMode } from '../../agents/adapter.js';
 import { SANDBOX_HOME } from '../../sandbox/driver.js';
-import { runInSandbox, spawnInSandbox } from '../../sandbox/exec.js';
 import type { WorkspaceRow } from '../workspaces/repository.js';
 import type { WorkspaceLifecycle } from '../workspaces/lifecycle.js';
 import { AgentChild } from './agent-child.js';
@@ -24,8 +23,7 @@ export interface LaunchInput {
 
 /** Builds what an adapter gets: the sandbox's environment, and ways to run and write things inside it. */
 export async function buildLaunch(lifecycle: WorkspaceLifecycle, input: LaunchInput): Promise<AgentLaunch> {
-  const driver = await lifecycle.driverOf(input.workspace);
-  const spec = await lifecycle.spec(input.workspace);
+  const sandbox = await lifecycle.sandbox(input.workspace);
   return {
     sessionId: input.sessionId,
     workspaceId: input.workspace.id,
@@ -33,12 +31,12 @@ export async function buildLaunch(lifecycle: WorkspaceLifecycle, input: LaunchIn
     models: input.models,
     permissionMode: input.permissionMode,
     resumeId: input.resumeId,
-    env: spec.env,
+    env: sandbox.env,
     emit: input.emit,
     setResumeId: input.setResumeId,
     // The adapter sees the whole tree's end, not the wrapper's (AgentChild).
     async spawn(command, options = {}) {
-      const inner = await spawnInSandbox(driver, spec, {
+      const inner = await sandbox.run({
         command,
         ...(options.env && { env: options.env }),
         ...(options.cwd && { cwd: options.cwd }),
@@ -53,7 +51,7 @@ export async function buildLaunch(lifecycle: WorkspaceLifecycle, input: LaunchIn
       if (relative.startsWith('..') || isAbsolute(relative))
         throw new Error(`not a path under ${SANDBOX_HOME}: ${relativePath}`);
       const script = 'umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1"';
-      const result = await runInSandbox(driver, spec, {
+      const result = await sandbox.exec({
         command: ['/bin/sh', '-c', script, 'write', `${SANDBOX_HOME}/${relative}`],
         stdin: content,
         timeoutMs: 10_000,
