@@ -220,6 +220,19 @@ export interface GitCredentialsTable {
   last_used_at: string | null;
 }
 
+/** A singleton's lease (services/cluster/leader.ts); `expires_at` is ms by the database's clock. */
+export interface ClusterLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number | string;
+  acquired_at: string;
+}
+
+export interface ClusterFactsTable {
+  name: string;
+  value: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -237,4 +250,6 @@ export interface Database {
   agent_sessions: AgentSessionsTable;
   session_events: SessionEventsTable;
   git_credentials: GitCredentialsTable;
+  cluster_leases: ClusterLeasesTable;
+  cluster_facts: ClusterFactsTable;
 }

@@ -7,6 +7,7 @@ import * as sessions from './0005-sessions.js';
 import * as gitCredentials from './0006-git-credentials.js';
 import * as team from './0007-team.js';
 import * as actingPerson from './0008-acting-person.js';
+import * as cluster from './0009-cluster.js';
 
 /** Every migration, in order. Names never change once released. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006-git-credentials': gitCredentials,
   '0007-team': team,
   '0008-acting-person': actingPerson,
+  '0009-cluster': cluster,
 };
 
 export const migrationProvider: MigrationProvider = {
