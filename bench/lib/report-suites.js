@@ -81,14 +81,15 @@ const EXTRACTORS = {
       const p50 = latency(x.results.map((/** @type {any} */ t) => t.totalMs)).p50;
       const base = ref(x.mode);
       const baseP50 = base ? latency(base.results.map((/** @type {any} */ t) => t.totalMs)).p50 : Number.NaN;
-      const target = x.key === 'bubblewrap' && x.mode === 'sequential' && r.workspace.target?.targetMs;
+      const target = x.key === 'bubblewrap' ? r.workspace.target?.modes?.[x.mode] : undefined;
+      const ratio = Number.isFinite(baseP50) ? `${(p50 / baseP50).toFixed(2)}×` : '';
       out.push(
         row(
           figure,
           ms(p50),
-          base ? `${ms(baseP50)} (raw bwrap)` : '—',
-          `${added(p50, baseP50)}${target ? `; target < ${target} ms` : ''}`,
-          target ? p50 < target : undefined,
+          base ? `${ms(baseP50)} (bare bwrap, same command)` : '—',
+          `${added(p50, baseP50)}${ratio ? `, ${ratio}` : ''}${target && 'ratio' in target ? `; target ≤ ${r.workspace.target.targetRatio}×` : ''}`,
+          target && 'ratio' in target ? target.met : undefined,
         ),
       );
     }

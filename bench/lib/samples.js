@@ -42,18 +42,23 @@ export async function runSamples(sample, { count, concurrent, deadline }) {
 }
 
 /**
- * Spawns a command with no input or output and times it until it exits.
+ * Spawns a command with no input and times it until it exits and its output is read.
  * @param {string} command
  * @param {string[]} args
  * @param {number} timeoutMs  killed (SIGKILL, by its own PID) after this long
+ * @param {string} [expectOutput]  its whole stdout, when given: anything else is a failed sample
  * @returns {Promise<number>} ms from spawn to exit; rejects unless it exits with 0
  */
-export function timeCommand(command, args, timeoutMs) {
+export function timeCommand(command, args, timeoutMs, expectOutput) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, args, {
+      stdio: ['ignore', expectOutput === undefined ? 'ignore' : 'pipe', 'pipe'],
+    });
+    let stdout = '';
     let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-500)));
+    child.stdout?.on('data', (chunk) => (stdout = (stdout + String(chunk)).slice(-500)));
+    child.stderr?.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-500)));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -62,8 +67,12 @@ export function timeCommand(command, args, timeoutMs) {
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       const ms = performance.now() - started;
-      if (code === 0) resolve(ms);
-      else reject(new Error(`${command} exited with ${code ?? signal}: ${stderr.trim()}`));
+      if (code !== 0) reject(new Error(`${command} exited with ${code ?? signal}: ${stderr.trim()}`));
+      else if (expectOutput !== undefined && stdout !== expectOutput)
+        reject(
+          new Error(`${command} printed ${JSON.stringify(stdout)}, not ${JSON.stringify(expectOutput)}`),
+        );
+      else resolve(ms);
     });
   });
 }

@@ -11,6 +11,15 @@ import { findOnPath, timeCommand } from '../lib/samples.js';
 const COMMAND_TIMEOUT_MS = 10_000;
 
 /**
+ * The first command, the same in every case: in a new workspace through the
+ * API, on the host, in a bare bwrap; each sample reads its output back.
+ */
+export const FIRST_COMMAND = ['echo', 'hangar-first-command'];
+const FIRST_OUTPUT = 'hangar-first-command\n';
+/** The bare bwrap launch every bubblewrap figure is held against. */
+export const RAW_BWRAP_ARGS = ['--ro-bind', '/', '/', '--unshare-all', '--'];
+
+/**
  * @typedef {object} Timing  of one sample, in ms
  * @property {number} totalMs
  * @property {number} [createMs]  POST /api/workspaces?wait=true until its answer
@@ -31,16 +40,23 @@ const COMMAND_TIMEOUT_MS = 10_000;
 export function baselineCases() {
   const bwrap = findOnPath('bwrap');
   const time = (/** @type {string} */ command, /** @type {string[]} */ args) => async () => ({
-    totalMs: await timeCommand(command, args, COMMAND_TIMEOUT_MS),
+    totalMs: await timeCommand(command, args, COMMAND_TIMEOUT_MS, FIRST_OUTPUT),
   });
+  const [command, ...args] = FIRST_COMMAND;
+  const echo = findOnPath(/** @type {string} */ (command)) ?? /** @type {string} */ (command);
   return [
-    { key: 'spawn-true', label: 'spawn `true` on the host', baseline: true, sample: time('true', []) },
+    {
+      key: 'spawn-true',
+      label: `spawn \`${FIRST_COMMAND.join(' ')}\` on the host`,
+      baseline: true,
+      sample: time(echo, args),
+    },
     {
       key: 'raw-bwrap',
-      label: 'bwrap --ro-bind / / --unshare-all true',
+      label: `bwrap ${RAW_BWRAP_ARGS.join(' ')} ${FIRST_COMMAND.join(' ')}`,
       baseline: true,
       ...(bwrap
-        ? { sample: time(bwrap, ['--ro-bind', '/', '/', '--unshare-all', 'true']) }
+        ? { sample: time(bwrap, [...RAW_BWRAP_ARGS, ...FIRST_COMMAND]) }
         : { skipped: 'bwrap is not on the PATH' }),
     },
   ];
@@ -97,7 +113,7 @@ export async function driverCases(api, templates) {
 }
 
 /**
- * One sample: create an empty workspace, wait until it runs, run `true` in it.
+ * One sample: create an empty workspace, wait until it runs, run FIRST_COMMAND in it and read its output.
  * @param {import('../lib/hangar-api.js').HangarApi} api
  * @param {string} template
  * @param {string} name
@@ -110,9 +126,12 @@ async function createAndRun(api, template, name) {
   if (workspace.state !== 'running') {
     throw new Error(`${name} is ${workspace.state}${workspace.error ? `: ${workspace.error}` : ''}`);
   }
-  const result = await api.exec(workspace.id, ['true']);
+  const result = await api.exec(workspace.id, FIRST_COMMAND);
   const t2 = performance.now();
-  if (result.exitCode !== 0)
-    throw new Error(`${name}: true exited with ${result.exitCode}: ${result.stderr}`);
+  if (result.exitCode !== 0 || result.stdout !== FIRST_OUTPUT) {
+    throw new Error(
+      `${name}: ${FIRST_COMMAND.join(' ')} exited with ${result.exitCode}, printed ${JSON.stringify(result.stdout)}: ${result.stderr}`,
+    );
+  }
   return { totalMs: t2 - t0, createMs: t1 - t0, execMs: t2 - t1 };
 }
