@@ -146,20 +146,17 @@ export async function chatRoutes(app: App, { services }: AppContext) {
     },
     async (request, reply) => {
       const { row } = await services.workspaces.get(principalOf(request), request.params.id, 'read');
-      const header = Number.parseInt(String(request.headers['last-event-id'] ?? ''), 10);
-      const after = Number.isNaN(header) ? (request.query.after ?? 0) : header;
-      const stream = openSse(request, reply);
-      streams.add(stream);
-      const stop = await chat.follow(row.id, after, (event) =>
-        stream.send({
-          ...(event.type === 'message' && { id: event.message.id }),
-          event: event.type === 'message' ? CHAT_EVENT.message : CHAT_EVENT.updated,
-          data: event.message,
-        }),
-      );
-      void stream.closed.then(() => {
-        streams.delete(stream);
-        stop();
+      openSse(request, reply, async (stream) => {
+        streams.add(stream);
+        void stream.closed.then(() => streams.delete(stream));
+        const stop = await chat.follow(row.id, stream.resumeAfter(request.query.after), (event) =>
+          stream.send({
+            ...(event.type === 'message' && { id: event.message.id }),
+            event: event.type === 'message' ? CHAT_EVENT.message : CHAT_EVENT.updated,
+            data: event.message,
+          }),
+        );
+        void stream.closed.then(stop);
       });
     },
   );

@@ -187,13 +187,12 @@ export async function sessionRoutes(app: App, { services }: AppContext) {
     },
     async (request, reply) => {
       const row = await sessions.get(principalOf(request), request.params.id);
-      const header = Number.parseInt(String(request.headers['last-event-id'] ?? ''), 10);
-      const after = Number.isNaN(header) ? (request.query.after ?? 0) : header;
-      const stream = openSse(request, reply);
-      const stop = await sessions.events.follow(row.id, after, (event) =>
-        stream.send({ id: event.id, event: event.event.type, data: event }),
-      );
-      void stream.closed.then(stop);
+      openSse(request, reply, async (stream) => {
+        const stop = await sessions.events.follow(row.id, stream.resumeAfter(request.query.after), (event) =>
+          stream.send({ id: event.id, event: event.event.type, data: event }),
+        );
+        void stream.closed.then(stop);
+      });
     },
   );
 }
