@@ -117,8 +117,8 @@ export class DiffService {
     const row = await this.workspaces.repo.find(workspaceId);
     if (!row || row.state !== 'running') return undefined;
     const { lifecycle } = this.workspaces;
-    const [driver, spec] = await Promise.all([lifecycle.driverOf(row), lifecycle.spec(row)]);
-    return { workspaceId, workDir: workspacePaths(this.dataDir, workspaceId).work, driver, spec };
+    const sandbox = await lifecycle.sandbox(row);
+    return { workspaceId, workDir: workspacePaths(this.dataDir, workspaceId).work, sandbox };
   }
 
   private async stopped(workspaceId: string, reason = 'the workspace stopped'): Promise<void> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FileDiff, WorkspaceDiff } from '@hangar/protocol';
-import type { SandboxDriver, SandboxSpec } from '../../sandbox/driver.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
 import { gitFingerprint, type GitFingerprint } from './fingerprint.js';
 import { PatchParser, untrackedOf, type PatchCaps } from './patch-parser.js';
 import { runSandboxGit, SandboxGitError, type SandboxGitTiming } from './sandbox-git.js';
@@ -79,8 +79,7 @@ interface LiveResult {
 export interface LiveTarget {
   workspaceId: string;
   workDir: string;
-  driver: SandboxDriver;
-  spec: SandboxSpec;
+  sandbox: Sandbox;
 }
 
 /**
@@ -350,9 +349,9 @@ export class LiveDiff {
     try {
       const fingerprint = await gitFingerprint(this.target.workDir);
       timings.fingerprintMs = performance.now() - started;
-      const { driver, spec } = this.target;
+      const { sandbox } = this.target;
       if (this.configNames?.key !== fingerprint.config) {
-        const out = await runSandboxGit(driver, spec, { script: 'configNames', args: ['repo'] });
+        const out = await runSandboxGit(sandbox, { script: 'configNames', args: ['repo'] });
         this.configNames = { key: fingerprint.config, names: out.split('\n').filter(Boolean) };
         timings.configMs = performance.now() - started - timings.fingerprintMs;
       }
@@ -428,7 +427,7 @@ export class LiveDiff {
     previous: LiveResult | undefined,
     timings: DiffTimings,
   ): Promise<LiveResult | undefined> {
-    const { driver, spec } = this.target;
+    const { sandbox } = this.target;
     const inScope = scope && pathMatcher(scope);
     const kept =
       previous && inScope
@@ -439,7 +438,7 @@ export class LiveDiff {
     const timing: SandboxGitTiming = { spawnMs: 0, firstByteMs: 0, exitMs: 0 };
     let parseMs = 0;
     const startedAt = performance.now();
-    await runSandboxGit(driver, spec, {
+    await runSandboxGit(sandbox, {
       script: scope ? 'paths' : 'live',
       args: scope && previous ? [previous.head ?? '-', previous.base, ...scope] : [],
       configNames: this.configNames?.names ?? [],

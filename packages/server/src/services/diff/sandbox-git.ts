@@ -1,10 +1,5 @@
-import {
-  SANDBOX_HOME,
-  SANDBOX_WORKSPACE,
-  type SandboxDriver,
-  type SandboxSpec,
-} from '../../sandbox/driver.js';
-import { spawnInSandbox } from '../../sandbox/exec.js';
+import { SANDBOX_HOME, SANDBOX_WORKSPACE } from '../../sandbox/driver.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
 import { neutralGitEnv } from '../../git/safe-git.js';
 
 /*
@@ -156,11 +151,7 @@ export interface SandboxGitTiming {
 const MAX_BUFFERED = 4 * 1024 * 1024;
 
 /** Runs one of the scripts in the running sandbox; rejects with git's own message when it fails. */
-export async function runSandboxGit(
-  driver: SandboxDriver,
-  spec: SandboxSpec,
-  run: SandboxGitRun,
-): Promise<string> {
+export async function runSandboxGit(sandbox: Sandbox, run: SandboxGitRun): Promise<string> {
   const env: Record<string, string> = {
     ...neutralGitEnv(run.configNames ?? []),
     PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -177,10 +168,12 @@ export async function runSandboxGit(
   });
   const started = performance.now();
   const timing = run.timing;
-  const child = await spawnInSandbox(driver, spec, {
+  const timeout = new AbortController();
+  const child = await sandbox.run({
     command: ['/bin/sh', '-c', SCRIPTS[run.script], `hangar-${run.script}`, ...(run.args ?? [])],
     env,
     cwd: SANDBOX_WORKSPACE,
+    signal: timeout.signal,
   });
   if (timing) timing.spawnMs = performance.now() - started;
   const out: Buffer[] = [];
@@ -197,7 +190,7 @@ export async function runSandboxGit(
   });
   child.stdin?.on('error', () => undefined);
   child.stdin?.end();
-  const timer = setTimeout(() => kill(child.pid), run.timeoutMs ?? 60_000);
+  const timer = setTimeout(() => timeout.abort(), run.timeoutMs ?? 60_000);
   try {
     const [code, signal] = await new Promise<[number | null, string | null]>((resolve, reject) => {
       child.once('error', reject);
@@ -212,14 +205,5 @@ export async function runSandboxGit(
     return Buffer.concat(out).toString('utf8');
   } finally {
     clearTimeout(timer);
-  }
-}
-
-function kill(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // already gone
   }
 }

@@ -106,7 +106,7 @@ export class TurnDiffs implements TurnObserver {
     const target = await this.target(session.workspaceId);
     if (!target) throw new Error('the workspace is not running');
     const parser = new PatchParser(this.caps);
-    await runSandboxGit(target.driver, target.spec, {
+    await runSandboxGit(target.sandbox, {
       script: 'trees',
       args: [start.store, start.tree, end.tree],
       onStdout: (chunk) => parser.push(chunk),
@@ -145,10 +145,10 @@ export class TurnDiffs implements TurnObserver {
         const target = await this.target(workspaceId);
         if (!target) return undefined;
         const at = new Date().toISOString();
-        const { driver, spec } = target;
-        const names = await runSandboxGit(driver, spec, { script: 'configNames', args: [store] });
+        const { sandbox } = target;
+        const names = await runSandboxGit(sandbox, { script: 'configNames', args: [store] });
         const configNames = names.split('\n').filter(Boolean);
-        const out = await runSandboxGit(driver, spec, { script: 'snapshot', args: [store], configNames });
+        const out = await runSandboxGit(sandbox, { script: 'snapshot', args: [store], configNames });
         const [used = '', tree = ''] = out.trim().split('\0');
         if (!/^[0-9a-f]{40,64}$/.test(tree)) throw new Error(`git wrote no tree: ${out.slice(0, 200)}`);
         return { store: used, tree, at };
