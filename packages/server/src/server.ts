@@ -1,4 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyServerOptions } from 'fastify';
 import { secureDataDir } from './config/data-dir.js';
@@ -16,6 +17,8 @@ import { createServices, type Services } from './wiring.js';
 import { WorkspaceReconciler } from './services/workspaces/reconciler.js';
 import { unenforcedLimits } from './services/workspaces/unenforced-limits.js';
 import { openStore, type Store } from './store/database.js';
+import { lockSqliteDatabase, type DatabaseLock } from './store/single-process.js';
+import type { Leadership } from './services/cluster/leader.js';
 
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:7700 */
@@ -56,7 +59,12 @@ export async function startServer(configured: Config, options: StartOptions = {}
     : undefined;
   const config = demo && scripted ? demoConfig(configured, demo.url, scripted.DEMO_MODEL) : configured;
   const store = openStore(config.databaseUrl);
+  let databaseLock: DatabaseLock | undefined;
+  let leading: Leadership | undefined;
   try {
+    // SQLite serves one process: a second server on the same database file is refused.
+    if (store.sqlite && !store.sqlite.memory)
+      databaseLock = lockSqliteDatabase(store.sqlite.name, config.replicaId);
     await store.migrate();
     let port = 0;
     const drivers = createSandboxDrivers(config);
@@ -68,7 +76,11 @@ export async function startServer(configured: Config, options: StartOptions = {}
       serverPort: () => port,
       ...(options.clock && { clock: options.clock }),
     });
-    const app = await buildApp({ config, services, store }, options.logger ?? loggerOptions(config));
+    await services.cluster.checkSharedKey();
+    const app = await buildApp(
+      { config, services, store },
+      withReplica(options.logger ?? loggerOptions(config), config.replicaId),
+    );
     await app.listen({ host: config.host, port: config.port });
     const url = baseUrl(config, app);
     port = Number(new URL(url).port);
@@ -80,7 +92,16 @@ export async function startServer(configured: Config, options: StartOptions = {}
       options.clock ?? systemClock,
       app.log,
       services.team.notifications,
+      () => services.cluster.leadership.isLeader(),
     );
+    const { leadership } = services.cluster;
+    // A replica that takes the lease over (its holder died) reconciles at once.
+    leadership.onChange((leader) => {
+      app.log.info({ replica: config.replicaId, leader }, leader ? 'leading the replicas' : 'no longer leading');
+      if (leader) void reconciler.runOnce();
+    });
+    leading = leadership;
+    await leadership.start();
     const notices = unenforcedLimits(config.templates, drivers);
     for (const notice of notices) app.log.warn(notice);
     await reconciler.start(options.reconcileIntervalMs);
@@ -89,6 +110,7 @@ export async function startServer(configured: Config, options: StartOptions = {}
     // Sandboxes keep running across a server restart; only the server's own parts stop.
     const close = async () => {
       await reconciler.stop();
+      await leadership.stop();
       services.terminals.shutdown();
       await services.agentSessions.close();
       await app.close();
@@ -96,6 +118,7 @@ export async function startServer(configured: Config, options: StartOptions = {}
       await services.bridge.closeAll();
       await store.close();
       await demo?.close();
+      databaseLock?.release();
       await uidLock.release();
     };
     return {
@@ -109,11 +132,23 @@ export async function startServer(configured: Config, options: StartOptions = {}
       close: () => (closing ??= close()),
     };
   } catch (error) {
+    await leading?.stop();
     await store.close();
+    databaseLock?.release();
     await demo?.close();
     await uidLock.release();
     throw error;
   }
+}
+
+/** Every log line names the replica that wrote it (besides pino's pid and hostname). */
+function withReplica(
+  logger: NonNullable<FastifyServerOptions['logger']>,
+  replica: string,
+): NonNullable<FastifyServerOptions['logger']> {
+  if (typeof logger !== 'object' || 'child' in logger) return logger;
+  const base = (logger as { base?: Record<string, unknown> | null }).base;
+  return { ...logger, base: { pid: process.pid, hostname: hostname(), ...base, replica } } as typeof logger;
 }
 
 /** Demo mode: every provider is the scripted demo model, clearly labelled, free, and needing no key. */

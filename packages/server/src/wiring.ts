@@ -33,6 +33,8 @@ import { ServerSecrets } from './common/secrets.js';
 import { TemplateCatalog } from './services/workspaces/templates.js';
 import { WorkspaceService } from './services/workspaces/workspace-service.js';
 import { createGitOps, type GitOps } from './services/git-ops/index.js';
+import { checkSharedKey } from './services/cluster/key-check.js';
+import { createLeadership, type Leadership } from './services/cluster/leader.js';
 
 export type { Principal } from './services/auth.js';
 
@@ -56,6 +58,16 @@ export interface Services {
   git: GitOps;
   files: FileService;
   team: TeamServices;
+  cluster: Cluster;
+}
+
+/** This replica among those sharing the database (issue 19). */
+export interface Cluster {
+  replicaId: string;
+  /** Who runs the singletons (reconciler): a lease on PostgreSQL, always this replica on SQLite. */
+  leadership: Leadership;
+  /** Refuses a secret key other than the one the database was set up with (PostgreSQL). */
+  checkSharedKey(): Promise<void>;
 }
 
 export interface ServiceOptions {
@@ -79,7 +91,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const tokens = new TokenService(db, clock);
   const templates = new TemplateCatalog(config, drivers);
   const bridge = new HangarBridge(options.serverPort);
-  const secrets = new ServerSecrets(config.dataDir);
+  const secrets = new ServerSecrets({ dataDir: config.dataDir, keyFile: config.secretKeyFile });
   const workspaceTokens = new WorkspaceTokens(secrets, new WorkspaceRepository(db));
   const lifecycle = new WorkspaceLifecycle(config, templates, bridge, workspaceTokens);
   const workspaces = new WorkspaceService(db, config, templates, lifecycle, accounts, clock);
@@ -95,7 +107,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const sessionCalls = new SessionCalls();
   const adapters = options.agents ?? new Map<string, AgentAdapter>();
   const agents = new AgentCatalog(adapters, config);
-  const services: Omit<Services, 'team'> = {
+  const services: Omit<Services, 'team' | 'cluster'> = {
     agents,
     agentSessions: new AgentSessionService(
       db,
@@ -149,5 +161,15 @@ export function createServices(store: Store, options: ServiceOptions): Services 
     agents,
     meter: budgets,
   });
-  return { ...services, team };
+  const cluster: Cluster = {
+    replicaId: config.replicaId,
+    leadership: createLeadership(db, store.dialect, config.replicaId, {
+      onError: (error) =>
+        process.emitWarning(`leader lease: ${error instanceof Error ? error.message : String(error)}`),
+    }),
+    checkSharedKey: async () => {
+      if (store.dialect === 'postgres') await checkSharedKey(db, secrets);
+    },
+  };
+  return { ...services, team, cluster };
 }

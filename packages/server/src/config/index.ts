@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
@@ -86,6 +87,7 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
   merged.sessionStalledSeconds ??= 300;
   merged.budgetUserMonthlyUsd ??= 0;
   merged.budgetWorkspaceMonthlyUsd ??= 0;
+  merged.replicaId ??= generatedReplicaId();
   merged.templates = { ...BUILTIN_TEMPLATES, ...(merged.templates as object | undefined) };
 
   const parsed = configSchema.safeParse(merged);
@@ -141,6 +143,14 @@ function describeIssue(
   const where = key in fromEnv ? name : `${name} (config file "${issue.path.join('.')}")`;
   const got = JSON.stringify(merged[key]) ?? 'nothing';
   return `${where}: ${issue.message} (got ${got.length > 80 ? `${got.slice(0, 77)}...` : got})`;
+}
+
+/**
+ * `replica-` and 8 random hex digits: unique per process, and telling nothing of the host (it is
+ * shown by the public /api/ready); set HANGAR_REPLICA_ID (a pod's name, say) for a readable one.
+ */
+function generatedReplicaId(): string {
+  return `replica-${randomBytes(4).toString('hex')}`;
 }
 
 export function isLoopback(host: string): boolean {

@@ -182,6 +182,21 @@ export const configSchema = z.strictObject({
   hostDriverMultiUser: z
     .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
     .transform((v) => v === true || v === 'true' || v === '1'),
+  /**
+   * This replica's name among the servers sharing one PostgreSQL database, in logs, `/api/ready`
+   * and the leader lease; generated at start (`replica-` and random hex digits) when not set.
+   */
+  replicaId: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'use 1 to 63 of A-Z, a-z, 0-9, ".", "_" and "-"'),
+  /**
+   * A file holding the secret key (32 bytes, or 64 hex digits, or their base64), e.g. a mounted
+   * Kubernetes Secret; replicas on one database must share it. Default `<data dir>/secret.key`.
+   */
+  secretKeyFile: z
+    .string()
+    .refine((v) => v.startsWith('/'), 'must be an absolute path')
+    .optional(),
 });
 export type Config = z.infer<typeof configSchema>;
 
@@ -217,6 +232,8 @@ export const envNames: Record<keyof Config, string> = {
   budgetWorkspaceMonthlyUsd: 'HANGAR_BUDGET_WORKSPACE_MONTHLY_USD',
   forges: 'HANGAR_FORGES',
   gitProtectedBranches: 'HANGAR_GIT_PROTECTED_BRANCHES',
+  replicaId: 'HANGAR_REPLICA_ID',
+  secretKeyFile: 'HANGAR_SECRET_KEY_FILE',
 };
 
 /**

@@ -153,7 +153,12 @@ describe('HTTP boundary', () => {
 
   it('reports liveness and readiness', async () => {
     expect((await server.client().get('/api/health')).body).toEqual({ status: 'ok' });
-    expect((await server.client().get('/api/ready')).body).toEqual({ status: 'ready' });
+    expect((await server.client().get('/api/ready')).body).toEqual({
+      status: 'ready',
+      replica: server.config.replicaId,
+      database: 'sqlite',
+      leader: true,
+    });
   });
 
   it('answers probes without looking at credentials, where other public routes check them', async () => {

@@ -15,7 +15,7 @@ const DISK_EVERY_MS = 5 * 60_000;
  * Makes the sandboxes on this host agree with the database: at boot (after a
  * crash, say) and then periodically. Also stops idle workspaces, expires
  * archived worktrees, measures disk use and stops workspaces over their disk
- * cap (see disk-cap.ts), telling their owners.
+ * cap (see disk-cap.ts), telling their owners. Among replicas on one database, on the leader only.
  */
 export class WorkspaceReconciler {
   private timer: NodeJS.Timeout | undefined;
@@ -28,6 +28,11 @@ export class WorkspaceReconciler {
     private readonly clock: Clock,
     private readonly log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
     private readonly notifications?: Pick<NotificationService, 'notify'>,
+    /**
+     * Whether this replica leads (services/cluster/leader.ts): among replicas sharing a database,
+     * only the leader reconciles, stops idle workspaces and expires archives. Always on SQLite.
+     */
+    private readonly isLeader: () => boolean = () => true,
   ) {}
 
   /** Runs once now, then every `intervalMs`. */
@@ -51,11 +56,17 @@ export class WorkspaceReconciler {
     return this.running;
   }
 
+  /** Each step only while this replica leads (a leader that lost its lease stops between steps). */
   private async pass(): Promise<void> {
-    await this.reconcileSandboxes();
-    await this.stopIdle();
-    await this.expireArchived();
-    await this.measureDisk();
+    for (const step of [
+      () => this.reconcileSandboxes(),
+      () => this.stopIdle(),
+      () => this.expireArchived(),
+      () => this.measureDisk(),
+    ]) {
+      if (!this.isLeader()) return;
+      await step();
+    }
   }
 
   private async reconcileSandboxes(): Promise<void> {
