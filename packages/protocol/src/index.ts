@@ -17,3 +17,4 @@ export * from './presence.js';
 export * from './notifications.js';
 export * from './webhooks.js';
 export * from './diff.js';
+export * from './agui.js';

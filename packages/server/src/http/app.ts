@@ -21,6 +21,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { llmRoutes } from './routes/llm.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { aguiRoutes } from './routes/agui.js';
 import { terminalRoutes } from './routes/terminals.js';
 import { usageRoutes } from './routes/usage.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -77,6 +78,7 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions['lo
     fileRoutes,
     usageRoutes,
     sessionRoutes,
+    aguiRoutes,
     diffRoutes,
     llmRoutes,
     chatRoutes,

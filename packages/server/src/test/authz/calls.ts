@@ -97,6 +97,18 @@ export const CALLS: Record<string, CallOf> = {
   'POST /api/sessions': (bed) => ({ body: { workspaceId: bed.workspaceId, agent: 'pi', model: MODEL } }),
   'PATCH /api/sessions/{id}': () => ({ body: { model: MODEL } }),
   'POST /api/sessions/{id}/messages': () => ({ body: { text: 'Say hello' } }),
+  // AG-UI's RunAgentInput, as @ag-ui/client's HttpAgent posts it.
+  'POST /api/sessions/{id}/agui': (bed) => ({
+    body: {
+      threadId: 'authz',
+      runId: `run-${bed.next()}`,
+      state: {},
+      messages: [{ id: `m-${bed.next()}`, role: 'user', content: 'Say hello' }],
+      tools: [],
+      context: [],
+      forwardedProps: {},
+    },
+  }),
   'POST /api/sessions/{id}/permissions': () => ({ body: { requestId: 'no-such-request', decision: 'deny' } }),
   'POST /api/workspaces/{id}/chat/messages': () => ({ body: { text: 'hello' } }),
   'PATCH /api/workspaces/{id}/chat/messages/{messageId}': () => ({ body: { text: 'edited' } }),

@@ -121,6 +121,7 @@ export const EXPECTED: Record<string, Expected> = {
   'POST /api/sessions/{id}/stop': OPERATE,
   'POST /api/sessions/{id}/restart': OPERATE,
   'POST /api/sessions/{id}/messages': OPERATE,
+  'POST /api/sessions/{id}/agui': OPERATE,
   'POST /api/sessions/{id}/permissions': OPERATE,
   'GET /api/sessions/{id}/events': READ,
   'GET /api/workspaces/{id}/diff': READ,
