@@ -118,6 +118,55 @@ export interface SandboxCapabilities {
    * the sandbox (see sandbox.ts).
    */
   readonly filesOnHost: boolean;
+  /**
+   * Why the driver does not claim each capability it lacks (see
+   * unclaimedCapabilities): one written reason per name. The contract suite
+   * runs no test of an unclaimed capability and prints these reasons instead;
+   * it fails when one is missing.
+   */
+  readonly reasons?: Readonly<Partial<Record<CapabilityName, string>>>;
+}
+
+/**
+ * A capability a driver may lack: each flag that is stronger when true, each
+ * network policy, each limit. (needsImage is a requirement, not a capability.)
+ */
+export type CapabilityName =
+  | 'isolated'
+  | 'survivesServerRestart'
+  | 'ownNetwork'
+  | 'perWorkspaceUid'
+  | 'filesOnHost'
+  | `network:${NetworkPolicy}`
+  | `limit:${keyof SandboxLimits}`;
+
+const FLAGS = ['isolated', 'survivesServerRestart', 'ownNetwork', 'perWorkspaceUid', 'filesOnHost'] as const;
+const POLICIES: readonly NetworkPolicy[] = ['none', 'hangar', 'full'];
+const LIMITS: readonly (keyof SandboxLimits)[] = [
+  'processes',
+  'openFiles',
+  'fileSizeBytes',
+  'memoryBytes',
+  'cpus',
+];
+
+/** True when the capabilities claim `name`. */
+export function claims(capabilities: SandboxCapabilities, name: CapabilityName): boolean {
+  if (name.startsWith('network:'))
+    return capabilities.networkPolicies.includes(name.slice('network:'.length) as NetworkPolicy);
+  if (name.startsWith('limit:'))
+    return capabilities.enforcedLimits.includes(name.slice('limit:'.length) as keyof SandboxLimits);
+  return capabilities[name as (typeof FLAGS)[number]];
+}
+
+/** Every capability these do not claim; each needs a written reason in `reasons`. */
+export function unclaimedCapabilities(capabilities: SandboxCapabilities): CapabilityName[] {
+  const names: CapabilityName[] = [
+    ...FLAGS,
+    ...POLICIES.map((policy) => `network:${policy}` as const),
+    ...LIMITS.map((limit) => `limit:${limit}` as const),
+  ];
+  return names.filter((name) => !claims(capabilities, name));
 }
 
 /** The weakest driver: what is assumed of a driver that claims nothing (or is not enabled here). */

@@ -100,6 +100,17 @@ export class BubblewrapDriver extends BaseSandboxDriver {
       needsImage: false,
       filesOnHost: true,
       ...(this.cgroups.unenforced && { unenforcedLimitsReason: this.cgroups.unenforced }),
+      reasons: {
+        ...('missing' in this.network && {
+          'network:full': `network "full" needs slirp4netns and ip: ${this.network.missing}`,
+        }),
+        ...(!this.cgroups.limits.includes('memoryBytes') && {
+          'limit:memoryBytes': `memory is limited by a cgroup: ${this.cgroups.unenforced ?? 'no memory controller'}`,
+        }),
+        ...(!this.cgroups.limits.includes('cpus') && {
+          'limit:cpus': `CPU is limited by a cgroup: ${this.cgroups.unenforced ?? 'no cpu controller'}`,
+        }),
+      },
     };
   }
 

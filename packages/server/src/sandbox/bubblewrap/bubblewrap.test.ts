@@ -13,7 +13,8 @@ import { isAlive, processRef } from './proc.js';
 import { readRecord, writeLaunch } from './state.js';
 import { installHint } from './tools.js';
 
-const skipReason = await new BubblewrapDriver({ stateRoot: tmpdir() }).unavailableReason();
+const probe = new BubblewrapDriver({ stateRoot: tmpdir() });
+const skipReason = await probe.unavailableReason();
 if (skipReason && process.env.CI === 'true')
   throw new Error(`CI requires the bubblewrap driver: ${skipReason}`);
 
@@ -65,6 +66,7 @@ async function createHarness(): Promise<
 
 runSandboxContract({
   name: 'bubblewrap',
+  capabilities: probe.capabilities,
   ...(skipReason && { skipReason }),
   createDriver: createHarness,
 });

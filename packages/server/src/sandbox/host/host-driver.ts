@@ -27,6 +27,25 @@ export class HostDriver extends BaseSandboxDriver {
     perWorkspaceUid: false,
     needsImage: false,
     filesOnHost: true,
+    reasons: {
+      isolated:
+        'no isolation by design (explicit opt-in only, for one trusted user): commands run as the ' +
+        "server's own user in the host's file system, processes and network, so nothing keeps them from " +
+        'the data dir, other workspaces or the server; binds stay at their host path; and stop cannot ' +
+        'find what a command left running, as nothing tells its processes apart from the host’s',
+      survivesServerRestart:
+        '"running" is bookkeeping in the server\'s memory: there is no sandbox process to find again after a restart',
+      ownNetwork: "commands use the host's network and reach the server's port directly",
+      perWorkspaceUid: "commands run as the server's own user; no per-workspace uid exists to switch to",
+      'network:none': "no network namespace: commands have the host's network, so only `full` is honest",
+      'network:hangar': "no network namespace: commands have the host's network, so only `full` is honest",
+      'limit:processes':
+        "no limits: commands share the server's user and its limits (RLIMIT_NPROC counts per user)",
+      'limit:openFiles': "no limits: commands inherit the server's own open-file limit",
+      'limit:fileSizeBytes': "no limits: commands inherit the server's own file-size limit",
+      'limit:memoryBytes': 'no cgroup: commands count against the server itself',
+      'limit:cpus': 'no cgroup: commands count against the server itself',
+    },
   };
   private readonly running = new Set<string>();
 

@@ -91,6 +91,7 @@ async function startSandbox(fixture: Awaited<ReturnType<typeof createPodmanFixtu
 
 runSandboxContract({
   name: 'podman',
+  capabilities: new PodmanDriver().capabilities,
   ...(skipReason !== undefined && { skipReason }),
   async createDriver() {
     const fixture = await createPodmanFixture();
