@@ -18,3 +18,4 @@ export * from './notifications.js';
 export * from './webhooks.js';
 export * from './diff.js';
 export * from './agui.js';
+export * from './session-state.js';
