@@ -8,6 +8,9 @@ import { id, timestamp } from './common.js';
  */
 
 /** A branch name as `git check-ref-format --branch` accepts it, without the odd corners. */
+/** Text that reaches git's command line: a NUL cannot be passed to a process. */
+const noNul = (text: string) => !text.includes('\0');
+
 export const gitBranchName = z
   .string()
   .min(1, 'name the branch')
@@ -55,7 +58,7 @@ export type GitBranches = z.infer<typeof gitBranches>;
 export const createBranchRequest = z.strictObject({
   name: gitBranchName,
   /** Where it starts: a branch, remote branch or commit; HEAD when omitted. */
-  from: z.string().min(1).max(200).optional(),
+  from: z.string().min(1).max(200).refine(noNul, 'a branch start cannot contain a NUL character').optional(),
   /** Check the new branch out (the default). */
   switch: z.boolean().default(true),
 });
@@ -65,7 +68,12 @@ export const switchBranchRequest = z.strictObject({
 });
 
 export const commitRequest = z.strictObject({
-  message: z.string().trim().min(1, 'write a commit message').max(20_000),
+  message: z
+    .string()
+    .trim()
+    .min(1, 'write a commit message')
+    .max(20_000)
+    .refine(noNul, 'a commit message cannot contain a NUL character'),
   /** Only these paths (added, modified or deleted); every change when omitted. */
   files: z.array(gitPath).min(1).max(10_000).optional(),
 });
@@ -83,9 +91,10 @@ export const commitResult = z.object({
   files: z.array(z.string()),
 });
 
-export const remoteRequest = z.strictObject({ remote: z.string().min(1).max(100).default('origin') });
+const remoteName = z.string().min(1).max(100).refine(noNul, 'a remote name cannot contain a NUL character');
+export const remoteRequest = z.strictObject({ remote: remoteName.default('origin') });
 export const pullRequest = z.strictObject({
-  remote: z.string().min(1).max(100).default('origin'),
+  remote: remoteName.default('origin'),
   /** `ff-only` refuses anything but a fast-forward; `merge` makes a merge commit (conflicts abort it). */
   mode: z.enum(['ff-only', 'merge']).default('ff-only'),
 });
@@ -97,7 +106,7 @@ export const pullResult = z.object({
 });
 
 export const pushRequest = z.strictObject({
-  remote: z.string().min(1).max(100).default('origin'),
+  remote: remoteName.default('origin'),
   /** The remote branch to update; the upstream's, else the local branch's name. */
   remoteBranch: gitBranchName.optional(),
   /** Overwrite the remote branch (with lease); only where the template allows it. */
@@ -117,7 +126,7 @@ export const pushResult = z.object({
 });
 export const deleteRemoteBranchQuery = z.strictObject({
   name: gitBranchName,
-  remote: z.string().min(1).max(100).default('origin'),
+  remote: remoteName.default('origin'),
 });
 
 /* Remote credentials: stored per user, the token never returned. */
