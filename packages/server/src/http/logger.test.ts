@@ -35,6 +35,18 @@ describe('log format', () => {
     expect(tty.text()).not.toContain('abc123secret');
   });
 
+  it('redacts secrets at the top of a log line as well as nested ones', () => {
+    const pipe = output(false);
+    const options = loggerOptions({ logLevel: 'info' }, pipe);
+    pino(options, pipe as unknown as pino.DestinationStream).info(
+      { token: 'top-level-token-1', password: 'top-pw-2', nested: { secret: 'nested-secret-3' } },
+      'a line',
+    );
+    expect(pipe.text()).toContain('a line');
+    for (const value of ['top-level-token-1', 'top-pw-2', 'nested-secret-3'])
+      expect(pipe.text()).not.toContain(value);
+  });
+
   it('leaves JSON on stdout when it is not a terminal', () => {
     const pipe = output(false);
     expect(loggerOptions({ logLevel: 'info' }, pipe).stream).toBeUndefined();

@@ -30,7 +30,16 @@ export function loggerOptions(
   return {
     level: config.logLevel,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.token'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'password',
+        'secret',
+        'token',
+        '*.password',
+        '*.secret',
+        '*.token',
+      ],
       censor: '[redacted]',
     },
     serializers: {
