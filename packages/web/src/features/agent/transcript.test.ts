@@ -126,6 +126,32 @@ describe('foldEvents', () => {
     ]);
     expect(denied.items[1]).toMatchObject({ answer: { decision: 'deny', reason: 'no', answeredBy: 'u' } });
     expect(denied.items[0]).toMatchObject({ error: 'Denied: no' });
+    expect(asked.pending).toEqual(['p1']);
+    expect(denied.pending).toEqual([]);
+    expect(denied.status).toBe('working');
+  });
+
+  it('takes status, usage and pending requests from the shared fold of the session’s events', () => {
+    // What the page loaded stands until an event says otherwise.
+    const loaded = { ...emptyTranscript, status: 'idle' as const };
+    const quiet = foldEvents(loaded, [
+      stored(custom(HANGAR_EVENT.agentUsage, usage(1000, 1000, 5))),
+      stored(custom(HANGAR_EVENT.userMessage, { messageId: 'u9', text: 'go', authorId: null })),
+    ]);
+    expect(quiet.status).toBe('idle');
+    // The agent's own usage report is not summed: the proxy's records are.
+    expect(quiet.usage).toBeNull();
+    const t = foldEvents(quiet, [
+      stored({ type: EventType.RUN_STARTED, threadId: 'th', runId: 'r9' }),
+      stored(custom(HANGAR_EVENT.usage, usage(3, 4, 0.5))),
+      stored({ type: EventType.RUN_ERROR, message: 'provider failed' }),
+    ]);
+    expect(t).toMatchObject({
+      status: 'error',
+      statusMessage: 'provider failed',
+      usage: { inputTokens: 3, outputTokens: 4, costUsd: 0.5 },
+      session: { runId: null, lastEventId: t.lastEventId },
+    });
   });
 
   it('sums usage and shows run errors, failing tools still running', () => {

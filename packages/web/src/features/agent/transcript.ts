@@ -1,14 +1,15 @@
 import {
   EventType,
   HANGAR_EVENT,
+  foldSessionState,
+  initialSessionState,
   permissionAnswerValue,
   permissionRequestValue,
-  statusValue,
-  usageValue,
   modelChangeValue,
   userMessageValue,
   type AgentEvent,
   type PermissionDecision,
+  type SessionState,
   type SessionStatus,
   type StoredEvent,
 } from '@hangar/protocol';
@@ -86,11 +87,16 @@ export interface Transcript {
   items: readonly TranscriptItem[];
   /** Position of each item by key, to update streaming items in place. */
   positions: ReadonlyMap<string, number>;
+  /** The session's state as the shared fold of its events says it (@hangar/protocol's foldSessionState). */
+  session: SessionState;
+  /** The fold's status, or the session's as loaded while no event said one yet. */
   status: SessionStatus | null;
   stalled: boolean;
   statusMessage: string | null;
   /** Summed over the session's `hangar.usage` events; null when there were none. */
   usage: Usage | null;
+  /** Permission requests not answered yet. */
+  pending: readonly string[];
   /** The model of the last `hangar.model_change`; null when the session kept its first model. */
   model: string | null;
   /** The last event folded in, to resume the stream after it. */
@@ -100,10 +106,12 @@ export interface Transcript {
 export const emptyTranscript: Transcript = {
   items: [],
   positions: new Map(),
+  session: initialSessionState,
   status: null,
   stalled: false,
   statusMessage: null,
   usage: null,
+  pending: [],
   model: null,
   lastEventId: 0,
 };
@@ -161,9 +169,23 @@ export function foldEvents(base: Transcript, events: readonly StoredEvent[]): Tr
   const draft = new Draft(base);
   for (const stored of fresh) {
     apply(draft, stored.event, Date.parse(stored.at), stored.id);
+    draft.next.session = foldSessionState(draft.next.session, stored);
     draft.next.lastEventId = stored.id;
   }
+  const state = draft.next.session;
+  if (state.status !== null) {
+    draft.next.status = state.status;
+    draft.next.stalled = state.stalled;
+    draft.next.statusMessage = state.message;
+  }
+  draft.next.usage = state.usage.calls === 0 ? null : usageOf(state);
+  draft.next.pending = state.pending;
   return draft.done();
+}
+
+function usageOf(state: SessionState): Usage {
+  const { inputTokens, outputTokens, costUsd } = state.usage;
+  return { inputTokens, outputTokens, costUsd };
 }
 
 function appendText(draft: Draft, key: string, kind: 'assistant' | 'reasoning', delta: string): void {
@@ -265,15 +287,6 @@ function applyCustom(draft: Draft, name: string, value: unknown): void {
         });
       return;
     }
-    case HANGAR_EVENT.status: {
-      const parsed = statusValue.safeParse(value);
-      if (parsed.success) {
-        draft.next.status = parsed.data.status;
-        draft.next.stalled = parsed.data.stalled;
-        draft.next.statusMessage = parsed.data.message ?? null;
-      }
-      return;
-    }
     case HANGAR_EVENT.permissionRequest: {
       const parsed = permissionRequestValue.safeParse(value);
       if (parsed.success)
@@ -308,17 +321,6 @@ function applyCustom(draft: Draft, name: string, value: unknown): void {
     case HANGAR_EVENT.modelChange: {
       const parsed = modelChangeValue.safeParse(value);
       if (parsed.success) draft.next.model = parsed.data.model;
-      return;
-    }
-    case HANGAR_EVENT.usage: {
-      const parsed = usageValue.safeParse(value);
-      if (!parsed.success) return;
-      const before = draft.next.usage ?? { inputTokens: 0, outputTokens: 0, costUsd: 0 };
-      draft.next.usage = {
-        inputTokens: before.inputTokens + parsed.data.inputTokens,
-        outputTokens: before.outputTokens + parsed.data.outputTokens,
-        costUsd: before.costUsd + parsed.data.costUsd,
-      };
       return;
     }
     default:
