@@ -1,13 +1,12 @@
 import {
   EventType,
   HANGAR_EVENT,
+  foldSessionState,
+  initialSessionState,
   okResponse,
-  permissionAnswerValue,
-  permissionRequestValue,
-  statusValue,
   userMessageValue,
   type PermissionDecision,
-  type StoredEvent,
+  type SessionState,
 } from '@hangar/protocol';
 import type { ApiClient } from '../client/api.js';
 import { CliError } from '../client/errors.js';
@@ -42,6 +41,8 @@ const DECISIONS: Record<string, PermissionDecision> = {
 export class ChatTurns {
   /** The last event seen: the next turn follows from here. */
   lastId: number;
+  /** The session's status and pending permission requests, folded from the events followed here. */
+  state: SessionState = initialSessionState;
   private interrupting = false;
   private current: AbortController | undefined;
   private readonly steering: boolean;
@@ -102,22 +103,24 @@ export class ChatTurns {
       });
       for await (const stored of events) {
         this.lastId = stored.id;
+        this.state = foldSessionState(this.state, stored);
         this.renderer.render(stored);
+        // A request asked is a question here; one answered elsewhere (or dropped by the run's end) cancels it.
+        for (const requestId of this.state.pending) this.question(requestId, questions);
+        for (const [requestId, question] of questions)
+          if (!this.state.pending.includes(requestId)) question.abort();
         const { event } = stored;
         if (event.type === EventType.CUSTOM) {
           if (event.name === HANGAR_EVENT.userMessage) {
             const message = userMessageValue.safeParse(event.value);
             if (message.success && message.data.authorId === this.me && message.data.text === text)
               mine = true;
-          } else if (event.name === HANGAR_EVENT.permissionRequest) {
-            this.question(stored, questions);
-          } else if (event.name === HANGAR_EVENT.permissionAnswer) {
-            const answer = permissionAnswerValue.safeParse(event.value);
-            if (answer.success) questions.get(answer.data.requestId)?.abort();
-          } else if (event.name === HANGAR_EVENT.status && mine) {
-            const status = statusValue.safeParse(event.value);
-            if (status.success && (status.data.status === 'error' || status.data.status === 'stopped'))
-              outcome = 'error';
+          } else if (
+            event.name === HANGAR_EVENT.status &&
+            mine &&
+            (this.state.status === 'error' || this.state.status === 'stopped')
+          ) {
+            outcome = 'error';
           }
         } else if (event.type === EventType.RUN_STARTED && mine) {
           started = true;
@@ -144,13 +147,11 @@ export class ChatTurns {
   }
 
   /** Asks about a permission request without holding up the stream, and sends the answer. */
-  private question(stored: StoredEvent, questions: Map<string, AbortController>): void {
-    if (stored.event.type !== EventType.CUSTOM) return;
-    const request = permissionRequestValue.safeParse(stored.event.value);
-    if (!request.success || questions.has(request.data.requestId)) return;
+  private question(requestId: string, questions: Map<string, AbortController>): void {
+    if (questions.has(requestId)) return;
     const controller = new AbortController();
-    questions.set(request.data.requestId, controller);
-    void this.answer(request.data.requestId, controller.signal);
+    questions.set(requestId, controller);
+    void this.answer(requestId, controller.signal);
   }
 
   private async answer(requestId: string, signal: AbortSignal): Promise<void> {
