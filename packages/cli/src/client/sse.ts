@@ -42,6 +42,14 @@ export async function* followSession(
     try {
       for await (const message of sseMessages(response)) {
         failures = 0;
+        if (message.event === 'error') {
+          // The server's stream failed and it closes it (openSse's `stream_failed`): follow again
+          // from the last event, as after a drop, saying why.
+          const said = safeJson(message.data) as { error?: { message?: unknown } } | undefined;
+          const why = typeof said?.error?.message === 'string' ? said.error.message : 'no reason given';
+          options.onReconnect?.(new CliError(`the server ended the event stream: ${why}`, EXIT.unreachable));
+          break;
+        }
         const parsed = storedEvent.safeParse(safeJson(message.data));
         if (!parsed.success) {
           process.emitWarning(`skipped an event this CLI does not understand: ${message.data.slice(0, 200)}`);
