@@ -196,10 +196,19 @@ describe.skipIf(bwrapMissing)('hangar in a real PTY', () => {
       await local.waitFor(/local\$ $/);
       local.term.write(`${HANGAR} attach shell wide\r`);
       await local.until('the remote prompt', () => local.lines().some((l) => /\/workspace\$/.test(l)));
-      // The attached CLI's window is 80x24: the shell in the sandbox is told so, and so is the browser.
-      local.term.write('echo "s""ize=$(tput cols)x$(tput lines)"\r');
-      await local.onScreen('size=80x24');
-      expect(sizes.at(-1)).toBe('80x24');
+      // The attached CLI's window is 80x24: the shell in the sandbox is told so (a moment after the
+      // attach: ask until it has), and so is the browser.
+      await expect
+        .poll(
+          async () => {
+            local.term.write('echo "s""ize=$(tput cols)x$(tput lines)"\r');
+            await new Promise((r) => setTimeout(r, 250));
+            return local.lines().some((line) => line.trim() === 'size=80x24');
+          },
+          { timeout: 30_000 },
+        )
+        .toBe(true);
+      await expect.poll(() => sizes.at(-1)).toBe('80x24');
       local.term.write('\x1c');
       local.term.write('d');
       await local.waitFor(/\[detached from .+/);
