@@ -61,6 +61,7 @@ export async function startServer(configured: Config, options: StartOptions = {}
   const store = openStore(config.databaseUrl);
   let databaseLock: DatabaseLock | undefined;
   let leading: Leadership | undefined;
+  let created: Services | undefined;
   try {
     // SQLite serves one process: a second server on the same database file is refused.
     if (store.sqlite && !store.sqlite.memory)
@@ -76,6 +77,7 @@ export async function startServer(configured: Config, options: StartOptions = {}
       serverPort: () => port,
       ...(options.clock && { clock: options.clock }),
     });
+    created = services;
     await services.cluster.checkSharedKey();
     const app = await buildApp(
       { config, services, store },
@@ -133,6 +135,9 @@ export async function startServer(configured: Config, options: StartOptions = {}
     };
   } catch (error) {
     await leading?.stop();
+    // Their timers (webhook sweep, presence) would run on a closed store (the app, which closes
+    // them when it closes, is not closed on this path).
+    await created?.team.close().catch(() => undefined);
     await store.close();
     databaseLock?.release();
     await demo?.close();
