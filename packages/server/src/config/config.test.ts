@@ -147,4 +147,18 @@ describe('config', () => {
     expect(openFilesLimit('no such line')).toBe(1024);
     expect(defaultStreamsTotal(openFilesLimit(limits('unlimited')))).toBe(500_000);
   });
+
+  it('names the replica (HANGAR_REPLICA_ID, else generated per load) and takes a shared key file', () => {
+    const [one, two] = [loadConfig({}), loadConfig({})];
+    expect(one.replicaId).toMatch(/^replica-[0-9a-f]{8}$/);
+    expect(two.replicaId).not.toBe(one.replicaId);
+    expect(one.secretKeyFile).toBeUndefined();
+    expect(
+      loadConfig({ HANGAR_REPLICA_ID: 'hangar-7f9c.b_2', HANGAR_SECRET_KEY_FILE: '/run/secrets/hangar-key' }),
+    ).toMatchObject({ replicaId: 'hangar-7f9c.b_2', secretKeyFile: '/run/secrets/hangar-key' });
+    expect(problems({ HANGAR_REPLICA_ID: 'no spaces' })[0]).toContain('HANGAR_REPLICA_ID: use 1 to 63 of');
+    expect(problems({ HANGAR_SECRET_KEY_FILE: 'secret.key' })[0]).toContain(
+      'HANGAR_SECRET_KEY_FILE: must be an absolute path',
+    );
+  });
 });

@@ -105,15 +105,22 @@ function isAlive(holder: Holder): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
-  const started = startTime(holder.pid);
-  return started === undefined || holder.started === '' || started === holder.started;
+  const stat = procStat(holder.pid);
+  if (!stat) return true; // no /proc to ask: alive as far as is known
+  // A zombie (killed, not yet reaped by its parent) serves nothing; a reused pid started later.
+  return stat.state !== 'Z' && stat.state !== 'X' && (holder.started === '' || stat.started === holder.started);
 }
 
 function startTime(pid: number): string | undefined {
+  return procStat(pid)?.started;
+}
+
+function procStat(pid: number): { state: string; started: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count from its closing one.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', started: fields[19] ?? '' };
   } catch {
     return undefined;
   }
