@@ -4,8 +4,22 @@ import { agentEvent, type AgentEvent, type StoredEvent } from '@hangar/protocol'
 import { iso, type Clock } from '../common/clock.js';
 import { KeyedLock } from '../common/keyed-lock.js';
 import type { Database } from '../store/schema.js';
+import { CatchUp } from './catch-up.js';
+import { LocalPubSub, type PubSub, type Topic } from './pubsub.js';
 
 type Listener = (event: StoredEvent) => void;
+
+/** New events of one session (the key), up to id `last`; this replica's subscribers get the events too. */
+export interface SessionEventsMessage {
+  last: number;
+  events?: StoredEvent[];
+}
+
+export const SESSION_EVENTS: Topic<SessionEventsMessage> = {
+  name: 'session_events',
+  notice: ({ last }) => ({ last }),
+  fromNotice: (notice) => ({ last: Number((notice as { last?: unknown }).last) || 0 }),
+};
 
 interface EventRow {
   session_id: string;
@@ -25,9 +39,11 @@ interface Pending {
 }
 
 /**
- * The append-only event log of agent sessions, with in-process fan-out to
- * live subscribers. Ids increase by one per session, so a client that
- * reconnects with the last id it saw misses nothing and sees nothing twice.
+ * The append-only event log of agent sessions, with fan-out to live
+ * subscribers on every replica through the pub/sub (a replica that did not
+ * write an event reads it from the table). Ids increase by one per session, so
+ * a client that reconnects with the last id it saw misses nothing and sees
+ * nothing twice.
  *
  * Appends made in the same turn of the event loop (many sessions streaming at
  * once) are written by one multi-row INSERT, then handed to subscribers: an
@@ -37,7 +53,6 @@ interface Pending {
 export class EventLog {
   private readonly lock = new KeyedLock();
   private readonly lastSeq = new Map<string, number>();
-  private readonly listeners = new Map<string, Set<Listener>>();
   private readonly observers = new Set<Listener>();
   private pending: Pending[] = [];
   private flushing: Promise<void> | undefined;
@@ -48,6 +63,7 @@ export class EventLog {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly sqlite?: SQLite.Database,
+    private readonly pubsub: PubSub = new LocalPubSub(),
   ) {
     if (sqlite) {
       const insert = sqlite.prepare<[string, number, string, string, string]>(
@@ -99,11 +115,33 @@ export class EventLog {
         type: stored.event.type,
         data: JSON.stringify(stored.event),
       }));
+      const bySession = new Map<string, StoredEvent[]>();
+      for (const { stored } of batch) {
+        const events = bySession.get(stored.sessionId) ?? [];
+        events.push(stored);
+        bySession.set(stored.sessionId, events);
+      }
+      let deliver: (() => void)[] = [];
       try {
         // A Kysely transaction holds the one SQLite connection across awaits: writing beside it would
         // put these rows in it. Then the query below waits its turn instead.
         if (this.insertBatch && !this.sqlite?.inTransaction) this.insertBatch(rows);
-        else await this.db.insertInto('session_events').values(rows).execute();
+        else if (this.sqlite) await this.db.insertInto('session_events').values(rows).execute();
+        else {
+          // PostgreSQL: the other replicas' notices are sent when (and only if) the rows commit.
+          deliver = await this.db.transaction().execute(async (trx) => {
+            await trx.insertInto('session_events').values(rows).execute();
+            const after: (() => void)[] = [];
+            for (const [sessionId, events] of bySession)
+              after.push(
+                await this.pubsub.publishWithin(trx, SESSION_EVENTS, sessionId, {
+                  last: events.at(-1)!.id,
+                  events,
+                }),
+              );
+            return after;
+          });
+        }
       } catch (error) {
         // Nothing of the batch is stored: its sessions number on from what the store holds.
         for (const { stored, reject } of batch) {
@@ -112,15 +150,21 @@ export class EventLog {
         }
         continue;
       }
+      if (this.sqlite)
+        for (const [sessionId, events] of bySession)
+          void this.pubsub.publish(SESSION_EVENTS, sessionId, { last: events.at(-1)!.id, events });
+      else for (const delivery of deliver) delivery();
       for (const { stored, resolve } of batch) {
-        for (const listener of [...(this.listeners.get(stored.sessionId) ?? []), ...this.observers])
-          tell(listener, stored);
+        for (const observer of this.observers) tell(observer, stored);
         resolve(stored);
       }
     }
   }
 
-  /** Every event of every session as it is stored (chat, notifications, webhooks); returns the unsubscribe function. */
+  /**
+   * Every event of every session as this replica stores it (chat, notifications, webhooks: work
+   * done once, by the writer); returns the unsubscribe function.
+   */
   observe(observer: Listener): () => void {
     this.observers.add(observer);
     return () => this.observers.delete(observer);
@@ -145,36 +189,47 @@ export class EventLog {
   }
 
   /**
-   * Replays what came after `afterId`, then streams live events, with no gap
-   * and no duplicate between the two. Returns the unsubscribe function.
+   * Replays what came after `afterId`, then streams live events, whichever replica wrote them,
+   * with no gap and no duplicate between the two. Returns the unsubscribe function.
    */
   async follow(sessionId: string, afterId: number, listener: Listener): Promise<() => void> {
     let delivered = afterId;
-    const buffered: StoredEvent[] = [];
     let replaying = true;
-    const live: Listener = (event) => {
-      if (replaying) buffered.push(event);
-      else if (event.id > delivered) {
-        delivered = event.id;
-        listener(event);
+    let missed = false;
+    const deliver = (event: StoredEvent) => {
+      if (catchUp.isStopped || event.id <= delivered) return;
+      delivered = event.id;
+      tell(listener, event);
+    };
+    const readOn = async () => {
+      for (;;) {
+        const page = await this.read(sessionId, delivered, 1000);
+        for (const event of page) deliver(event);
+        if (page.length < 1000 || catchUp.isStopped) break;
       }
     };
-    const set = this.listeners.get(sessionId) ?? new Set<Listener>();
-    set.add(live);
-    this.listeners.set(sessionId, set);
-    for (;;) {
-      const page = await this.read(sessionId, delivered, 1000);
-      for (const event of page) {
-        delivered = event.id;
-        listener(event);
-      }
-      if (page.length < 1000) break;
+    const catchUp = new CatchUp(readOn, (error) =>
+      process.emitWarning(`reading session ${sessionId}'s events failed: ${(error as Error).message}`),
+    );
+    const unsubscribe = this.pubsub.subscribe(SESSION_EVENTS, sessionId, (message) => {
+      if (replaying) missed = true;
+      else if (message && message.last <= delivered) return;
+      // This replica's own events come whole: handed on without a read when they follow on.
+      else if (message?.events && !catchUp.busy && message.events[0]!.id <= delivered + 1)
+        message.events.forEach(deliver);
+      else void catchUp.kick();
+    });
+    try {
+      await readOn();
+    } catch (error) {
+      unsubscribe();
+      throw error;
     }
     replaying = false;
-    for (const event of buffered.splice(0)) live(event);
+    if (missed) void catchUp.kick();
     return () => {
-      set.delete(live);
-      if (set.size === 0) this.listeners.delete(sessionId);
+      catchUp.stop();
+      unsubscribe();
     };
   }
 
