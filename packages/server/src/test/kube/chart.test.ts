@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { ConfigError, loadConfig } from '../../config/index.js';
 import { envNames } from '../../config/schema.js';
 import { PACKAGE_ROOT } from '../../package-root.js';
@@ -288,11 +288,35 @@ describe.skipIf(helmMissing)('Helm chart deploy/helm/hangar', () => {
     expect(render([], ['secrets.providerKeys.MISTRAL_API_KEY=x']).error).toContain(
       'add MISTRAL_API_KEY to providerKeyNames too',
     );
+    // values.schema.json: a misspelt value, or a key YAML read as a number, is refused by helm itself.
+    expect(render([], ['replicaCont=2']).error).toMatch(/additional properties 'replicaCont' not allowed/);
+    const numericKey = join(scratch, 'numeric-key.yaml');
+    writeFileSync(numericKey, `secrets:\n  secretKey: ${'0'.repeat(64)}\n`);
+    expect(render([numericKey]).error).toMatch(/secrets\/secretKey.*got number, want string/s);
   });
 
   it('is rendered by the helm this test runs', () => {
     expect(execFileSync(helm!, ['version', '--short'], { encoding: 'utf8', env: helmEnv() })).toMatch(
       /^v\d+\./,
     );
+  });
+});
+
+describe('the chart README', () => {
+  it('documents every value of values.yaml, and no value that is not there', () => {
+    const values = parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as Record<string, unknown>;
+    const leaves = (value: unknown, path: string): string[] =>
+      value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0
+        ? Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}.${k}` : k))
+        : [path];
+    const paths = leaves(values, '');
+    const readme = readFileSync(join(CHART, 'README.md'), 'utf8');
+    const valuesTable = readme.slice(readme.indexOf('## Values'));
+    const documented = [...valuesTable.matchAll(/^\| `([A-Za-z0-9.]+)` +\|/gm)].map((m) => m[1]!);
+    expect(documented.length).toBeGreaterThan(40);
+    const covered = (path: string) => documented.some((d) => path === d || path.startsWith(`${d}.`));
+    expect(paths.filter((p) => !covered(p))).toEqual([]);
+    const exists = (d: string) => paths.some((p) => p === d || p.startsWith(`${d}.`));
+    expect(documented.filter((d) => !exists(d))).toEqual([]);
   });
 });
