@@ -1,18 +1,19 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import {
   EventType,
   HANGAR_EVENT,
+  foldSessionState,
+  initialSessionState,
   permissionMode,
-  statusValue,
   type AgentEvent,
   type PermissionDecision,
   type SessionStatus,
 } from '@hangar/protocol';
-import type { AgentAdapter, AgentProcess, PermissionMode } from '../../agents/adapter.js';
+import type { AgentAdapter, PermissionMode } from '../../agents/adapter.js';
 import type { AgentCatalog } from '../../agents/catalog.js';
 import { errors } from '../../errors.js';
 import type { EventLog } from '../../events/event-log.js';
-import type { AgentSessionsTable, Database } from '../../store/schema.js';
+import type { Database } from '../../store/schema.js';
 import type { Principal } from '../auth.js';
 import { iso, type Clock } from '../../common/clock.js';
 import { newId } from '../../common/crypto.js';
@@ -22,9 +23,10 @@ import type { WorkspaceRow } from '../workspaces/repository.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
 import type { AgentChild } from './agent-child.js';
 import { buildLaunch } from './launch.js';
-import { statusAfter } from './status.js';
+import { LiveSession } from './live-session.js';
+import { SessionStore, type SessionRow } from './session-store.js';
 
-export type SessionRow = Selectable<AgentSessionsTable>;
+export type { SessionRow } from './session-store.js';
 
 /** What became of a message: sent as a new turn, queued behind the running one, or steering it. */
 export type MessageDelivery = 'sent' | 'queued' | 'steered';
@@ -35,34 +37,14 @@ interface StopCause {
   withWorkspace: boolean;
 }
 
-interface Live {
-  process: AgentProcess;
-  adapter: AgentAdapter;
-  workspaceId: string;
-  /** Messages sent while a turn runs, for agents that cannot steer, with their author. */
-  queue: { text: string; by: string }[];
-  pendingPermissions: Set<string>;
-  stopping: boolean;
-  /** Commands the adapter started; one whose wrapper exited while its tree lives can no longer be written to. */
-  children: AgentChild[];
-  /** Settles once the end of the agent's process was recorded. */
-  ended: Promise<void>;
-  /** Working with no event for longer than the stall time (reported once, cleared by the next event). */
-  stalled: boolean;
-  /** The status as last recorded, so streamed deltas need no read of the session row. */
-  status: SessionStatus;
-  /** A run started and has not finished or failed yet. */
-  running: boolean;
-  /** The adapter ended the open run itself when its process ended (a RUN_ERROR with code agent_exited). */
-  exitReported: boolean;
-  /** When the last event arrived, and when last_event_at was last written (ms). */
-  lastEventAt: number;
-  lastEventWrittenAt: number;
-}
-
-/** Agent sessions: their processes, their event log, and a status derived from the protocol. */
+/**
+ * Agent sessions: who may do what with them, and the orchestration of their storage
+ * (SessionStore), their live agent processes (LiveSession) and the status the shared fold of
+ * their events derives.
+ */
 export class SessionService {
-  private readonly live = new Map<string, Live>();
+  private readonly live = new Map<string, LiveSession>();
+  private readonly store: SessionStore;
   private readonly lock = new KeyedLock();
   /** Told before each turn and of every event (per-turn diffs); set once at wiring. */
   turnObserver: TurnObserver | undefined;
@@ -71,7 +53,7 @@ export class SessionService {
   private readonly background = new Set<Promise<void>>();
 
   constructor(
-    private readonly db: Kysely<Database>,
+    db: Kysely<Database>,
     readonly events: EventLog,
     private readonly workspaces: WorkspaceService,
     private readonly adapters: ReadonlyMap<string, AgentAdapter>,
@@ -82,6 +64,7 @@ export class SessionService {
     /** The LLM proxy's calls of each session not recorded yet: a run ends after their usage events. */
     private readonly llmCalls?: { settled(sessionId: string): Promise<void> },
   ) {
+    this.store = new SessionStore(db, events, clock);
     this.stallTimer = setInterval(() => void this.checkStalled(), Math.min(stalledMs / 2, 5_000));
     this.stallTimer.unref();
     workspaces.lifecycle.onStopping((workspace, by) => this.stopWithWorkspace(workspace.id, by));
@@ -100,7 +83,7 @@ export class SessionService {
     for (const [id, live] of this.live) {
       if (live.stalled || live.status !== 'working' || now - live.lastEventAt < this.stalledMs) continue;
       live.stalled = true;
-      await this.events.append(id, {
+      await this.append(id, live, {
         type: EventType.CUSTOM,
         name: HANGAR_EVENT.status,
         value: {
@@ -145,25 +128,20 @@ export class SessionService {
       updated_at: now,
       last_event_at: now,
     };
-    await this.db.insertInto('agent_sessions').values(row).execute();
+    await this.store.insert(row);
     await this.launch(row);
     if (input.prompt) await this.send(principal, row.id, input.prompt);
-    return this.find(row.id);
+    return this.store.find(row.id);
   }
 
   async list(principal: Principal, workspaceId: string): Promise<SessionRow[]> {
     await this.workspaces.get(principal, workspaceId);
-    return this.db
-      .selectFrom('agent_sessions')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .orderBy('created_at', 'desc')
-      .execute();
+    return this.store.list(workspaceId);
   }
 
   /** The session, if the principal may see its workspace. */
   async get(principal: Principal, id: string, action: 'read' | 'operate' = 'read'): Promise<SessionRow> {
-    const row = await this.find(id);
+    const row = await this.store.find(id);
     await this.workspaces.get(principal, row.workspace_id, action);
     return row;
   }
@@ -215,18 +193,14 @@ export class SessionService {
         throw errors.modelSwitchFailed(adapter.label, (error as Error).message);
       });
     else if (restart) await this.shutdown(id);
-    await this.db
-      .updateTable('agent_sessions')
-      .set({ model, updated_at: iso(this.clock.now()) })
-      .where('id', '=', id)
-      .execute();
+    await this.store.setModel(id, model);
     await this.emit(id, {
       type: EventType.CUSTOM,
       name: HANGAR_EVENT.modelChange,
       value: { from: row.model, model, changedBy: principal.user.id },
     });
     if (restart) await this.launch({ ...row, model });
-    return this.find(id);
+    return this.store.find(id);
   }
 
   async interrupt(principal: Principal, id: string): Promise<void> {
@@ -245,13 +219,23 @@ export class SessionService {
   ): Promise<void> {
     const row = await this.get(principal, id, 'operate');
     const live = this.requireLive(row);
-    if (!live.pendingPermissions.delete(requestId)) throw errors.unknownPermissionRequest();
-    await live.process.answerPermission(requestId, decision, reason);
-    await this.emit(id, {
-      type: EventType.CUSTOM,
-      name: HANGAR_EVENT.permissionAnswer,
-      value: { requestId, decision, ...(reason !== undefined && { reason }), answeredBy: principal.user.id },
-    });
+    if (!live.awaits(requestId)) throw errors.unknownPermissionRequest();
+    live.answering.add(requestId);
+    try {
+      await live.process.answerPermission(requestId, decision, reason);
+      await this.emit(id, {
+        type: EventType.CUSTOM,
+        name: HANGAR_EVENT.permissionAnswer,
+        value: {
+          requestId,
+          decision,
+          ...(reason !== undefined && { reason }),
+          answeredBy: principal.user.id,
+        },
+      });
+    } finally {
+      live.answering.delete(requestId);
+    }
   }
 
   async stop(principal: Principal, id: string): Promise<void> {
@@ -264,16 +248,12 @@ export class SessionService {
     const row = await this.get(principal, id, 'operate');
     if (this.live.has(id)) return row;
     await this.launch(row);
-    return this.find(id);
+    return this.store.find(id);
   }
 
   /** After a server restart: sessions that were live resume through their agent's own resume. */
   async resumeAll(): Promise<void> {
-    const rows = await this.db
-      .selectFrom('agent_sessions')
-      .selectAll()
-      .where('status', 'not in', ['stopped', 'error'])
-      .execute();
+    const rows = await this.store.unfinished();
     for (const row of rows) {
       // A turn the server was following when it went away is over: its agent process went with it.
       if (row.status === 'working' || row.status === 'awaiting_approval')
@@ -301,12 +281,7 @@ export class SessionService {
    * who), not as agents that died, and they resume when the workspace starts again.
    */
   private async stopWithWorkspace(workspaceId: string, by: string | null): Promise<void> {
-    const rows = await this.db
-      .selectFrom('agent_sessions')
-      .select('id')
-      .where('workspace_id', '=', workspaceId)
-      .where('status', 'not in', ['stopped', 'error'])
-      .execute();
+    const rows = await this.store.unfinished(workspaceId);
     const ids = new Set(rows.map((row) => row.id));
     for (const [id, live] of this.live) if (live.workspaceId === workspaceId) ids.add(id);
     await Promise.all([...ids].map((id) => this.shutdown(id, { by, withWorkspace: true })));
@@ -314,36 +289,13 @@ export class SessionService {
 
   /** After a workspace's sandbox started: the sessions that stopped with it start again, resuming. */
   private async resumeWithWorkspace(workspace: WorkspaceRow): Promise<void> {
-    const rows = await this.db
-      .selectFrom('agent_sessions')
-      .selectAll()
-      .where('workspace_id', '=', workspace.id)
-      .where('status', '=', 'stopped')
-      .execute();
+    const rows = await this.store.stopped(workspace.id);
     for (const row of rows) {
-      if (!(await this.stoppedWithWorkspace(row.id))) continue;
+      if (!(await this.store.stoppedWithWorkspace(row.id))) continue;
       await this.launch(row, workspace).catch(async (error: unknown) => {
         await this.setStatus(row.id, 'error', `could not resume: ${(error as Error).message}`);
       });
     }
-  }
-
-  /** Whether the session's last status says it stopped with its workspace. */
-  private async stoppedWithWorkspace(id: string): Promise<boolean> {
-    const rows = await this.db
-      .selectFrom('session_events')
-      .select('data')
-      .where('session_id', '=', id)
-      .where('type', '=', EventType.CUSTOM)
-      .orderBy('seq', 'desc')
-      .limit(20)
-      .execute();
-    for (const { data } of rows) {
-      const event = JSON.parse(data) as { name?: unknown; value?: unknown };
-      if (event.name === HANGAR_EVENT.status)
-        return statusValue.safeParse(event.value).data?.withWorkspace === true;
-    }
-    return false;
   }
 
   private inBackground(task: () => Promise<void>): void {
@@ -363,7 +315,7 @@ export class SessionService {
       if (!workspace || (!started && workspace.state !== 'running'))
         throw errors.invalidState(workspace?.name ?? '?', workspace?.state ?? 'gone', 'run agents');
       // Bound once the agent runs; events and process ends before that have no live session yet.
-      const bound: { live?: Live } = {};
+      const bound: { live?: LiveSession } = {};
       const children: AgentChild[] = [];
       const launch = await buildLaunch(this.workspaces.lifecycle, {
         sessionId: row.id,
@@ -379,12 +331,7 @@ export class SessionService {
               `session ${row.id}: an agent event was dropped: ${(error as Error).message}`,
             ),
           ),
-        setResumeId: (resumeId) =>
-          void this.db
-            .updateTable('agent_sessions')
-            .set({ agent_session_id: resumeId })
-            .where('id', '=', row.id)
-            .execute(),
+        setResumeId: (resumeId) => void this.store.setResumeId(row.id, resumeId),
         spawned: (child) => children.push(child),
         // Between turns nothing is lost: the tree ends now. In a turn, the agent finishes it first.
         orphaned: (child) => {
@@ -395,27 +342,20 @@ export class SessionService {
         sessionId: row.id,
         workspaceId: row.workspace_id,
       });
-      let ended!: () => void;
-      const live: Live = {
+      const live = new LiveSession(
         process,
         adapter,
-        workspaceId: row.workspace_id,
-        queue: [],
-        pendingPermissions: new Set(),
-        stopping: false,
+        row.workspace_id,
         children,
-        ended: new Promise((resolve) => (ended = resolve)),
-        stalled: false,
-        status: row.status,
-        running: false,
-        exitReported: false,
-        lastEventAt: this.clock.now().getTime(),
-        lastEventWrittenAt: 0,
-      };
+        row.status,
+        this.clock.now().getTime(),
+      );
       bound.live = live;
       this.live.set(row.id, live);
       await this.setStatus(row.id, 'idle');
-      void process.exited.then(({ code, signal }) => this.exited(row.id, live, code, signal)).finally(ended);
+      void process.exited
+        .then(({ code, signal }) => this.exited(row.id, live, code, signal))
+        .finally(live.markEnded);
     });
   }
 
@@ -426,30 +366,25 @@ export class SessionService {
    */
   private async endOrphaned(id: string): Promise<void> {
     const live = this.live.get(id);
-    const orphans = live?.children.filter((child) => child.wrapperExited && child.exitCode === null) ?? [];
+    const orphans = live?.orphans() ?? [];
     if (!live || orphans.length === 0) return;
     for (const child of orphans) child.endTree();
     await live.ended;
   }
 
   /** An event from the agent: stored, streamed, and folded into the status. */
-  private async fromAgent(id: string, live: Live | undefined, event: AgentEvent): Promise<void> {
+  private async fromAgent(id: string, live: LiveSession | undefined, event: AgentEvent): Promise<void> {
     const ended = event.type === EventType.RUN_ERROR && event.code === 'agent_exited';
     // A process being stopped ends as a stop: the stop closes the run it cut, once.
     if (ended && live?.stopping) return;
     if (live && ended) live.exitReported = true;
-    if (event.type === EventType.CUSTOM && event.name === HANGAR_EVENT.permissionRequest) {
-      const value = event.value as { requestId?: unknown };
-      if (typeof value?.requestId === 'string') live?.pendingPermissions.add(value.requestId);
-    }
     // The session's usage events are the LLM proxy's records (tokens and cost charged, llm/session-usage.ts);
     // what the agent itself reports is kept under another name, so that nothing is counted twice.
     const own = event.type === EventType.CUSTOM && event.name === HANGAR_EVENT.usage;
     await this.emit(id, own ? { ...event, name: HANGAR_EVENT.agentUsage } : event, live);
     if (live && (event.type === EventType.RUN_FINISHED || event.type === EventType.RUN_ERROR)) {
-      live.pendingPermissions.clear();
       // A tree whose wrapper is gone can take no further message: the turn it finished was its last.
-      const orphans = live.children.filter((child) => child.wrapperExited && child.exitCode === null);
+      const orphans = live.orphans();
       for (const child of orphans) child.endTree();
       const next = orphans.length === 0 ? live.queue.shift() : undefined;
       if (next !== undefined) {
@@ -464,25 +399,29 @@ export class SessionService {
     await this.lock.run(`events:${id}`, () => this.record(id, event, live));
   }
 
-  private async record(id: string, event: AgentEvent, live: Live | undefined): Promise<void> {
+  private async record(id: string, event: AgentEvent, live: LiveSession | undefined): Promise<void> {
     // A run ends after the usage events of its model calls (the agent may finish reading a call's
     // stream a moment before the proxy has recorded it).
     if (event.type === EventType.RUN_FINISHED || event.type === EventType.RUN_ERROR)
       await this.llmCalls?.settled(id);
-    await this.events.append(id, event);
+    const stored = await this.append(id, live, event);
+    const current = live?.status ?? (await this.store.find(id)).status;
+    // The status the shared fold of the events gives (@hangar/protocol's foldSessionState).
+    const folded = live
+      ? live.state.status
+      : foldSessionState({ ...initialSessionState, status: current }, stored).status;
     if (live?.stalled) {
       live.stalled = false;
-      await this.events.append(id, {
+      await this.append(id, live, {
         type: EventType.CUSTOM,
         name: HANGAR_EVENT.status,
         value: { status: 'working', stalled: false },
       });
     }
-    const current = live?.status ?? (await this.find(id)).status;
     // The end of the agent's process is recorded once, with its status, when the whole tree ended.
     const processEnd =
       live !== undefined && event.type === EventType.RUN_ERROR && event.code === 'agent_exited';
-    const status = processEnd ? current : statusAfter(current, event);
+    const status = processEnd ? current : (folded ?? current);
     const now = this.clock.now().getTime();
     if (live) {
       live.lastEventAt = now;
@@ -493,11 +432,7 @@ export class SessionService {
     // last_event_at is for lists and restarts: written at most once a second, not per streamed delta.
     if (!live || now - live.lastEventWrittenAt >= 1000) {
       if (live) live.lastEventWrittenAt = now;
-      await this.db
-        .updateTable('agent_sessions')
-        .set({ last_event_at: iso(new Date(now)), updated_at: iso(new Date(now)) })
-        .where('id', '=', id)
-        .execute();
+      await this.store.touch(id, new Date(now));
     }
     if (status !== current) {
       const message = event.type === EventType.RUN_ERROR ? event.message : undefined;
@@ -507,11 +442,14 @@ export class SessionService {
 
   /** Model calls of the session are charged to this person from now on (llm/charge.ts). */
   private async actingPerson(id: string, userId: string): Promise<void> {
-    await this.db
-      .updateTable('agent_sessions')
-      .set({ acting_user_id: userId })
-      .where('id', '=', id)
-      .execute();
+    await this.store.setActingPerson(id, userId);
+  }
+
+  /** Appends an event of the session; a live session folds it into its state. */
+  private async append(id: string, live: LiveSession | undefined, event: AgentEvent) {
+    const stored = await this.events.append(id, event);
+    live?.fold(stored);
+    return stored;
   }
 
   private async setStatus(
@@ -522,16 +460,8 @@ export class SessionService {
   ): Promise<void> {
     const live = this.live.get(id);
     if (live) live.status = status;
-    await this.db
-      .updateTable('agent_sessions')
-      .set({
-        status,
-        updated_at: iso(this.clock.now()),
-        ...(status === 'error' && { error: message ?? null }),
-      })
-      .where('id', '=', id)
-      .execute();
-    await this.events.append(id, {
+    await this.store.writeStatus(id, status, message);
+    await this.append(id, live, {
       type: EventType.CUSTOM,
       name: HANGAR_EVENT.status,
       value: {
@@ -549,7 +479,12 @@ export class SessionService {
    * turns nothing was lost: the status the protocol left stands, and the next message starts
    * the agent again, resuming its session.
    */
-  private async exited(id: string, live: Live, code: number | null, signal: string | null): Promise<void> {
+  private async exited(
+    id: string,
+    live: LiveSession,
+    code: number | null,
+    signal: string | null,
+  ): Promise<void> {
     if (this.live.get(id) === live) this.live.delete(id);
     if (live.stopping) return;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
@@ -559,7 +494,7 @@ export class SessionService {
       const cut = live.running || live.exitReported;
       if (live.running) {
         live.running = false;
-        await this.events.append(id, { type: EventType.RUN_ERROR, message, code: 'agent_exited' });
+        await this.append(id, live, { type: EventType.RUN_ERROR, message, code: 'agent_exited' });
       }
       if (
         cut ||
@@ -588,21 +523,19 @@ export class SessionService {
     await this.lock.run(`events:${id}`, async () => {
       if (live?.running) {
         live.running = false;
-        await this.events.append(id, { type: EventType.RUN_ERROR, message, code: 'stopped' });
+        await this.append(id, live, { type: EventType.RUN_ERROR, message, code: 'stopped' });
       }
       await this.setStatus(id, 'stopped', message, cause);
     });
   }
 
   private async stopMessage(cause: StopCause): Promise<string> {
-    const user = cause.by
-      ? await this.db.selectFrom('users').select('display_name').where('id', '=', cause.by).executeTakeFirst()
-      : undefined;
-    const by = user ? ` by ${user.display_name}` : '';
+    const name = cause.by ? await this.store.displayName(cause.by) : undefined;
+    const by = name ? ` by ${name}` : '';
     return cause.withWorkspace ? `Stopped with the workspace${by}.` : `Stopped${by}.`;
   }
 
-  private requireLive(row: SessionRow): Live {
+  private requireLive(row: SessionRow): LiveSession {
     const live = this.live.get(row.id);
     if (!live) throw errors.sessionNotLive(row.status);
     return live;
@@ -612,15 +545,5 @@ export class SessionService {
     const adapter = this.adapters.get(name);
     if (!adapter) throw errors.unknownAgent(name, [...this.adapters.keys()]);
     return adapter;
-  }
-
-  private async find(id: string): Promise<SessionRow> {
-    const row = await this.db
-      .selectFrom('agent_sessions')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) throw errors.notFound('The session');
-    return row;
   }
 }
