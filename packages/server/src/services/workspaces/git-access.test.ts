@@ -14,7 +14,7 @@ describe('git dir access of a worktree sandbox', () => {
   const repo = join(root, 'repo');
   const gitDir = join(repo, '.git');
   const worktree = join(root, 'work');
-  const options = { gitDir, uid, gid: uid, worktree, isolated: true };
+  const options = { gitDir, uid, gid: uid, worktree, perWorkspaceUid: true };
 
   beforeAll(async () => {
     await mkdir(join(gitDir, 'worktrees', 'work'), { recursive: true });
@@ -30,8 +30,8 @@ describe('git dir access of a worktree sandbox', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('does nothing for a driver whose sandboxes run as the server’s user', async () => {
-    await grantGitDirAccess({ ...options, isolated: false, setfacl: '/nonexistent/setfacl' });
-    await revokeGitDirAccess({ ...options, isolated: false, setfacl: '/nonexistent/setfacl' });
+    await grantGitDirAccess({ ...options, perWorkspaceUid: false, setfacl: '/nonexistent/setfacl' });
+    await revokeGitDirAccess({ ...options, perWorkspaceUid: false, setfacl: '/nonexistent/setfacl' });
   });
 
   it('needs no ACL when a non-root server owns the repository, and says why when it does not', async () => {

@@ -11,10 +11,10 @@ const HOST_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
 /*
  * A worktree's sandbox commits into the repository's shared .git (objects,
  * refs, its own admin dir under worktrees/), so its processes must be able to
- * write there. Under a root server, an isolated sandbox runs as the
- * workspace's own uid, which POSIX ACLs let in: an access entry on what is
- * there, and a default entry that new files and directories inherit, whoever
- * creates them. Any other sandbox runs as the server's own user (see
+ * write there. Under a root server, a sandbox whose driver runs it as the
+ * workspace's own uid (capabilities.perWorkspaceUid) is let in by POSIX ACLs:
+ * an access entry on what is there, and a default entry that new files and
+ * directories inherit, whoever creates them. Any other sandbox runs as the server's own user (see
  * sandbox/bubblewrap/idmap.ts; the host driver), which must then own the repository.
  *
  * Git also refuses a worktree whose admin dir belongs to another user
@@ -26,8 +26,8 @@ export interface GitDirAccessOptions {
   gitDir: string;
   /** The workspace's sandbox uid. */
   uid: number;
-  /** The driver isolates its sandboxes (capabilities.isolated): as root, they run as `uid` on the host. */
-  isolated: boolean;
+  /** The driver runs sandboxes as their own uid (capabilities.perWorkspaceUid): as root, `uid` on the host. */
+  perWorkspaceUid: boolean;
   /** The setfacl program; default found on the host PATH. */
   setfacl?: string;
   /** The server's uid; default this process's (tests pretend to be another). */
@@ -51,8 +51,8 @@ const perGitDir = new KeyedLock();
 
 /** Gives the workspace's sandbox read-write access to the git dir, or says why it cannot. Idempotent. */
 export async function grantGitDirAccess(options: GitDirGrantOptions): Promise<void> {
-  const { gitDir, uid, isolated } = options;
-  if (!isolated) return;
+  const { gitDir, uid, perWorkspaceUid } = options;
+  if (!perWorkspaceUid) return;
   const fail = (reason: string) =>
     new Error(`cannot let workspace uid ${uid} write the repository's git directory ${gitDir}: ${reason}`);
   const me = options.serverUid ?? process.getuid?.();
@@ -98,8 +98,8 @@ export async function worktreeAdminDir(gitDir: string, worktree: string): Promis
  * deletion is retried.
  */
 export async function revokeGitDirAccess(options: GitDirAccessOptions): Promise<void> {
-  const { gitDir, uid, isolated } = options;
-  if (!isolated || (options.serverUid ?? process.getuid?.()) !== 0) return;
+  const { gitDir, uid, perWorkspaceUid } = options;
+  if (!perWorkspaceUid || (options.serverUid ?? process.getuid?.()) !== 0) return;
   const owner = await stat(gitDir).catch(() => undefined); // uid and gid of the git dir
   if (!owner) return;
   try {

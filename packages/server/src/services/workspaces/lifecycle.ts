@@ -8,7 +8,6 @@ import {
   type SandboxDriver,
   type SandboxSpec,
 } from '../../sandbox/driver.js';
-import { runInSandbox } from '../../sandbox/exec.js';
 import { sandboxOf, type Sandbox } from '../../sandbox/sandbox.js';
 import type { HangarBridge } from './bridge.js';
 import { grantGitDirAccess, revokeGitDirAccess, worktreeBinds } from './git-access.js';
@@ -174,7 +173,7 @@ export class WorkspaceLifecycle {
     const spec = await this.spec(row);
     const source = sourceOf(row);
     const { uid, gid, workDir } = spec;
-    const isolated = driver.capabilities.isolated;
+    const perWorkspaceUid = driver.capabilities.perWorkspaceUid;
     // Unlike spec(), fails when a local repository's git dir is unreadable: git would fail inside.
     const gitDir = await commonGitDir(source);
     let branch = row.branch;
@@ -186,7 +185,7 @@ export class WorkspaceLifecycle {
       await chown(spec.hangarSocketDir!, 0, gid).catch(() => undefined); // as the bridge makes it
       if (gitDir) {
         await prepareGitDirBinds(gitDir);
-        await grantGitDirAccess({ gitDir, uid, gid, isolated });
+        await grantGitDirAccess({ gitDir, uid, gid, perWorkspaceUid });
       }
       const template = { name: row.template, network: row.network };
       branch = await prepareWorkTree({
@@ -200,12 +199,14 @@ export class WorkspaceLifecycle {
         ...(this.options.cloneTimeoutMs && { cloneTimeoutMs: this.options.cloneTimeoutMs }),
       });
     }
-    if (gitDir) await grantGitDirAccess({ gitDir, uid, gid, worktree: workDir, isolated });
+    if (gitDir) await grantGitDirAccess({ gitDir, uid, gid, worktree: workDir, perWorkspaceUid });
     await driver.create(await this.spec({ ...row, branch }));
     const started = await this.start({ ...row, branch });
     const script = this.config.templates[row.template]?.setupScript;
     if (!row.prepared_at && script) {
-      const result = await runInSandbox(driver, await this.spec(started), {
+      const result = await (
+        await this.sandbox(started)
+      ).exec({
         command: ['/bin/bash', '-lc', script],
         timeoutMs: SETUP_TIMEOUT_MS,
         maxOutputBytes: 64 * 1024,
@@ -234,9 +235,11 @@ export class WorkspaceLifecycle {
     };
     await driver.start(check);
     try {
-      const status = await runGitScript(driver, check, 'git status', 'exec git status --porcelain', [], {
+      const sandbox = sandboxOf(driver, check);
+      const status = await runGitScript(sandbox, 'git status', 'exec git status --porcelain', [], {
         env: { GIT_OPTIONAL_LOCKS: '0' },
         timeoutMs: 5 * 60_000,
+        stop: () => driver.stop(check),
       });
       return status.trim() === '';
     } finally {
@@ -288,8 +291,8 @@ export class WorkspaceLifecycle {
     for (const listener of this.stopListeners) listener(row.id);
     const gitDir = await commonGitDir(sourceOf(row)).catch(() => undefined);
     // A driver that is gone may have had access granted: revoking what is not there is harmless.
-    const isolated = driver?.capabilities.isolated ?? true;
-    if (gitDir) await revokeGitDirAccess({ gitDir, uid: spec.uid, isolated });
+    const perWorkspaceUid = driver?.capabilities.perWorkspaceUid ?? true;
+    if (gitDir) await revokeGitDirAccess({ gitDir, uid: spec.uid, perWorkspaceUid });
     await rm(workspacePaths(this.config.dataDir, row.id).root, { recursive: true, force: true });
     await rm(spec.stateDir, { recursive: true, force: true });
   }

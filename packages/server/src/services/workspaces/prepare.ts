@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkspaceSource } from '@hangar/protocol';
 import { SANDBOX_HOME, SANDBOX_USER, type SandboxDriver, type SandboxSpec } from '../../sandbox/driver.js';
+import { sandboxOf, type Sandbox } from '../../sandbox/sandbox.js';
 import { cloneNetwork, pinnedClone, type CloneOrigin } from './clone-policy.js';
 import { runGitScript } from './sandbox-git.js';
 import { worktreeBranch } from './sources.js';
@@ -46,15 +47,16 @@ export async function prepareWorkTree(request: PrepareRequest): Promise<string |
   const prep = preparationSpec(request);
   await driver.create(prep);
   await driver.start(prep);
+  const sandbox = sandboxOf(driver, prep);
+  const stop = () => driver.stop(prep);
   try {
     if (source.type === 'git') {
-      await clone(request, prep);
+      await clone(request, sandbox, stop);
       return null;
     }
     const branch = worktreeBranch(request.workspaceName);
     await runGitScript(
-      driver,
-      prep,
+      sandbox,
       'git worktree add',
       WORKTREE_ADD,
       [branch, source.baseRef ?? 'HEAD', spec.workDir],
@@ -62,6 +64,7 @@ export async function prepareWorkTree(request: PrepareRequest): Promise<string |
         env: { GIT_DIR: request.gitDir! },
         cwd: '/',
         timeoutMs: WORKTREE_TIMEOUT_MS,
+        stop,
       },
     );
     return branch;
@@ -80,7 +83,7 @@ fi`;
 
 const CLONE = 'exec git "$@"';
 
-async function clone(request: PrepareRequest, prep: SandboxSpec): Promise<void> {
+async function clone(request: PrepareRequest, sandbox: Sandbox, stop: () => Promise<void>): Promise<void> {
   const { source, origin } = request;
   if (source.type !== 'git' || !origin) throw new Error('a git source needs its checked origin');
   const pinned =
@@ -88,8 +91,9 @@ async function clone(request: PrepareRequest, prep: SandboxSpec): Promise<void> 
   const config = pinned.config.flatMap(([key, value]) => ['-c', `${key}=${value}`]);
   const branch = source.branch ? ['--branch', source.branch] : [];
   const args = [...config, 'clone', '--upload-pack=git-upload-pack', '--no-recurse-submodules', '--quiet'];
-  await runGitScript(request.driver, prep, 'git clone', CLONE, [...args, ...branch, '--', pinned.url, '.'], {
+  await runGitScript(sandbox, 'git clone', CLONE, [...args, ...branch, '--', pinned.url, '.'], {
     timeoutMs: request.cloneTimeoutMs ?? CLONE_TIMEOUT_MS,
+    stop,
   });
 }
 

@@ -1,6 +1,5 @@
 import { neutralGitEnv } from '../../git/safe-git.js';
-import type { SandboxDriver, SandboxSpec } from '../../sandbox/driver.js';
-import { runInSandbox, type RunResult } from '../../sandbox/exec.js';
+import type { RunResult, Sandbox } from '../../sandbox/sandbox.js';
 
 /*
  * Git of a workspace's own tree (the clone or worktree that fills it, the
@@ -26,6 +25,11 @@ export interface SandboxGitOptions {
   cwd?: string;
   /** Milliseconds before the command, and every process of the sandbox, are ended. */
   timeoutMs: number;
+  /**
+   * Ends every process of the sandbox on timeout (git may go on inside after
+   * the command's own process ended); the caller's, as it made the sandbox.
+   */
+  stop?: () => Promise<void>;
 }
 
 export class SandboxGitError extends Error {
@@ -40,12 +44,12 @@ export class SandboxGitError extends Error {
 
 /**
  * Runs a shell script of git commands in the running sandbox (`args` are its
- * $1…). On timeout the sandbox is stopped, so a remote that never answers
- * leaves nothing behind. Resolves with stdout; throws git's own reason.
+ * $1…). On timeout the command is killed and `options.stop` ends the rest, so
+ * a remote that never answers leaves nothing behind. Resolves with stdout;
+ * throws git's own reason.
  */
 export async function runGitScript(
-  driver: SandboxDriver,
-  spec: SandboxSpec,
+  sandbox: Sandbox,
   what: string,
   script: string,
   args: string[],
@@ -58,11 +62,11 @@ export async function runGitScript(
     timedOut = true;
     aborter.abort();
     // The command's own process may have ended while git goes on inside: end them all.
-    void driver.stop(spec).catch(() => undefined);
+    void options.stop?.().catch(() => undefined);
   }, options.timeoutMs);
   let result: RunResult;
   try {
-    result = await runInSandbox(driver, spec, {
+    result = await sandbox.exec({
       command: ['/bin/sh', '-c', PRELUDE + script, 'sh', ...args],
       env: {
         ...env,
