@@ -87,7 +87,12 @@ describe.skipIf(bwrapMissing)('the end of an agent session', () => {
   const answered = async (id: string, text: string) => {
     const before = finishedTurns(await events(id));
     expect(await message(id, text)).toBe('sent');
-    return waitFor(id, (l) => finishedTurns(l) > before, `the turn "${text}" to finish`);
+    // Finished, and the status that follows the turn's end (idle) stored too: it comes a moment later.
+    return waitFor(
+      id,
+      (l) => finishedTurns(l) > before && statuses(l).at(-1)?.status === 'idle',
+      `the turn "${text}" to finish`,
+    );
   };
 
   it('follows the agent, not its wrapper: the turn goes on and finishes, with no RUN_ERROR and no error', async () => {
