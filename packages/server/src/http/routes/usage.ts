@@ -25,7 +25,8 @@ export async function usageRoutes(app: App, { services, config }: AppContext) {
     {
       schema: {
         tags: ['usage'],
-        summary: 'LLM usage and cost by user, workspace, session, model or day (format=csv for a spreadsheet)',
+        summary:
+          'LLM usage and cost by user, workspace, session, model or day (format=csv for a spreadsheet)',
         querystring: usageQuery,
         response: { 200: usageReport },
       },

@@ -128,7 +128,9 @@ describe.skipIf(bwrapMissing)('live diff of a bubblewrap workspace', () => {
     // The watch sees the write a moment later (how soon depends on the machine): poll as a client would.
     const changedAgainst = () =>
       admin.request('GET', `/api/workspaces/${id}/diff`, undefined, { headers: { 'if-none-match': etag } });
-    await expect.poll(async () => (await changedAgainst()).status, { timeout: 30_000, interval: 200 }).toBe(200);
+    await expect
+      .poll(async () => (await changedAgainst()).status, { timeout: 30_000, interval: 200 })
+      .toBe(200);
     const changed = await changedAgainst();
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);

@@ -293,7 +293,9 @@ async function expectTerminalAlive(client: TestClient, workspaceId: string, id: 
   };
   const before = await count();
   // The loop still counts: the count grows (how soon depends on the machine's load).
-  await expect.poll(count, { message: `terminal ${i}: the loop stopped`, timeout: 30_000 }).toBeGreaterThan(before);
+  await expect
+    .poll(count, { message: `terminal ${i}: the loop stopped`, timeout: 30_000 })
+    .toBeGreaterThan(before);
   const viewer = await TerminalClient.open(client, workspaceId, id);
   try {
     viewer.type('echo "ma""rk=$MARK"\r');
