@@ -128,26 +128,52 @@ describe.skipIf(postgres.skipReason)('three replicas on one PostgreSQL database'
     );
   });
 
+  it('delivers a webhook whose replica stopped before its retry, once, through the other replicas\' sweep', async () => {
+    const [r1, r2, r3] = replicas as [TestServer, TestServer, TestServer];
+    const receiver = await startReceiver();
+    try {
+      const { workspaceId, member } = await sharedWorkspace(r1, 'swept', 'cat');
+      const hook = await withToken(r1, token).post('/api/webhooks', {
+        url: receiver.url,
+        events: ['chat.mention'],
+        workspaceId,
+      });
+      expect(hook.status).toBe(201);
+      await withToken(r3, token).post(`/api/workspaces/${workspaceId}/chat/messages`, {
+        text: `for @${member}`,
+      });
+      const log = () =>
+        withToken(r2, token)
+          .get(`/api/webhooks/${hook.body.id}/deliveries`)
+          .then((r) => r.body.deliveries as { status: string; attempts: number }[]);
+      await until(log, (d) => d[0]?.attempts === 1);
+      // r3 made the first attempt (503) and meant to retry; it stops before that, taking its timer.
+      await r3.services.team.webhooks.close();
+      clock.advance(2_000);
+      const done = await until(log, (d) => d[0]?.status === 'succeeded');
+      expect(done[0]).toMatchObject({ attempts: 2 });
+      await Promise.all([r1, r2].map((r) => r.services.team.webhooks.settle()));
+      expect(receiver.received).toHaveLength(2);
+      expect(new Set(receiver.received.map((r) => r.headers['x-hangar-delivery'])).size).toBe(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('delivers each attempt of a webhook once, though every replica resumes the pending deliveries', async () => {
     const [r1, r2, r3] = replicas as [TestServer, TestServer, TestServer];
     const receiver = await startReceiver();
     try {
-      const admin = await setupAdminClient(r1);
-      const bob = await createMember(r1, admin, 'bob');
-      const workspace = await createWorkspace(withToken(r1, token), { name: 'hooks' });
-      const bobId = (await bob.get('/api/me')).body.user.id as string;
-      await withToken(r1, token).request('PUT', `/api/workspaces/${workspace.body.id}/members/${bobId}`, {
-        role: 'editor',
-      });
-      // Created on r2 (its secret sealed with the shared key), triggered on r3, resumed by all.
-      const hook = await withToken(r2, token).post('/api/webhooks', {
+      const { workspaceId, member } = await sharedWorkspace(r1, 'hooks', 'bob');
+      // Created on r3 (its secret sealed with the shared key), triggered on r2, resumed by all.
+      const hook = await withToken(r3, token).post('/api/webhooks', {
         url: receiver.url,
         events: ['chat.mention'],
-        workspaceId: workspace.body.id,
+        workspaceId,
       });
       expect(hook.status).toBe(201);
-      const posted = await withToken(r3, token).post(`/api/workspaces/${workspace.body.id}/chat/messages`, {
-        text: 'over to you @bob',
+      const posted = await withToken(r2, token).post(`/api/workspaces/${workspaceId}/chat/messages`, {
+        text: `over to you @${member}`,
       });
       expect(posted.status).toBe(201);
       const log = () =>
@@ -162,7 +188,7 @@ describe.skipIf(postgres.skipReason)('three replicas on one PostgreSQL database'
       const done = await until(log, (d) => d[0]?.status === 'succeeded');
       expect(done[0]).toMatchObject({ attempts: 2 });
       // Whatever a replica still had in flight ends here.
-      await Promise.all(replicas.map((r) => r.services.team.webhooks.close()));
+      await Promise.all(replicas.map((r) => r.services.team.webhooks.settle()));
       expect(receiver.received).toHaveLength(2);
       expect(new Set(receiver.received.map((r) => r.headers['x-hangar-delivery'])).size).toBe(1);
       for (const hit of receiver.received)
@@ -204,12 +230,20 @@ describe.skipIf(postgres.skipReason)('three replicas on one PostgreSQL database'
   });
 });
 
-/** The admin made in beforeAll, logged in with a browser session on `server`. */
-async function setupAdminClient(server: TestServer): Promise<TestClient> {
-  const client = server.client();
-  const login = await client.post('/api/auth/login', { username: 'ada', password: 'correct horse battery' });
+/** A workspace made on `server` by the admin of beforeAll, with a new member who can be mentioned. */
+async function sharedWorkspace(server: TestServer, name: string, username: string) {
+  const admin = server.client();
+  const login = await admin.post('/api/auth/login', { username: 'ada', password: 'correct horse battery' });
   if (login.status !== 200) throw new Error(`login failed: ${login.status}`);
-  return client;
+  const member = await createMember(server, admin, username);
+  const memberId = (await member.get('/api/me')).body.user.id as string;
+  const workspace = await createWorkspace(admin, { name });
+  const workspaceId = workspace.body.id as string;
+  const added = await admin.request('PUT', `/api/workspaces/${workspaceId}/members/${memberId}`, {
+    role: 'editor',
+  });
+  if (added.status !== 200) throw new Error(`adding ${username} failed: ${added.status}`);
+  return { workspaceId, member: username };
 }
 
 describe.skipIf(postgres.skipReason)('the leader lease', () => {

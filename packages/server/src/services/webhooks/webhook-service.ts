@@ -200,6 +200,12 @@ export class WebhookService {
     this.sweeper.unref();
   }
 
+  /** Waits for the attempts under way on this replica (a sweep's included). */
+  async settle(): Promise<void> {
+    await this.sweeping;
+    await Promise.all([...this.inFlight]);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
