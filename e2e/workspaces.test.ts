@@ -87,7 +87,9 @@ describe('workspaces in the browser', () => {
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await waitForState(page, 'stopped');
     await expect(page.getByRole('button', { name: 'Run', exact: true }).isDisabled()).resolves.toBe(true);
-    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    // The header's Start (the Terminal tab offers one too while the workspace is stopped).
+    const actions = page.getByRole('group', { name: 'Workspace actions' });
+    await actions.getByRole('button', { name: 'Start', exact: true }).click();
     await waitForState(page, 'running');
   });
 
