@@ -118,6 +118,7 @@ export async function startServer(configured: Config, options: StartOptions = {}
       await app.close();
       await services.workspaces.settle();
       await services.bridge.closeAll();
+      await services.pubsub.close();
       await store.close();
       await demo?.close();
       databaseLock?.release();
@@ -138,6 +139,7 @@ export async function startServer(configured: Config, options: StartOptions = {}
     // Their timers (webhook sweep, presence) would run on a closed store (the app, which closes
     // them when it closes, is not closed on this path).
     await created?.team.close().catch(() => undefined);
+    await created?.pubsub.close();
     await store.close();
     databaseLock?.release();
     await demo?.close();

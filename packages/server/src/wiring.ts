@@ -2,6 +2,7 @@ import type { AgentAdapter } from './agents/adapter.js';
 import { AgentCatalog } from './agents/catalog.js';
 import type { Config } from './config/index.js';
 import { EventLog } from './events/event-log.js';
+import { createPubSub, type PubSub } from './events/pubsub.js';
 import { Budgets } from './llm/budgets.js';
 import { ChargeResolver } from './llm/charge.js';
 import { UsageMeter } from './llm/meter.js';
@@ -59,6 +60,8 @@ export interface Services {
   files: FileService;
   team: TeamServices;
   cluster: Cluster;
+  /** Live fan-out to every replica's streams (in process on SQLite, LISTEN/NOTIFY on PostgreSQL). */
+  pubsub: PubSub;
 }
 
 /** This replica among those sharing the database (issue 19). */
@@ -97,7 +100,11 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const workspaces = new WorkspaceService(db, config, templates, lifecycle, accounts, clock);
   const diff = new DiffService(workspaces, config.dataDir);
   const keys = new ProviderKeys(db, secrets, config, options.env ?? {}, clock);
-  const events = new EventLog(db, clock, store.sqlite);
+  const pubsub = createPubSub(
+    { dialect: store.dialect, db, url: config.databaseUrl, origin: config.replicaId },
+    (error) => process.emitWarning(`pub/sub: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  const events = new EventLog(db, clock, store.sqlite, pubsub);
   const budgets = new Budgets(db, config, clock);
   // Each metered call of a session is one usage event of that session: its cost is what it was charged.
   const meter = new UsageMeter(db, new PriceTable(config.pricing), budgets, clock, async (row) => {
@@ -107,7 +114,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   const sessionCalls = new SessionCalls();
   const adapters = options.agents ?? new Map<string, AgentAdapter>();
   const agents = new AgentCatalog(adapters, config);
-  const services: Omit<Services, 'team' | 'cluster'> = {
+  const services: Omit<Services, 'team' | 'cluster' | 'pubsub'> = {
     agents,
     agentSessions: new AgentSessionService(
       db,
@@ -160,6 +167,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
     agentSessions,
     agents,
     meter: budgets,
+    pubsub,
   });
   const cluster: Cluster = {
     replicaId: config.replicaId,
@@ -171,5 +179,5 @@ export function createServices(store: Store, options: ServiceOptions): Services 
       if (store.dialect === 'postgres') await checkSharedKey(db, secrets);
     },
   };
-  return { ...services, team, cluster };
+  return { ...services, team, cluster, pubsub };
 }

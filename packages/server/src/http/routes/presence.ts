@@ -33,7 +33,7 @@ export async function presenceRoutes(app: App, { services }: AppContext) {
     },
     async (request) => {
       const { row } = await services.workspaces.get(principalOf(request), request.params.id, 'read');
-      return { members: presence.members(row.id) };
+      return { members: await presence.members(row.id) };
     },
   );
 
@@ -54,8 +54,12 @@ export async function presenceRoutes(app: App, { services }: AppContext) {
       const { row } = await services.workspaces.get(principal, request.params.id, 'read');
       // Joins before the response starts, so a refusal is still an ordinary error response;
       // the tab is only ever closed (on a timeout, or when it reconnects) after this returns.
-      const leave = presence.connect(principal, row.id, request.query.tab, request.query.panel ?? null, () =>
-        stream.close(),
+      const leave = await presence.connect(
+        principal,
+        row.id,
+        request.query.tab,
+        request.query.panel ?? null,
+        () => stream.close(),
       );
       const stream = openSse(request, reply);
       streams.add(stream);
@@ -72,7 +76,7 @@ export async function presenceRoutes(app: App, { services }: AppContext) {
       const stopNotifications = services.team.notifications.subscribe(principal.user.id, (push) =>
         stream.send({ event: 'notification', data: push }),
       );
-      stream.send({ event: PRESENCE_EVENT.snapshot, data: { members: presence.members(row.id) } });
+      stream.send({ event: PRESENCE_EVENT.snapshot, data: { members: await presence.members(row.id) } });
       void stream.closed.then(() => {
         streams.delete(stream);
         stopChat();
@@ -97,7 +101,7 @@ export async function presenceRoutes(app: App, { services }: AppContext) {
     async (request) => {
       const principal = principalOf(request);
       const { row } = await services.workspaces.get(principal, request.params.id, 'read');
-      presence.heartbeat(principal, row.id, request.body.tab, request.body.panel);
+      await presence.heartbeat(principal, row.id, request.body.tab, request.body.panel);
       return { ok: true as const };
     },
   );

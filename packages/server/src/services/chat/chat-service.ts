@@ -1,6 +1,9 @@
 import type { ChatMessage, ChatMessageType, ChatPage } from '@hangar/protocol';
 import type { Kysely } from 'kysely';
 import { errors } from '../../errors.js';
+import { CatchUp } from '../../events/catch-up.js';
+import { LocalPubSub, type PubSub, type Topic } from '../../events/pubsub.js';
+import { isUniqueViolation } from '../../store/database.js';
 import type { Database } from '../../store/schema.js';
 import type { Principal } from '../auth.js';
 import { iso, type Clock } from '../../common/clock.js';
@@ -15,6 +18,25 @@ export interface ChatEvent {
   message: ChatMessage;
 }
 type Listener = (event: ChatEvent) => void;
+
+/** A workspace's message `seq` was posted or changed; this replica's subscribers get it whole. */
+interface ChatNotice {
+  type: ChatEvent['type'];
+  seq: number;
+  message?: ChatMessage;
+}
+
+const CHAT: Topic<ChatNotice> = {
+  name: 'chat',
+  notice: ({ type, seq }) => ({ type, seq }),
+  fromNotice: (notice) => {
+    const { type, seq } = notice as ChatNotice;
+    return { type: type === 'message_updated' ? type : 'message', seq: Number(seq) };
+  },
+};
+
+/** Most attempts at a message id another replica took at the same moment. */
+const APPEND_ATTEMPTS = 5;
 
 export interface MentionEvent {
   message: ChatMessage;
@@ -37,7 +59,6 @@ export class ChatService {
   private readonly db: TeamDb;
   private readonly lock = new KeyedLock();
   private readonly lastSeq = new Map<string, number>();
-  private readonly listeners = new Map<string, Set<Listener>>();
   private readonly mentionObservers = new Set<(event: MentionEvent) => void>();
   private agentRouter: AgentRouter | undefined;
 
@@ -45,6 +66,7 @@ export class ChatService {
     db: Kysely<Database>,
     private readonly workspaces: WorkspaceService,
     private readonly clock: Clock,
+    private readonly pubsub: PubSub = new LocalPubSub(),
   ) {
     this.db = teamDb(db);
   }
@@ -183,53 +205,104 @@ export class ChatService {
     return this.unread(principal, workspaceId);
   }
 
-  /** Live messages and edits from now on (callers catch up with `list(after)`); returns the unsubscribe function. */
+  /**
+   * Live messages and edits from now on, whichever replica wrote them (callers catch up with
+   * `list(after)`); returns the unsubscribe function.
+   */
   subscribe(workspaceId: string, listener: Listener): () => void {
-    const set = this.listeners.get(workspaceId) ?? new Set<Listener>();
-    set.add(listener);
-    this.listeners.set(workspaceId, set);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(workspaceId);
-    };
+    return this.watch(workspaceId, undefined, listener).stop;
   }
 
   /**
-   * New messages after `afterId` from the store, then live ones and edits,
+   * New messages after `afterId` from the store, then live ones and edits (from any replica),
    * with no gap and no duplicate between the two. Returns the unsubscribe function.
    */
   async follow(workspaceId: string, afterId: number, listener: Listener): Promise<() => void> {
+    const watch = this.watch(workspaceId, afterId, listener);
+    try {
+      await watch.replayed;
+    } catch (error) {
+      watch.stop();
+      throw error;
+    }
+    return watch.stop;
+  }
+
+  /**
+   * One subscriber: messages are delivered in id order from `afterId` (or from the first one
+   * heard), read from the table unless this replica wrote them and they follow on; an edit is
+   * delivered once the message it changes was.
+   */
+  private watch(workspaceId: string, afterId: number | undefined, listener: Listener) {
     let delivered = afterId;
-    let replaying = true;
-    const buffered: ChatEvent[] = [];
-    const live: Listener = (event) => {
-      if (replaying) buffered.push(event);
-      else if (event.type === 'message_updated' || event.message.id > delivered) {
-        if (event.type === 'message') delivered = event.message.id;
+    let replaying = afterId !== undefined;
+    let missed = false;
+    const edits: ChatNotice[] = [];
+    const tell = (event: ChatEvent) => {
+      if (catchUp.isStopped) return;
+      try {
         listener(event);
+      } catch (error) {
+        process.emitWarning(`a chat subscriber failed: ${(error as Error).message}`);
       }
     };
-    const set = this.listeners.get(workspaceId) ?? new Set<Listener>();
-    set.add(live);
-    this.listeners.set(workspaceId, set);
-    for (;;) {
-      const rows = await this.selectMessages()
-        .where('m.workspace_id', '=', workspaceId)
-        .where('m.seq', '>', delivered)
-        .orderBy('m.seq')
-        .limit(500)
-        .execute();
-      for (const row of rows) {
-        delivered = Number(row.seq);
-        listener({ type: 'message', message: present(row) });
+    const deliver = (message: ChatMessage) => {
+      if (delivered !== undefined && message.id <= delivered) return;
+      delivered = message.id;
+      tell({ type: 'message', message });
+    };
+    const readOn = async () => {
+      while (delivered !== undefined && !catchUp.isStopped) {
+        const rows = await this.selectMessages()
+          .where('m.workspace_id', '=', workspaceId)
+          .where('m.seq', '>', delivered)
+          .orderBy('m.seq')
+          .limit(500)
+          .execute();
+        for (const row of rows) deliver(present(row));
+        if (rows.length < 500) break;
       }
-      if (rows.length < 500) break;
-    }
-    replaying = false;
-    for (const event of buffered.splice(0)) live(event);
-    return () => {
-      set.delete(live);
-      if (set.size === 0) this.listeners.delete(workspaceId);
+      for (const edit of edits.splice(0)) {
+        if (delivered !== undefined && edit.seq > delivered) continue; // delivered as it is now
+        tell({ type: 'message_updated', message: edit.message ?? (await this.find(workspaceId, edit.seq)) });
+      }
+    };
+    const catchUp = new CatchUp(readOn, (error) =>
+      process.emitWarning(`reading workspace ${workspaceId}'s chat failed: ${(error as Error).message}`),
+    );
+    const unsubscribe = this.pubsub.subscribe(CHAT, workspaceId, (notice) => {
+      if (notice?.type === 'message_updated') {
+        const seen = delivered === undefined || notice.seq <= delivered;
+        if (!replaying && notice.message && seen && !catchUp.busy)
+          tell({ type: 'message_updated', message: notice.message });
+        else {
+          edits.push(notice);
+          if (replaying) missed = true;
+          else void catchUp.kick();
+        }
+        return;
+      }
+      if (replaying) {
+        missed = true;
+        return;
+      }
+      if (notice && delivered === undefined) delivered = notice.seq - 1;
+      if (notice && notice.seq <= delivered!) return;
+      if (notice?.message && !catchUp.busy && notice.seq === delivered! + 1) deliver(notice.message);
+      else void catchUp.kick();
+    });
+    const replayed = (async () => {
+      if (!replaying) return;
+      await readOn();
+      replaying = false;
+      if (missed) void catchUp.kick();
+    })();
+    return {
+      replayed,
+      stop: () => {
+        catchUp.stop();
+        unsubscribe();
+      },
     };
   }
 
@@ -258,7 +331,7 @@ export class ChatService {
       .where('seq', '=', seq)
       .execute();
     const message = await this.find(workspaceId, seq);
-    this.publish(workspaceId, { type: 'message_updated', message });
+    await this.pubsub.publish(CHAT, workspaceId, { type: 'message_updated', seq, message });
     return message;
   }
 
@@ -274,32 +347,39 @@ export class ChatService {
     },
   ): Promise<ChatMessage> {
     return this.lock.run(workspaceId, async () => {
-      const seq = (await this.last(workspaceId)) + 1;
-      await this.db
-        .insertInto('chat_messages')
-        .values({
-          workspace_id: workspaceId,
-          seq,
-          type: input.type,
-          author_id: input.author_id ?? null,
-          bot_name: input.bot_name ?? null,
-          body: input.body,
-          mentions: JSON.stringify(input.mentions ?? []),
-          session_id: input.session_id ?? null,
-          created_at: iso(this.clock.now()),
-          edited_at: null,
-          deleted_at: null,
-        })
-        .execute();
+      let seq = (await this.last(workspaceId)) + 1;
+      const row = {
+        workspace_id: workspaceId,
+        seq,
+        type: input.type,
+        author_id: input.author_id ?? null,
+        bot_name: input.bot_name ?? null,
+        body: input.body,
+        mentions: JSON.stringify(input.mentions ?? []),
+        session_id: input.session_id ?? null,
+        created_at: iso(this.clock.now()),
+        edited_at: null,
+        deleted_at: null,
+      };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.db
+            .insertInto('chat_messages')
+            .values({ ...row, seq })
+            .execute();
+          break;
+        } catch (error) {
+          // Another replica took this id (its insert committed first): number on from the store's.
+          if (!isUniqueViolation(error) || attempt >= APPEND_ATTEMPTS) throw error;
+          this.lastSeq.delete(workspaceId);
+          seq = (await this.last(workspaceId)) + 1;
+        }
+      }
       this.lastSeq.set(workspaceId, seq);
       const message = await this.find(workspaceId, seq);
-      this.publish(workspaceId, { type: 'message', message });
+      await this.pubsub.publish(CHAT, workspaceId, { type: 'message', seq, message });
       return message;
     });
-  }
-
-  private publish(workspaceId: string, event: ChatEvent): void {
-    for (const listener of this.listeners.get(workspaceId) ?? []) listener(event);
   }
 
   private async find(workspaceId: string, seq: number): Promise<ChatMessage> {

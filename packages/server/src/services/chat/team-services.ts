@@ -3,6 +3,7 @@ import type { AgentCatalog } from '../../agents/catalog.js';
 import type { Config } from '../../config/index.js';
 import type { Database } from '../../store/schema.js';
 import type { Clock } from '../../common/clock.js';
+import { LocalPubSub, type PubSub } from '../../events/pubsub.js';
 import { NotificationService } from '../notifications/notification-service.js';
 import { BudgetWatcher, notifyOnTeamEvents, type BudgetReader } from '../notifications/triggers.js';
 import { PresenceService } from '../presence/presence-service.js';
@@ -36,15 +37,18 @@ export interface TeamDependencies {
   agentSessions: SessionService;
   agents: AgentCatalog;
   meter: BudgetReader;
+  /** Live fan-out across replicas (in process when not given). */
+  pubsub?: PubSub;
 }
 
 export function createTeamServices(deps: TeamDependencies): TeamServices {
   const { db, clock } = deps;
+  const pubsub = deps.pubsub ?? new LocalPubSub();
   // Work done after a response was sent (a webhook, a system message) has no request to fail: warn.
   const onError = (error: unknown) =>
     process.emitWarning(`team services: ${error instanceof Error ? error.message : String(error)}`);
   const watcher = new SessionWatcher(db, deps.agentSessions.events, onError);
-  const chat = new ChatService(db, deps.workspaces, clock);
+  const chat = new ChatService(db, deps.workspaces, clock, pubsub);
   const bridge = new ChatAgentBridge(
     chat,
     deps.agentSessions,
@@ -52,12 +56,12 @@ export function createTeamServices(deps: TeamDependencies): TeamServices {
     deps.agentSessions.events,
     watcher,
   );
-  const notifications = new NotificationService(db, clock);
+  const notifications = new NotificationService(db, clock, pubsub);
   const webhooks = new WebhookService(db, deps.secrets, deps.workspaces, clock, onError);
   const stopNotify = notifyOnTeamEvents(db, notifications, chat, watcher);
   const stopDeliver = deliverTeamEvents(webhooks, chat, watcher, onError);
   const budgets = new BudgetWatcher(db, deps.meter, deps.config, notifications, clock);
-  const presence = new PresenceService(clock);
+  const presence = new PresenceService(db, clock, pubsub);
   void webhooks.resumePending().catch(onError);
   return {
     chat,

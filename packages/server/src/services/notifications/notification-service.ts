@@ -7,6 +7,7 @@ import {
   type NotificationSettings,
 } from '@hangar/protocol';
 import type { Kysely } from 'kysely';
+import { LocalPubSub, type PubSub, type Topic } from '../../events/pubsub.js';
 import { isUniqueViolation } from '../../store/database.js';
 import type { Database } from '../../store/schema.js';
 import { teamDb, type NotificationsTable, type TeamDb } from '../chat/tables.js';
@@ -29,6 +30,22 @@ export interface NotificationPush {
 }
 type Listener = (push: NotificationPush) => void;
 
+/** Notification `id` of the user (the key) is new or was read; this replica's subscribers get it whole. */
+interface NotificationNotice {
+  id: string;
+  browser: boolean;
+  notification?: Notification;
+}
+
+const NOTIFICATIONS: Topic<NotificationNotice> = {
+  name: 'notifications',
+  notice: ({ id, browser }) => ({ id, browser }),
+  fromNotice: (notice) => {
+    const { id, browser } = notice as NotificationNotice;
+    return { id: String(id), browser: browser === true };
+  },
+};
+
 /** Longest body kept, in characters (a mention's message may be long). */
 const MAX_BODY_CHARS = 500;
 
@@ -39,11 +56,11 @@ const MAX_BODY_CHARS = 500;
  */
 export class NotificationService {
   private readonly db: TeamDb;
-  private readonly listeners = new Map<string, Set<Listener>>();
 
   constructor(
     db: Kysely<Database>,
     private readonly clock: Clock,
+    private readonly pubsub: PubSub = new LocalPubSub(),
   ) {
     this.db = teamDb(db);
   }
@@ -71,8 +88,11 @@ export class NotificationService {
       throw error;
     }
     const notification = present(row);
-    for (const listener of this.listeners.get(userId) ?? [])
-      listener({ notification, browser: channels.browser });
+    await this.pubsub.publish(NOTIFICATIONS, userId, {
+      id: row.id,
+      browser: channels.browser,
+      notification,
+    });
     return notification;
   }
 
@@ -102,8 +122,7 @@ export class NotificationService {
       .execute();
     for (const row of rows) {
       const notification = present({ ...row, read_at: readAt });
-      for (const listener of this.listeners.get(row.user_id) ?? [])
-        listener({ notification, browser: false });
+      await this.pubsub.publish(NOTIFICATIONS, row.user_id, { id: row.id, browser: false, notification });
     }
   }
 
@@ -158,14 +177,78 @@ export class NotificationService {
     return next;
   }
 
-  /** Live pushes for one user's open tabs; returns the unsubscribe function. */
+  /**
+   * Live pushes for one user's open tabs, whichever replica made them (another replica's are read
+   * from the table, in the order they were heard of). After the replica lost its notices for a
+   * while, notifications made since the last push that were not pushed are pushed then.
+   * Returns the unsubscribe function.
+   */
   subscribe(userId: string, listener: Listener): () => void {
-    const set = this.listeners.get(userId) ?? new Set<Listener>();
-    set.add(listener);
-    this.listeners.set(userId, set);
+    let stopped = false;
+    let queue = Promise.resolve();
+    const pushed = new Set<string>();
+    let since = iso(this.clock.now());
+    const push = (notification: Notification, browser: boolean) => {
+      if (stopped) return;
+      pushed.add(notification.id);
+      if (pushed.size > 1000) pushed.delete(pushed.values().next().value!);
+      if (notification.createdAt > since) since = notification.createdAt;
+      try {
+        listener({ notification, browser });
+      } catch (error) {
+        process.emitWarning(`a notification subscriber failed: ${(error as Error).message}`);
+      }
+    };
+    let pending = 0;
+    const later = (work: () => Promise<void>) => {
+      pending++;
+      queue = queue
+        .then(work)
+        .catch((error: unknown) => {
+          process.emitWarning(`reading notifications failed: ${(error as Error).message}`);
+        })
+        .finally(() => pending--);
+    };
+    const unsubscribe = this.pubsub.subscribe(NOTIFICATIONS, userId, (notice) => {
+      if (notice?.notification) {
+        const { notification, browser } = notice;
+        // Behind a read of the table still running: after it, in the order heard.
+        if (pending === 0) push(notification, browser);
+        else later(async () => push(notification, browser));
+      } else if (notice) {
+        const { id, browser } = notice;
+        later(async () => {
+          const row = await this.db
+            .selectFrom('notifications')
+            .selectAll()
+            .where('id', '=', id)
+            .where('user_id', '=', userId)
+            .executeTakeFirst();
+          if (row) push(present(row), browser);
+        });
+      } else {
+        later(async () => {
+          const [rows, settings] = await Promise.all([
+            this.db
+              .selectFrom('notifications')
+              .selectAll()
+              .where('user_id', '=', userId)
+              .where('created_at', '>=', since)
+              .orderBy('created_at')
+              .orderBy('id')
+              .execute(),
+            this.settings(userId),
+          ]);
+          for (const row of rows) {
+            const kind = notificationKind.safeParse(row.kind);
+            if (!pushed.has(row.id)) push(present(row), kind.success && settings[kind.data].browser);
+          }
+        });
+      }
+    });
     return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(userId);
+      stopped = true;
+      unsubscribe();
     };
   }
 

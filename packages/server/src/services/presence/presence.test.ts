@@ -3,7 +3,7 @@ import { SseReader, startTeamBed, type TeamBed } from '../../test/team.js';
 import { PRESENCE_TIMEOUT_MS } from './presence-service.js';
 import { TestClock } from '../../test/clock.js';
 
-// Presence is kept in memory: one database suffices.
+// Presence is kept in the database (so other replicas see it; see replicas-live.test.ts): SQLite here.
 describe('presence', () => {
   let bed: TeamBed;
   const clock = new TestClock(Date.now());
@@ -93,7 +93,7 @@ describe('presence', () => {
     await bed.admin.post(`${base}/heartbeat`, { tab: 'ada-tab-000001', panel: 'terminal' });
     await bed.admin.post(`${base}/heartbeat`, { tab: 'ada-tab-000002', panel: null });
     clock.advance(PRESENCE_TIMEOUT_MS / 2 + 1000);
-    bed.server.services.team.presence.sweep();
+    await bed.server.services.team.presence.sweep();
     await ada.waitFor((events) =>
       events.some((e) => e.event === 'leave' && (e.data as { userId: string }).userId === bed.ids.cat),
     );

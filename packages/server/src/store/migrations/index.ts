@@ -8,6 +8,7 @@ import * as gitCredentials from './0006-git-credentials.js';
 import * as team from './0007-team.js';
 import * as actingPerson from './0008-acting-person.js';
 import * as cluster from './0009-cluster.js';
+import * as presence from './0010-presence.js';
 
 /** Every migration, in order. Names never change once released. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007-team': team,
   '0008-acting-person': actingPerson,
   '0009-cluster': cluster,
+  '0010-presence': presence,
 };
 
 export const migrationProvider: MigrationProvider = {
