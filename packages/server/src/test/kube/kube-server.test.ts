@@ -1,0 +1,344 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import {
+  ApiException,
+  CoreV1Api,
+  Exec,
+  Attach,
+  KubeConfig,
+  NetworkingV1Api,
+  Watch,
+  type V1Pod,
+  type V1Status,
+} from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bwrapMissing } from '../requirements.js';
+import { startKubeTestServer, type KubeTestServer } from './server.js';
+
+const kubectlMissing = existsSync('/usr/bin/kubectl')
+  ? undefined
+  : 'kubectl is not installed (apt-get install kubernetes-client, or run scripts/setup-test-env.sh as root)';
+if (process.env.CI === 'true' && (bwrapMissing || kubectlMissing))
+  throw new Error(`CI requires bubblewrap and kubectl: ${bwrapMissing ?? kubectlMissing}`);
+
+const NS = 'work';
+const UID = 46_000 + (process.pid % 500) * 8;
+
+/** Host pids of every process running as `uid`. */
+async function processesOf(uid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const status = await readFile(`/proc/${entry}/status`, 'utf8').catch(() => '');
+    if (new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(status)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** The body of a refused request, as the client received it. */
+async function refusal(call: Promise<unknown>): Promise<{ code: number; body: Record<string, unknown> }> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof ApiException)) throw new Error(`expected an ApiException, got ${String(error)}`);
+  return { code: error.code, body: JSON.parse(error.body as string) as Record<string, unknown> };
+}
+
+describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
+  let server: KubeTestServer;
+  let kc: KubeConfig;
+  let core: CoreV1Api;
+  const podUids: number[] = [];
+
+  const pod = (name: string, extra: { labels?: Record<string, string>; uid?: number; claim?: string; command?: string[]; stdin?: boolean } = {}): V1Pod => {
+    const uid = extra.uid ?? UID + podUids.length;
+    podUids.push(uid);
+    return {
+      metadata: { name, labels: extra.labels ?? {} },
+      spec: {
+        restartPolicy: 'Never',
+        terminationGracePeriodSeconds: 5,
+        securityContext: { runAsUser: uid, runAsGroup: uid },
+        containers: [
+          {
+            name: 'main',
+            image: 'hangar/workspace:test',
+            ...(extra.command && { command: extra.command }),
+            ...(extra.stdin && { stdin: true }),
+            env: [{ name: 'GREETING', value: 'hello from the spec' }],
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            ...(extra.claim && { volumeMounts: [{ name: 'work', mountPath: '/workspace' }] }),
+          },
+        ],
+        ...(extra.claim && { volumes: [{ name: 'work', persistentVolumeClaim: { claimName: extra.claim } }] }),
+      },
+    };
+  };
+
+  /** Resolves with the first watched pod event that `done` accepts, and every event seen until then. */
+  function watchPods(query: Record<string, string>, done: (type: string, pod: V1Pod) => boolean) {
+    const events: { type: string; phase?: string; object: V1Pod }[] = [];
+    let controller: AbortController | undefined;
+    const finished = new Promise<typeof events>((resolve, reject) => {
+      void new Watch(kc)
+        .watch(`/api/v1/namespaces/${NS}/pods`, query, (type, object: V1Pod) => {
+          events.push({ type, phase: object.status?.phase, object });
+          if (done(type, object)) resolve(events);
+        }, (error: unknown) => (error ? reject(error as Error) : resolve(events)))
+        .then((c) => (controller = c), reject);
+    });
+    return { finished: finished.finally(() => controller?.abort()) };
+  }
+
+  async function runningPod(body: V1Pod): Promise<V1Pod> {
+    const list = await core.listNamespacedPod({ namespace: NS });
+    const watch = watchPods({ resourceVersion: list.metadata!.resourceVersion!, fieldSelector: `metadata.name=${body.metadata!.name}` }, (_t, p) => p.status?.phase === 'Running' || p.status?.phase === 'Failed');
+    await core.createNamespacedPod({ namespace: NS, body });
+    const events = await watch.finished;
+    const last = events.at(-1)!;
+    expect(last.phase, JSON.stringify(last.object.status)).toBe('Running');
+    return last.object;
+  }
+
+  function exec(name: string, command: string[], options: { tty?: boolean; stdin?: PassThrough; stdout?: PassThrough } = {}) {
+    const stdout = options.stdout ?? new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const status = new Promise<V1Status>((resolve, reject) => {
+      new Exec(kc)
+        .exec(NS, name, 'main', command, stdout, options.tty ? null : stderr, options.stdin ?? null, options.tty ?? false, resolve)
+        .catch(reject);
+    });
+    return { status: status.then((s) => ({ status: s, stdout: out, stderr: err })), output: () => out };
+  }
+
+  beforeAll(async () => {
+    server = await startKubeTestServer({ watchHistory: 200 });
+    kc = new KubeConfig();
+    kc.loadFromFile(server.kubeconfigPath);
+    core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: NS } } });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    // No process of any pod outlives the server.
+    for (const uid of podUids) expect(await processesOf(uid), `processes of uid ${uid}`).toEqual([]);
+  });
+
+  it('refuses a wrong token with a 401 Status', async () => {
+    const bad = new KubeConfig();
+    bad.loadFromString((await readFile(server.kubeconfigPath, 'utf8')).replace(server.token, 'wrong'));
+    const { code, body } = await refusal(bad.makeApiClient(CoreV1Api).listNamespace());
+    expect(code).toBe(401);
+    expect(body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+  });
+
+  it('runs a pod mounting a claim: watch sees it go Running, exec gets stdout, stderr and the exit code, files land in the claim', async () => {
+    const claim = await core.createNamespacedPersistentVolumeClaim({
+      namespace: NS,
+      body: { metadata: { name: 'work' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+    });
+    expect(claim.metadata?.finalizers).toEqual(['kubernetes.io/pvc-protection']);
+    const list = await core.listNamespacedPod({ namespace: NS });
+    const watch = watchPods({ resourceVersion: list.metadata!.resourceVersion! }, (_t, p) => p.status?.phase === 'Running');
+    const created = await core.createNamespacedPod({ namespace: NS, body: pod('ws', { claim: 'work' }) });
+    expect(created.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Number(created.metadata?.resourceVersion)).toBeGreaterThan(Number(list.metadata!.resourceVersion));
+    const events = await watch.finished;
+    expect(events[0]).toMatchObject({ type: 'ADDED', phase: 'Pending' });
+    expect(events.slice(1).every((e) => e.type === 'MODIFIED')).toBe(true);
+    const running = events.at(-1)!.object;
+    expect(running.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(running.status?.containerStatuses?.[0]).toMatchObject({ name: 'main', ready: true, image: 'hangar/workspace:test' });
+    expect(running.status?.containerStatuses?.[0]?.state?.running?.startedAt).toBeTruthy();
+
+    const result = await exec('ws', ['sh', '-c', 'echo hi; echo err >&2; exit 3']).status;
+    expect(result.stdout).toBe('hi\n');
+    expect(result.stderr).toBe('err\n');
+    expect(result.status).toMatchObject({
+      status: 'Failure',
+      reason: 'NonZeroExitCode',
+      details: { causes: [{ reason: 'ExitCode', message: '3' }] },
+    });
+
+    const ok = await exec('ws', ['sh', '-c', 'id -u; echo "$GREETING"; echo written > /workspace/note.txt']).status;
+    expect(ok.status).toEqual({ metadata: {}, status: 'Success' });
+    expect(ok.stdout).toBe(`${podUids[0]}\nhello from the spec\n`);
+    const boundClaim = await core.readNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS });
+    expect(boundClaim.status?.phase).toBe('Bound');
+    const hostFile = join(server.root, 'volumes', `pvc-${boundClaim.metadata!.uid}`, 'note.txt');
+    expect(await readFile(hostFile, 'utf8')).toBe('written\n');
+    expect((await stat(hostFile)).uid).toBe(podUids[0]);
+
+    // The root file system is read-only, and no capability lets the user around it.
+    const ro = await exec('ws', ['sh', '-c', 'touch /etc/x 2>/dev/null || echo refused; grep CapEff /proc/self/status']).status;
+    expect(ro.stdout).toBe('refused\nCapEff:\t0000000000000000\n');
+  });
+
+  it('runs exec in a terminal that follows resize messages', async () => {
+    const stdin = new PassThrough();
+    const stdout = Object.assign(new PassThrough(), { rows: 30, columns: 100 });
+    const run = exec('ws', ['sh', '-c', 'read a; stty size; read b; stty size'], { tty: true, stdin, stdout });
+    stdin.write('a\n');
+    await until(() => /30 100/.test(run.output()));
+    stdout.rows = 40;
+    stdout.columns = 120;
+    stdout.emit('resize');
+    stdin.write('b\n');
+    const result = await run.status;
+    expect(result.stdout).toMatch(/30 100\r\n[\s\S]*40 120\r\n/);
+    expect(result.status.status).toBe('Success');
+  });
+
+  it('attaches to a container\'s stdin and stdout', async () => {
+    await runningPod(pod('echoer', { command: ['sh', '-c', 'while read line; do echo "got $line"; done'], stdin: true }));
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const ws = await new Attach(kc).attach(NS, 'echoer', 'main', stdout, null, stdin, false);
+    stdin.write('one\n');
+    await until(() => out.includes('got one\n'));
+    ws.close();
+  });
+
+  it('lists pods by equality and set-based label selectors', async () => {
+    await Promise.all([
+      runningPod(pod('web-a', { labels: { app: 'web', tier: 'front' } })),
+      runningPod(pod('web-b', { labels: { app: 'web', tier: 'back' } })),
+      runningPod(pod('db', { labels: { app: 'db' } })),
+    ]);
+    const names = async (labelSelector: string) =>
+      (await core.listNamespacedPod({ namespace: NS, labelSelector })).items.map((p) => p.metadata!.name).sort();
+    expect(await names('app=web')).toEqual(['web-a', 'web-b']);
+    expect(await names('app!=web,app')).toEqual(['db']);
+    expect(await names('tier in (front,middle)')).toEqual(['web-a']);
+    expect(await names('app=web,tier notin (front)')).toEqual(['web-b']);
+    expect(await names('app,!tier')).toEqual(['db']);
+    const running = await core.listNamespacedPod({ namespace: NS, fieldSelector: 'status.phase=Running,metadata.name=db' });
+    expect(running.items.map((p) => p.metadata!.name)).toEqual(['db']);
+  });
+
+  it('answers 404, 409 and 422 with the API server\'s Status bodies', async () => {
+    expect(await refusal(core.readNamespacedPod({ name: 'nope', namespace: NS }))).toEqual({
+      code: 404,
+      body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'pods "nope" not found', reason: 'NotFound', details: { name: 'nope', kind: 'pods' }, code: 404 },
+    });
+    expect(await refusal(core.createNamespace({ body: { metadata: { name: NS } } }))).toEqual({
+      code: 409,
+      body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `namespaces "${NS}" already exists`, reason: 'AlreadyExists', details: { name: NS, kind: 'namespaces' }, code: 409 },
+    });
+    expect(await refusal(core.createNamespacedPod({ namespace: NS, body: { metadata: { name: 'empty' }, spec: { containers: [] } } }))).toEqual({
+      code: 422,
+      body: {
+        kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+        message: 'Pod "empty" is invalid: spec.containers: Required value',
+        reason: 'Invalid',
+        details: { name: 'empty', kind: 'Pod', causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' }] },
+        code: 422,
+      },
+    });
+    const net = kc.makeApiClient(NetworkingV1Api);
+    const policy = await net.createNamespacedNetworkPolicy({ namespace: NS, body: { metadata: { name: 'deny' }, spec: { podSelector: {}, policyTypes: ['Egress'] } } });
+    await net.replaceNamespacedNetworkPolicy({ name: 'deny', namespace: NS, body: { ...policy, spec: { podSelector: { matchLabels: { app: 'web' } } } } });
+    const stale = await refusal(net.replaceNamespacedNetworkPolicy({ name: 'deny', namespace: NS, body: policy }));
+    expect(stale).toEqual({
+      code: 409,
+      body: {
+        kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+        message: 'Operation cannot be fulfilled on networkpolicies.networking.k8s.io "deny": the object has been modified; please apply your changes to the latest version and try again',
+        reason: 'Conflict', details: { name: 'deny', group: 'networking.k8s.io', kind: 'networkpolicies' }, code: 409,
+      },
+    });
+  });
+
+  it('ends a watch from a compacted resourceVersion with a 410 Expired ERROR event', async () => {
+    for (let i = 0; i < 210; i++) await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { generateName: 'filler-' }, data: { i: String(i) } } });
+    const events: { type: string; object: Record<string, unknown> }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      void new Watch(kc).watch(`/api/v1/namespaces/${NS}/configmaps`, { resourceVersion: '2' }, (type, object: Record<string, unknown>) => events.push({ type, object }), (error: unknown) => (error ? reject(error as Error) : resolve()));
+    });
+    expect(events).toHaveLength(1);
+    expect(events[0]!.type).toBe('ERROR');
+    expect(events[0]!.object).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410 });
+    expect(events[0]!.object.message).toMatch(/^too old resource version: 2 \(\d+\)$/);
+  });
+
+  it('deleting a pod stops its sandbox\'s processes; its claim leaves only after it', async () => {
+    const uid = UID + 7;
+    await runningPod(pod('doomed', { uid, claim: 'work', command: ['sh', '-c', 'trap "exit 0" TERM; sleep infinity & wait'] }));
+    expect((await processesOf(uid)).length).toBeGreaterThan(0);
+    const claim = await core.readNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS });
+    const claimDir = join(server.root, 'volumes', `pvc-${claim.metadata!.uid}`);
+    // In use by pods: the claim stays, Terminating.
+    await core.deleteNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS });
+    expect((await core.readNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS })).metadata?.deletionTimestamp).toBeTruthy();
+
+    const list = await core.listNamespacedPod({ namespace: NS, fieldSelector: 'metadata.name=doomed' });
+    const gone = watchPods({ resourceVersion: list.metadata!.resourceVersion!, fieldSelector: 'metadata.name=doomed' }, (type) => type === 'DELETED');
+    const deleted = await core.deleteNamespacedPod({ name: 'doomed', namespace: NS });
+    expect(deleted.metadata?.deletionTimestamp).toBeTruthy();
+    const events = await gone.finished;
+    expect(events[0]).toMatchObject({ type: 'MODIFIED' });
+    expect(events.at(-1)!.type).toBe('DELETED');
+    expect(await processesOf(uid)).toEqual([]);
+
+    // The other user of the claim goes too; then the claim and its directory.
+    const wsGone = watchPods({ resourceVersion: (await core.listNamespacedPod({ namespace: NS })).metadata!.resourceVersion!, fieldSelector: 'metadata.name=ws' }, (type) => type === 'DELETED');
+    await core.deleteNamespacedPod({ name: 'ws', namespace: NS, gracePeriodSeconds: 0 });
+    await wsGone.finished;
+    expect((await refusal(core.readNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS }))).code).toBe(404);
+    await until(async () => !existsSync(claimDir));
+  });
+
+  it('collects dependents of a deleted owner', async () => {
+    const owner = await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'owner' } } });
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata!.uid!, blockOwnerDeletion: true };
+    await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'dependent', ownerReferences: [ref] }, stringData: { k: 'v' } } });
+    await core.deleteNamespacedConfigMap({ name: 'owner', namespace: NS, propagationPolicy: 'Foreground' });
+    expect((await refusal(core.readNamespacedSecret({ name: 'dependent', namespace: NS }))).code).toBe(404);
+    expect((await refusal(core.readNamespacedConfigMap({ name: 'owner', namespace: NS }))).code).toBe(404);
+  });
+
+  describe.skipIf(kubectlMissing)('with kubectl', () => {
+    const kubectl = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile('kubectl', ['--kubeconfig', server.kubeconfigPath, '-n', NS, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: server.root } }, (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+
+    it('gets, execs in and deletes pods', async () => {
+      const got = await kubectl('get', 'pods', '-l', 'app=web', '-o', 'json');
+      expect(got.stderr).toBe('');
+      const list = JSON.parse(got.stdout) as { items: V1Pod[] };
+      expect(list.items.map((p) => p.metadata!.name).sort()).toEqual(['web-a', 'web-b']);
+      expect(list.items[0]!.status?.phase).toBe('Running');
+
+      expect(await kubectl('exec', 'web-a', '--', 'echo', 'ok')).toEqual({ code: 0, stdout: 'ok\n', stderr: '' });
+      const failed = await kubectl('exec', 'web-a', '--', 'sh', '-c', 'echo out; echo err >&2; exit 4');
+      expect(failed).toMatchObject({ code: 4, stdout: 'out\n' });
+      expect(failed.stderr).toContain('err\n');
+      expect(await kubectl('exec', '-i', 'web-a', '--', 'cat')).toMatchObject({ code: 0 });
+
+      const deleted = await kubectl('delete', 'pod', 'web-b');
+      expect(deleted).toMatchObject({ code: 0, stdout: 'pod "web-b" deleted\n' });
+      const missing = await kubectl('get', 'pod', 'web-b');
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('Error from server (NotFound): pods "web-b" not found');
+    });
+  });
+});
+
+/** Waits for a condition the test cannot be told about (terminal output, a directory's removal); no time limit but the test's. */
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
