@@ -1,5 +1,5 @@
 import { webhookEvent, type Webhook, type WebhookEvent } from '@hangar/protocol';
-import { PostgresAdapter, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { errors } from '../../errors.js';
 import type { Database } from '../../store/schema.js';
 import type { Principal } from '../auth.js';
@@ -10,6 +10,7 @@ import type { ServerSecrets } from '../../common/secrets.js';
 import type { WorkspaceRow } from '../workspaces/repository.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
 import { PrivateAddressError, postWebhook } from './deliver.js';
+import { DeliveryQueue } from './queue.js';
 import { signBody } from './signature.js';
 import { isPrivateTarget } from './url-policy.js';
 
@@ -28,34 +29,19 @@ const LOG_LIMIT = 200;
  * tries the delivery again.
  */
 const CLAIM_MS = TIMEOUT_MS + 20_000;
-/** How often every replica looks for due deliveries nobody has scheduled (their replica died). */
-const SWEEP_MS = 5_000;
-/** Deliveries claimed per sweep. */
-const SWEEP_BATCH = 20;
 
 /**
  * Webhooks: per workspace (its owners) or global (admins). Each event makes
  * a delivery row, POSTed as JSON signed with HMAC-SHA256 under the webhook's
  * secret (sealed at rest, shown once), retried with backoff until it
  * succeeds or MAX_ATTEMPTS fail. Pending deliveries resume after a restart.
- *
- * The deliveries are a queue in the database shared by every replica: an
- * attempt is made only by the replica that claimed it, atomically moving the
- * row's `next_attempt_at` past the attempt's end (CLAIM_MS) while it is due
- * and pending, so each attempt is sent once however many replicas try; a
- * sweep on every replica claims due rows (PostgreSQL: `FOR UPDATE SKIP
- * LOCKED`, so replicas claim different rows without waiting on each other),
- * which also picks up the deliveries of a replica that died, after CLAIM_MS.
+ * Every replica works the deliveries; each attempt is sent once (queue.ts).
  */
 export class WebhookService {
   private readonly db: TeamDb;
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly queue: DeliveryQueue;
   private readonly aborter = new AbortController();
   private closed = false;
-  private sweeper: NodeJS.Timeout | undefined;
-  private sweeping: Promise<void> | undefined;
-  private readonly postgres: boolean;
 
   constructor(
     db: Kysely<Database>,
@@ -65,7 +51,7 @@ export class WebhookService {
     private readonly onError: (error: unknown) => void,
   ) {
     this.db = teamDb(db);
-    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    this.queue = new DeliveryQueue(db, clock, CLAIM_MS, (id, until) => this.deliver(id, until), onError);
   }
 
   async create(
@@ -174,110 +160,24 @@ export class WebhookService {
           updated_at: now,
         })
         .execute();
-      this.schedule(id, 0);
+      this.queue.schedule(id, 0);
     }
   }
 
-  /**
-   * After a start: deliveries still pending are tried when due, by whichever replica claims each
-   * first (safe on every replica); then every SWEEP_MS, due deliveries nobody took are claimed.
-   */
-  async resumePending(): Promise<void> {
-    const rows = await this.db
-      .selectFrom('webhook_deliveries')
-      .select(['id', 'next_attempt_at'])
-      .where('status', '=', 'pending')
-      .execute();
-    const now = this.clock.now().getTime();
-    for (const row of rows)
-      this.schedule(row.id, Math.max(0, Date.parse(row.next_attempt_at ?? '') - now || 0));
-    if (this.closed || this.sweeper) return;
-    this.sweeper = setInterval(() => {
-      this.sweeping ??= this.sweep()
-        .catch(this.onError)
-        .finally(() => (this.sweeping = undefined));
-    }, SWEEP_MS);
-    this.sweeper.unref();
+  /** After a start: pending deliveries are tried when due, by whichever replica claims each first. */
+  resumePending(): Promise<void> {
+    return this.queue.resumePending();
   }
 
-  /** Waits for the attempts under way on this replica (a sweep's included). */
-  async settle(): Promise<void> {
-    await this.sweeping;
-    await Promise.all([...this.inFlight]);
+  /** Waits for this replica's attempts under way. */
+  settle(): Promise<void> {
+    return this.queue.settle();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    clearInterval(this.sweeper);
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
     this.aborter.abort();
-    await this.sweeping;
-    await Promise.all([...this.inFlight]);
-  }
-
-  private schedule(id: string, delayMs: number): void {
-    if (this.closed) return;
-    clearTimeout(this.timers.get(id));
-    const timer = setTimeout(() => {
-      this.timers.delete(id);
-      this.track(this.attempt(id));
-    }, delayMs);
-    timer.unref();
-    this.timers.set(id, timer);
-  }
-
-  private track(attempt: Promise<void>): void {
-    const task = attempt.catch(this.onError);
-    this.inFlight.add(task);
-    void task.finally(() => this.inFlight.delete(task));
-  }
-
-  /** Claims the due pending deliveries nobody holds, and makes their attempts. */
-  private async sweep(): Promise<void> {
-    const now = iso(this.clock.now());
-    const until = iso(new Date(this.clock.now().getTime() + CLAIM_MS));
-    const due = this.db
-      .selectFrom('webhook_deliveries')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .orderBy('next_attempt_at')
-      .limit(SWEEP_BATCH);
-    // PostgreSQL: rows another replica is claiming right now are skipped, not waited for.
-    const claimable = this.postgres ? due.forUpdate().skipLocked() : due;
-    const claimed = await this.db
-      .updateTable('webhook_deliveries')
-      .set({ next_attempt_at: until })
-      .where('id', 'in', claimable)
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .returning('id')
-      .execute();
-    for (const { id } of claimed) this.track(this.deliver(id, until));
-  }
-
-  /**
-   * Takes one due delivery for this replica: true when this call moved its `next_attempt_at`
-   * past the attempt (one statement, so of replicas racing for it exactly one wins).
-   */
-  private async claim(id: string): Promise<string | undefined> {
-    const now = this.clock.now();
-    const until = iso(new Date(now.getTime() + CLAIM_MS));
-    const claimed = await this.db
-      .updateTable('webhook_deliveries')
-      .set({ next_attempt_at: until })
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', iso(now))]))
-      .returning('id')
-      .executeTakeFirst();
-    return claimed ? until : undefined;
-  }
-
-  private async attempt(id: string): Promise<void> {
-    const claimed = await this.claim(id);
-    if (claimed) await this.deliver(id, claimed);
+    await this.queue.close();
   }
 
   /** One attempt of a delivery this replica claimed (until `claimedUntil`). */
@@ -327,7 +227,8 @@ export class WebhookService {
     } catch (cause) {
       if (this.closed) {
         // Stopped mid-attempt: the delivery is due again at once, for another replica or the next start.
-        await this.ownedBy(id, claimedUntil)
+        await this.queue
+          .ownedBy(id, claimedUntil)
           .set({ next_attempt_at: iso(this.clock.now()) })
           .execute()
           .catch(() => undefined);
@@ -342,7 +243,8 @@ export class WebhookService {
     const now = this.clock.now();
     const retry = error !== null && !refused && attempts < MAX_ATTEMPTS;
     const delayMs = FIRST_RETRY_MS * BACKOFF_FACTOR ** (attempts - 1);
-    await this.ownedBy(id, claimedUntil)
+    await this.queue
+      .ownedBy(id, claimedUntil)
       .set({
         attempts,
         response_status: responseStatus,
@@ -352,16 +254,7 @@ export class WebhookService {
         updated_at: iso(now),
       })
       .execute();
-    if (retry) this.schedule(id, delayMs);
-  }
-
-  /** An update of a delivery still claimed by this attempt (not yet taken over after CLAIM_MS). */
-  private ownedBy(id: string, claimedUntil: string) {
-    return this.db
-      .updateTable('webhook_deliveries')
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '=', claimedUntil);
+    if (retry) this.queue.schedule(id, delayMs);
   }
 
   private async authorized(principal: Principal, id: string): Promise<WebhooksTable> {
