@@ -88,7 +88,7 @@ export class BubblewrapDriver extends BaseSandboxDriver {
     this.stateRoot = options.stateRoot;
     this.startTimeoutMs = options.startTimeoutMs ?? 20_000;
     this.cgroups = detectSandboxCgroups();
-    this.ids = idMapper(this.overflowId);
+    this.ids = idMapper();
     this.idMode = this.ids.mode;
     this.capabilities = {
       isolated: true,

@@ -94,6 +94,29 @@ describe.skipIf(skipReason)(`bubblewrap driver${skipReason ? ` (skipped: ${skipR
     expect(result.stdout).toContain('exit 2');
   });
 
+  // As root, bwrap forbids them (idmap.ts); the contract's escape attempts cannot show it, as commands
+  // joined through the driver also carry a seccomp filter that refuses new user namespaces.
+  if (process.getuid?.() === 0) {
+    it('forbids user namespaces inside the sandbox’s own, to a process without the seccomp filter too', async () => {
+      const record = await readRecord(spec.stateDir);
+      if (!record) throw new Error('no record of the running sandbox');
+      // The sandbox user, as the sandbox's processes are: may create user namespaces where nothing forbids it.
+      const script = 'id -u; unshare --user true && echo NESTED';
+      const child = spawn('setpriv', [
+        ...['--reuid', String(spec.uid), '--regid', String(spec.gid), '--clear-groups'],
+        ...['nsenter', '--target', String(record.init.pid), '--user', '--preserve-credentials'],
+        ...['--', 'sh', '-c', script],
+      ]);
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      await new Promise((resolve) => child.once('close', resolve));
+      expect(output).toContain(`${spec.uid}\n`);
+      expect(output).toContain('No space left on device');
+      expect(output).not.toContain('NESTED');
+    });
+  }
+
   it('names the sandbox user hangar, with the spec ids, for whoami and git', async () => {
     const result = await runInSandbox(harness.driver, spec, {
       command: ['/bin/sh', '-c', 'whoami; id -u; id -g; echo ~'],

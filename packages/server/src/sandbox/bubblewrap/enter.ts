@@ -17,7 +17,8 @@ import { NS_FILES, type JoinableNamespace } from './proc.js';
  * every command); open the namespaces and the root; join (user first: it
  * grants what the others need); chroot; fork (the pid namespace applies to
  * children); in the child: empty the bounding set, clear the supplementary
- * groups and set the ids (when asked), clear every capability, set
+ * groups (unless done on the host) and set the ids (when asked), clear
+ * every capability, set
  * no_new_privs, load the seccomp filter (seccomp.ts), exec. The parent waits
  * and ends as its child did.
  */
@@ -41,6 +42,16 @@ my $lastcap = <$last> + 0;
 close($last);
 my @ns = map { open(my $h, '<', "/proc/$pid/ns/$_") or fail("namespace $_"); [$_, $h] } split(/,/, $nslist);
 opendir(my $root, "/proc/$pid/root") or fail('root');
+if (@ns && $ns[0][0] eq 'user') {
+  # A user namespace inside another (root mode: bwrap's --disable-userns) owns none of the others: join its
+  # parent first, which owns them, then the others, then the sandbox's own.
+  my $parent = syscall(IOCTL, fileno($ns[0][1]), 0xb702, 0);
+  $parent >= 0 or fail('parent user namespace');
+  open(my $p, '<&=', $parent) or fail('parent user namespace');
+  my @theirs = stat($p);
+  my @ours = stat('/proc/self/ns/user') or fail('own user namespace');
+  @ns = (['user parent', $p], @ns[1 .. $#ns], $ns[0]) if "$theirs[0]:$theirs[1]" ne "$ours[0]:$ours[1]";
+}
 for my $n (@ns) { syscall(SETNS, fileno($n->[1]), 0) == 0 or fail("setns $n->[0]") }
 close($_->[1]) for @ns;
 chdir($root) && chroot('.') && chdir('/') or fail('chroot');
@@ -53,7 +64,8 @@ if ($child) {
 }
 for my $cap (0 .. $lastcap) { syscall(PRCTL, 24, $cap, 0, 0, 0) == 0 or fail("drop capability $cap") }
 if ($ids) {
-  syscall(SETGROUPS, 0, 0) == 0 or fail('setgroups');
+  # From the host, the groups are gone already (and bwrap's namespaces deny setgroups).
+  $host or syscall(SETGROUPS, 0, 0) == 0 or fail('setgroups');
   syscall(SETRESGID, $gid + 0, $gid + 0, $gid + 0) == 0 or fail('setresgid');
   syscall(SETRESUID, $uid + 0, $uid + 0, $uid + 0) == 0 or fail('setresuid');
 }
@@ -71,11 +83,29 @@ exec { $cmd[0] } @cmd or fail($cmd[0]);`;
 const SYSCALLS: Partial<
   Record<
     string,
-    Record<'CLOSE' | 'SETNS' | 'SETGROUPS' | 'SETRESUID' | 'SETRESGID' | 'CAPSET' | 'PRCTL', number>
+    Record<'CLOSE' | 'SETNS' | 'SETGROUPS' | 'SETRESUID' | 'SETRESGID' | 'CAPSET' | 'PRCTL' | 'IOCTL', number>
   >
 > = {
-  x64: { CLOSE: 3, SETNS: 308, SETGROUPS: 116, SETRESUID: 117, SETRESGID: 119, CAPSET: 126, PRCTL: 157 },
-  arm64: { CLOSE: 57, SETNS: 268, SETGROUPS: 159, SETRESUID: 147, SETRESGID: 149, CAPSET: 91, PRCTL: 167 },
+  x64: {
+    CLOSE: 3,
+    SETNS: 308,
+    SETGROUPS: 116,
+    SETRESUID: 117,
+    SETRESGID: 119,
+    CAPSET: 126,
+    PRCTL: 157,
+    IOCTL: 16,
+  },
+  arm64: {
+    CLOSE: 57,
+    SETNS: 268,
+    SETGROUPS: 159,
+    SETRESUID: 147,
+    SETRESGID: 149,
+    CAPSET: 91,
+    PRCTL: 167,
+    IOCTL: 29,
+  },
 };
 
 export interface EnterTarget {
@@ -97,8 +127,9 @@ export interface EnterTarget {
 export function enterArgs(perl: string, target: EnterTarget, command: readonly string[]): string[] {
   const numbers = SYSCALLS[process.arch];
   if (!numbers) throw new Error(`joining a bubblewrap sandbox is not supported on ${process.arch}`);
-  const script = SCRIPT.replace(/\b(CLOSE|SETNS|SETGROUPS|SETRESUID|SETRESGID|CAPSET|PRCTL)\b/g, (name) =>
-    String(numbers[name as keyof typeof numbers]),
+  const script = SCRIPT.replace(
+    /\b(CLOSE|SETNS|SETGROUPS|SETRESUID|SETRESGID|CAPSET|PRCTL|IOCTL)\b/g,
+    (name) => String(numbers[name as keyof typeof numbers]),
   );
   for (const file of target.host?.cgroupProcs ?? [])
     if (file.includes('\n')) throw new Error(`cgroup file ${JSON.stringify(file)} holds a newline`);

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { promisify } from 'node:util';
 import type { SandboxSpec } from '../driver.js';
@@ -11,9 +10,14 @@ const run = promisify(execFile);
 /**
  * How the sandbox's user namespace gets its id maps, by what the server may do:
  *
- * - `root`: the server runs as root. bwrap runs as the spec's uid; the server
- *   writes the maps itself: the spec's ids to the same host ids, uid 0 inside
- *   to the kernel's overflow id (nobody).
+ * - `root`: the server runs as root. bwrap runs as the spec's uid and maps
+ *   the ids itself (nothing to write, no process of the server's between):
+ *   its own uid to 0 in a first user namespace, where it mounts the devpts,
+ *   then (`--disable-userns`) sets user.max_user_namespaces to 1 there and
+ *   creates a second one inside it, where the sandbox runs with only the
+ *   spec's ids mapped (to the same host ids, through the first). The limit of
+ *   the first is used up by the second, and nothing in the second holds a
+ *   capability in the first to raise it: no nested user namespace.
  * - `subordinate-ids`: a non-root server with ranges in /etc/subuid and
  *   /etc/subgid, and newuidmap/newgidmap (package uidmap), as rootless
  *   podman needs. The spec's ids map to the server's own, uid 0 inside to the
@@ -23,28 +27,24 @@ const run = promisify(execFile);
  *   mount a devpts of its own, so programs inside cannot open terminals
  *   (tmux), and joining processes keep a full (unusable) bounding set.
  *
- * In the first two, uid 0 inside exists so that bwrap can mount the devpts,
- * and so that a joining process may drop its bounding set before it becomes
- * the sandbox user; nothing else runs as it.
+ * In the first two, uid 0 exists (in `root`, in the first namespace only)
+ * so that bwrap can mount the devpts; nothing runs as it. A joining process
+ * holds every capability in the sandbox's namespace when it joins, so it
+ * can drop its bounding set before it becomes the sandbox user (enter.ts).
  */
 export type IdMode = 'root' | 'subordinate-ids' | 'single-id';
 
 export interface IdMapper {
   mode: IdMode;
-  /** Writes the maps of the user namespace of bwrap's child `pid` (absent in `single-id`, where bwrap does). */
+  /**
+   * Writes the maps of the user namespace of bwrap's child `pid` (`subordinate-ids`; absent where bwrap
+   * maps them itself). After it, the driver forbids nested user namespaces in it (launch.ts).
+   */
   write?(pid: number, spec: SandboxSpec): Promise<void>;
 }
 
-export function idMapper(overflowId: number): IdMapper {
-  if (process.getuid?.() === 0) {
-    return {
-      mode: 'root',
-      write: async (pid, spec) => {
-        await writeFile(`/proc/${pid}/uid_map`, `0 ${overflowId} 1\n${spec.uid} ${spec.uid} 1\n`);
-        await writeFile(`/proc/${pid}/gid_map`, `0 ${overflowId} 1\n${spec.gid} ${spec.gid} 1\n`);
-      },
-    };
-  }
+export function idMapper(): IdMapper {
+  if (process.getuid?.() === 0) return { mode: 'root' };
   const uid = process.getuid?.() ?? -1;
   const gid = process.getgid?.() ?? -1;
   const name = userName();

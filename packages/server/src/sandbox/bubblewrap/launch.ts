@@ -88,7 +88,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
     tools.bwrap,
     ...bwrapArgs({
       spec,
-      mapsIds: ids.write !== undefined,
+      idMode: ids.mode,
       systemDirs: options.systemDirs,
       sources: staged
         ? {

@@ -7,6 +7,7 @@ import {
   type SandboxLimits,
   type SandboxSpec,
 } from '../driver.js';
+import type { IdMode } from './idmap.js';
 
 /**
  * What the sandbox sees: the host's system directories read-only, the
@@ -70,8 +71,8 @@ export function systemDirArgs(): string[] {
 
 export interface BwrapPlan {
   spec: SandboxSpec;
-  /** The driver writes the id maps (uid 0 inside is mapped, so the sandbox gets a devpts of its own); see idmap.ts. */
-  mapsIds: boolean;
+  /** How the ids are mapped (see idmap.ts): in `root` and `subordinate-ids`, uid 0 is mapped, so the sandbox gets a devpts of its own. */
+  idMode: IdMode;
   /** Host paths bwrap binds (as root, the staged copies of the workspace's directories). */
   sources: { work: string; home: string; hangarSocketDir?: string; binds: string[] };
   systemDirs: readonly string[];
@@ -86,11 +87,14 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   const tmpBytes = String(
     spec.limits.memoryBytes === undefined ? DEFAULT_TMPFS_BYTES : Math.floor(spec.limits.memoryBytes / 4),
   );
+  const ownDevpts = plan.idMode !== 'single-id';
   // prettier-ignore
   return [
     '--unshare-user',
     '--info-fd', String(FD.info),
-    ...(plan.mapsIds ? ['--userns-block-fd', String(FD.usernsBlock)] : []),
+    // root: bwrap maps the ids and forbids nested user namespaces; subordinate-ids: the driver does (launch.ts).
+    ...(plan.idMode === 'root' ? ['--disable-userns'] : []),
+    ...(plan.idMode === 'subordinate-ids' ? ['--userns-block-fd', String(FD.usernsBlock)] : []),
     '--uid', String(spec.uid),
     '--gid', String(spec.gid),
     '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
@@ -102,7 +106,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     '--ro-bind-data', String(FD.resolv), '/etc/resolv.conf',
     '--proc', '/proc',
     '--perms', '0755', '--dir', '/dev',
-    ...(plan.mapsIds ? ['--dev', '/dev'] : hostDevArgs()),
+    ...(ownDevpts ? ['--dev', '/dev'] : hostDevArgs()),
     '--perms', '1777', '--size', tmpBytes, '--tmpfs', '/dev/shm',
     '--perms', '1777', '--size', tmpBytes, '--tmpfs', '/tmp',
     '--dir', '/var', '--symlink', '../tmp', '/var/tmp',
@@ -118,7 +122,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     // so nothing inside can add, rename or swap a top-level entry (`/lib64`, the loader's way in).
     '--remount-ro', '/',
     // bwrap's /dev (a tmpfs of its own when it mounts a devpts) too: nothing to replace its nodes with.
-    ...(plan.mapsIds ? ['--remount-ro', '/dev'] : []),
+    ...(ownDevpts ? ['--remount-ro', '/dev'] : []),
     '--chdir', SANDBOX_WORKSPACE,
     '--clearenv', '--setenv', 'PATH', SANDBOX_PATH, '--setenv', 'HOME', SANDBOX_HOME,
     '--', '/bin/sh', '-c', initScript(spec), 'hangar-init', ...plan.initArgs,

@@ -83,10 +83,12 @@ function isExecutable(path: string): boolean {
  * unprivileged user namespaces.
  */
 export function probeSandbox(tools: Tools, asRoot: boolean, overflowId: number): Promise<string | undefined> {
-  // --perms and --size (bwrap 0.7+) are the newest options the driver uses.
+  // --perms and --size (bwrap 0.7+) and, as root, --disable-userns (0.8+) are the newest options the driver uses.
   // prettier-ignore
   const bwrap = [
     tools.bwrap, '--unshare-all', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev',
+    // As root, the driver's bwrap forbids nested user namespaces itself (bwrap 0.8+, see idmap.ts).
+    ...(asRoot ? ['--unshare-user', '--disable-userns'] : []),
     '--perms', '1777', '--size', '1048576', '--tmpfs', '/tmp', '--', 'true',
   ];
   const asNobody = ['--reuid', String(overflowId), '--regid', String(overflowId), '--clear-groups', '--'];
