@@ -34,6 +34,7 @@ TOOLS=(
   "setfacl acl"
   "pg_isready postgresql-client"
   "pg_ctlcluster postgresql-common"
+  "kubectl kubernetes-client"
 )
 
 is_root() { [[ "$(id -u)" -eq 0 ]]; }
