@@ -99,7 +99,10 @@ export async function startServer(configured: Config, options: StartOptions = {}
     const { leadership } = services.cluster;
     // A replica that takes the lease over (its holder died) reconciles at once.
     leadership.onChange((leader) => {
-      app.log.info({ replica: config.replicaId, leader }, leader ? 'leading the replicas' : 'no longer leading');
+      app.log.info(
+        { replica: config.replicaId, leader },
+        leader ? 'leading the replicas' : 'no longer leading',
+      );
       if (leader) void reconciler.runOnce();
     });
     leading = leadership;

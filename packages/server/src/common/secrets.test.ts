@@ -39,6 +39,8 @@ describe('the secret key from HANGAR_SECRET_KEY_FILE', () => {
       /must hold 32 bytes, or 64 hex digits, or their base64/,
     );
     const open = file('open', key.toString('hex'), 0o666);
-    expect(() => new ServerSecrets({ dataDir, keyFile: open })).toThrow(/writable by other users; chmod go-w/);
+    expect(() => new ServerSecrets({ dataDir, keyFile: open })).toThrow(
+      /writable by other users; chmod go-w/,
+    );
   });
 });

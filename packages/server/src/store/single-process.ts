@@ -1,5 +1,6 @@
 import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { z } from 'zod';
 
 /** A SQLite database that another live Hangar server already serves. */
 export class DatabaseInUseError extends Error {
@@ -15,14 +16,15 @@ export class DatabaseInUseError extends Error {
   }
 }
 
-interface Holder {
-  replica: string;
-  pid: number;
+const holderSchema = z.object({
+  replica: z.string(),
+  pid: z.number().int().positive(),
   /** The process's start time (field 22 of /proc/<pid>/stat), so a reused pid is told apart. */
-  started: string;
-  host: string;
-  since: string;
-}
+  started: z.string(),
+  host: z.string(),
+  since: z.string(),
+});
+type Holder = z.infer<typeof holderSchema>;
 
 export interface DatabaseLock {
   release(): void;
@@ -81,17 +83,10 @@ export function lockSqliteDatabase(path: string, replica: string): DatabaseLock 
   };
 }
 
+/** Undefined when the file is gone or unreadable (it then blocks nothing). */
 function readHolder(path: string): Holder | undefined {
   try {
-    const value = JSON.parse(readFileSync(path, 'utf8')) as Partial<Holder>;
-    if (typeof value.pid !== 'number' || typeof value.host !== 'string') return undefined;
-    return {
-      replica: String(value.replica),
-      pid: value.pid,
-      started: String(value.started ?? ''),
-      host: value.host,
-      since: String(value.since),
-    };
+    return holderSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
   } catch {
     return undefined;
   }
@@ -108,7 +103,9 @@ function isAlive(holder: Holder): boolean {
   const stat = procStat(holder.pid);
   if (!stat) return true; // no /proc to ask: alive as far as is known
   // A zombie (killed, not yet reaped by its parent) serves nothing; a reused pid started later.
-  return stat.state !== 'Z' && stat.state !== 'X' && (holder.started === '' || stat.started === holder.started);
+  return (
+    stat.state !== 'Z' && stat.state !== 'X' && (holder.started === '' || stat.started === holder.started)
+  );
 }
 
 function startTime(pid: number): string | undefined {

@@ -41,7 +41,12 @@ export function createLeadership(
   options: { leaseMs?: number; onError?: (error: unknown) => void } = {},
 ): Leadership {
   if (dialect === 'sqlite') return new SoleLeader(replicaId);
-  return new LeaseLeadership(db, replicaId, options.leaseMs ?? LEASE_MS, options.onError ?? (() => undefined));
+  return new LeaseLeadership(
+    db,
+    replicaId,
+    options.leaseMs ?? LEASE_MS,
+    options.onError ?? (() => undefined),
+  );
 }
 
 class SoleLeader implements Leadership {

@@ -128,7 +128,7 @@ describe.skipIf(postgres.skipReason)('three replicas on one PostgreSQL database'
     );
   });
 
-  it('delivers a webhook whose replica stopped before its retry, once, through the other replicas\' sweep', async () => {
+  it("delivers a webhook whose replica stopped before its retry, once, through the other replicas' sweep", async () => {
     const [r1, r2, r3] = replicas as [TestServer, TestServer, TestServer];
     const receiver = await startReceiver();
     try {
@@ -306,7 +306,10 @@ describe('SQLite', () => {
         await expect(startTestServer({ dataDir, env: { HANGAR_REPLICA_ID: 'second' } })).rejects.toThrow(
           /hangar\.db is served by another Hangar server \(replica first, pid \d+.*SQLite serves one process only.*PostgreSQL/s,
         );
-        expect((await first.client().get('/api/ready')).body).toMatchObject({ replica: 'first', leader: true });
+        expect((await first.client().get('/api/ready')).body).toMatchObject({
+          replica: 'first',
+          leader: true,
+        });
       } finally {
         await first.stop();
       }
@@ -314,7 +317,7 @@ describe('SQLite', () => {
       const gone = spawnSync('true').pid!;
       writeFileSync(
         join(dataDir, 'hangar.db.lock'),
-        JSON.stringify({ replica: 'dead', pid: gone, started: '1', host: hostname() }),
+        JSON.stringify({ replica: 'dead', pid: gone, started: '1', host: hostname(), since: 'then' }),
       );
       const again = await startTestServer({ dataDir, env: { HANGAR_REPLICA_ID: 'again' } });
       expect((await again.client().get('/api/ready')).body).toMatchObject({ replica: 'again' });
