@@ -89,8 +89,13 @@ describe.skipIf(skipReason)('Sandbox', () => {
           command: ['sh', '-c', `cd ${dir} && printf 12345 > five && ln -sf /etc/passwd link`],
         });
         const entries = await sandbox.list(`/workspace/${dir}`);
-        expect(entries.find((e) => e.name === 'five')).toEqual({ name: 'five', type: 'file', size: 5 });
-        expect(entries.find((e) => e.name === 'link')).toEqual({ name: 'link', type: 'symlink', size: 0 });
+        expect(entries.find((e) => e.name === 'five')).toMatchObject({ name: 'five', type: 'file', size: 5 });
+        expect(entries.find((e) => e.name === 'link')).toMatchObject({
+          name: 'link',
+          type: 'symlink',
+          size: 0,
+          target: '/etc/passwd',
+        });
         expect(entries.find((e) => e.name === 'sub')).toMatchObject({ name: 'sub', type: 'directory' });
         expect(entries.map((e) => e.name)).toEqual([...entries.map((e) => e.name)].sort());
       });

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open, readdir, readlink, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { link, lstat, open, readdir, readlink, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type * as pty from 'node-pty';
@@ -23,6 +23,30 @@ export interface SandboxEntry {
   name: string;
   type: 'file' | 'directory' | 'symlink' | 'other';
   size: number;
+  mtime: Date;
+  /** A link's target, as written (never followed). */
+  target?: string;
+}
+
+/** Why a file operation through the sandbox was refused (SandboxFileError.kind). */
+export type SandboxFileRefusal =
+  'not-found' | 'symlink' | 'wrong-type' | 'link-in-path' | 'exists' | 'too-large';
+
+/** A file operation refused for a reason services can answer with a 4xx. */
+export class SandboxFileError extends Error {
+  constructor(
+    readonly kind: SandboxFileRefusal,
+    readonly path: string,
+    message = `${path}: ${kind.replace(/-/g, ' ')}`,
+  ) {
+    super(message);
+    this.name = 'SandboxFileError';
+  }
+}
+
+export interface WriteFileOptions {
+  /** Create only: refused with `exists` when anything has the name. */
+  exclusive?: boolean;
 }
 
 /** A command started with pipes: `signal` ends its whole process group. */
@@ -48,6 +72,13 @@ export interface Sandbox {
    * in an isolating sandbox, the host's directories in one that is not.
    */
   readonly roots: { readonly workspace: string; readonly home: string };
+  /**
+   * The host directories of /workspace and $HOME, when the driver has the
+   * files on this host (capabilities.filesOnHost): the fast path services may
+   * take (an O_NOFOLLOW walk, an inotify watch). Undefined otherwise, and when
+   * files are forced through the sandbox; then readFile, writeFile and list are the way.
+   */
+  readonly hostFiles: { readonly workspace: string; readonly home: string } | undefined;
   /** Whether the sandbox runs now. */
   status(): Promise<SandboxStatus>;
   /** Starts a command inside with its stdio as pipes, in a process group of its own. */
@@ -62,7 +93,7 @@ export interface Sandbox {
   /** A regular file's bytes; refuses links and anything not a regular file, and files over `maxBytes`. */
   readFile(path: string, maxBytes?: number): Promise<Buffer>;
   /** Replaces (or creates) a regular file, atomically; its directory must exist. */
-  writeFile(path: string, data: Buffer | string): Promise<void>;
+  writeFile(path: string, data: Buffer | string, options?: WriteFileOptions): Promise<void>;
   /** The entries of a directory, sorted by name (links are reported, not followed). */
   list(path: string): Promise<SandboxEntry[]>;
 }
@@ -78,23 +109,31 @@ export interface SandboxOptions {
   filesThroughSandbox?: boolean;
 }
 
+/**
+ * Test-only: every Sandbox made while `filesThroughSandbox` is set reaches
+ * files through commands inside, as with a driver without `filesOnHost`.
+ */
+export const sandboxTestHooks: SandboxOptions = {};
+
 /** The Sandbox of one spec on its driver. */
 export function sandboxOf(driver: SandboxDriver, spec: SandboxSpec, options: SandboxOptions = {}): Sandbox {
-  return new DriverSandbox(driver, spec, options);
+  return new DriverSandbox(driver, spec, { ...sandboxTestHooks, ...options });
 }
 
 class DriverSandbox implements Sandbox {
   private readonly files: SandboxFiles;
+  readonly hostFiles: { workspace: string; home: string } | undefined;
 
   constructor(
     private readonly driver: SandboxDriver,
     private readonly spec: SandboxSpec,
     options: SandboxOptions,
   ) {
-    this.files =
-      driver.capabilities.filesOnHost && !options.filesThroughSandbox
-        ? new HostFiles(spec, driver.capabilities.perWorkspaceUid && process.getuid?.() === 0)
-        : new CommandFiles(this);
+    const onHost = driver.capabilities.filesOnHost && !options.filesThroughSandbox;
+    this.hostFiles = onHost ? { workspace: spec.workDir, home: spec.homeDir } : undefined;
+    this.files = onHost
+      ? new HostFiles(spec, driver.capabilities.perWorkspaceUid && process.getuid?.() === 0)
+      : new CommandFiles(this);
   }
 
   get id(): string {
@@ -146,8 +185,8 @@ class DriverSandbox implements Sandbox {
     return this.files.readFile(place(path), maxBytes);
   }
 
-  async writeFile(path: string, data: Buffer | string): Promise<void> {
-    return this.files.writeFile(place(path), typeof data === 'string' ? Buffer.from(data) : data);
+  async writeFile(path: string, data: Buffer | string, options: WriteFileOptions = {}): Promise<void> {
+    return this.files.writeFile(place(path), typeof data === 'string' ? Buffer.from(data) : data, options);
   }
 
   async list(path: string): Promise<SandboxEntry[]> {
@@ -175,7 +214,7 @@ function place(input: string): Place {
 
 interface SandboxFiles {
   readFile(place: Place, maxBytes: number): Promise<Buffer>;
-  writeFile(place: Place, data: Buffer): Promise<void>;
+  writeFile(place: Place, data: Buffer, options: WriteFileOptions): Promise<void>;
   list(place: Place): Promise<SandboxEntry[]>;
 }
 
@@ -216,7 +255,7 @@ class HostFiles implements SandboxFiles {
     }
   }
 
-  async writeFile(place: Place, data: Buffer): Promise<void> {
+  async writeFile(place: Place, data: Buffer, options: WriteFileOptions): Promise<void> {
     const name = leaf(place);
     const dir = await this.directory(place.root, place.names.slice(0, -1));
     const temporary = `.${name}.hangar-${randomBytes(6).toString('hex')}`;
@@ -228,8 +267,17 @@ class HostFiles implements SandboxFiles {
       } finally {
         await handle.close();
       }
-      // rename never follows the last name: a link planted there is replaced, not written through.
-      await rename(at(dir, temporary), at(dir, name));
+      if (options.exclusive) {
+        // link never replaces: anything that has the name meanwhile makes it fail.
+        await link(at(dir, temporary), at(dir, name)).catch((error: unknown) => {
+          if (code(error) === 'EEXIST') throw new SandboxFileError('exists', place.path);
+          throw error;
+        });
+        await unlink(at(dir, temporary));
+      } else {
+        // rename never follows the last name: a link planted there is replaced, not written through.
+        await rename(at(dir, temporary), at(dir, name));
+      }
     } catch (error) {
       await unlink(at(dir, temporary)).catch(() => undefined);
       throw error;
@@ -244,16 +292,19 @@ class HostFiles implements SandboxFiles {
       const entries = await readdir(at(dir), { withFileTypes: true });
       const out: SandboxEntry[] = [];
       for (const entry of entries) {
-        let size = 0;
-        if (entry.isFile()) {
-          const handle = await open(at(dir, entry.name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK).catch(
-            () => undefined,
-          );
-          if (handle) {
-            size = (await handle.stat().finally(() => handle.close())).size;
-          }
-        }
-        out.push({ name: entry.name, type: typeOf(entry), size });
+        // lstat and readlink do not follow the last name.
+        const stats = await lstat(at(dir, entry.name)).catch(() => undefined);
+        if (!stats) continue; // gone since
+        const type = typeOf(stats);
+        const target =
+          type === 'symlink' ? await readlink(at(dir, entry.name)).catch(() => undefined) : undefined;
+        out.push({
+          name: entry.name,
+          type,
+          size: type === 'file' ? stats.size : 0,
+          mtime: stats.mtime,
+          ...(target !== undefined && { target }),
+        });
       }
       return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } finally {
@@ -289,50 +340,71 @@ class HostFiles implements SandboxFiles {
 
 /**
  * Files through commands in the sandbox, for drivers whose volumes are not
- * on this host: a file is streamed out with `cat` and in through stdin to a
- * temporary file renamed over it; a directory is listed with `find`. They run
- * as the sandbox's user, in its own view of its files, so nothing they follow
- * leads anywhere the sandbox could not go itself.
+ * on this host: a file is streamed out with dd (O_NOFOLLOW) and in through
+ * stdin to a temporary file renamed (or, to create only, linked) over the
+ * name; a directory is listed with `find`. They run as the sandbox's user, in
+ * its own view of its files; and as there, a link planted by the sandbox could
+ * still lead to what only the sandbox should see (its processes' environment
+ * under /proc), each first enters the parent directory with `cd -P` and
+ * checks that it is exactly the path asked, no link on the way, and never
+ * follows the last name.
  */
 class CommandFiles implements SandboxFiles {
   constructor(private readonly sandbox: Sandbox) {}
 
   async readFile(place: Place, maxBytes: number): Promise<Buffer> {
-    const name = relative(place);
+    leaf(place);
     const child = await this.sandbox.run({
       command: [
         '/bin/sh',
         '-c',
-        // Refuse links and non-files first; head -c stops after one byte too many.
-        'if [ -L "$1" ] || [ ! -f "$1" ]; then echo "not a regular file" >&2; exit 3; fi; exec head -c "$2" -- "$1"',
+        `${ENTER_PARENT}
+[ -L "$n" ] && exit ${EXIT.symlink}
+[ -e "$n" ] || exit ${EXIT['not-found']}
+[ -f "$n" ] || exit ${EXIT['wrong-type']}
+exec dd if="$n" iflag=nofollow,nonblock,count_bytes count="$2" bs=65536 status=none`,
         'sh',
-        name,
+        relative(place),
         String(maxBytes + 1),
       ],
       cwd: place.root,
     });
     child.stdin?.end();
     const [out, err, exit] = await Promise.all([collect(child.stdout), collect(child.stderr), exitOf(child)]);
-    if (exit !== 0) throw new Error(`${place.path}: ${err.toString('utf8').trim() || `exit ${exit}`}`);
-    if (out.length > maxBytes) throw new Error(`${place.path} is larger than ${maxBytes} bytes`);
+    if (exit !== 0) throw refusal(place, exit, err.toString('utf8'));
+    if (out.length > maxBytes)
+      throw new SandboxFileError('too-large', place.path, `${place.path} is larger than ${maxBytes} bytes`);
     return out;
   }
 
-  async writeFile(place: Place, data: Buffer): Promise<void> {
-    const name = relative(place);
+  async writeFile(place: Place, data: Buffer, options: WriteFileOptions): Promise<void> {
+    leaf(place);
     const result = await this.sandbox.exec({
       command: [
         '/bin/sh',
         '-c',
-        'tmp="$(dirname -- "$1")/.$(basename -- "$1").hangar-$$" && cat > "$tmp" && mv -f -- "$tmp" "$1" || { rm -f -- "$tmp"; exit 1; }',
+        `${ENTER_PARENT}
+# A link there is replaced (mv -T renames over it), never written through.
+if [ -e "$n" ] || [ -L "$n" ]; then
+  [ "$2" = 1 ] && exit ${EXIT.exists}
+  [ -L "$n" ] || [ -f "$n" ] || exit ${EXIT['wrong-type']}
+fi
+t=".$n.hangar-$$"
+(set -C; : > "$t") || exit 1
+cat > "$t" || { rm -f -- "$t"; exit 1; }
+if [ "$2" = 1 ]; then
+  ln -T -- "$t" "$n" 2>/dev/null; r=$?; rm -f -- "$t"; [ $r = 0 ] || exit ${EXIT.exists}
+else
+  mv -fT -- "$t" "$n" || { rm -f -- "$t"; exit 1; }
+fi`,
         'sh',
-        name,
+        relative(place),
+        options.exclusive ? '1' : '0',
       ],
       cwd: place.root,
       stdin: data,
     });
-    if (result.exitCode !== 0)
-      throw new Error(`${place.path}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+    if (result.exitCode !== 0) throw refusal(place, result.exitCode, result.stderr);
   }
 
   async list(place: Place): Promise<SandboxEntry[]> {
@@ -340,25 +412,64 @@ class CommandFiles implements SandboxFiles {
       command: [
         '/bin/sh',
         '-c',
-        'if [ -L "$1" ] || [ ! -d "$1" ]; then echo "not a directory" >&2; exit 3; fi; exec find "$1" -mindepth 1 -maxdepth 1 -printf "%y %s %f\\0"',
+        `${ENTER_DIRECTORY}
+exec find . -mindepth 1 -maxdepth 1 -printf '%y %s %T@\\0%l\\0%f\\0'`,
         'sh',
         relative(place) || '.',
       ],
       cwd: place.root,
       maxOutputBytes: 64 * 1024 * 1024,
     });
-    if (result.exitCode !== 0)
-      throw new Error(`${place.path}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+    if (result.exitCode !== 0) throw refusal(place, result.exitCode, result.stderr);
     const types: Record<string, SandboxEntry['type']> = { f: 'file', d: 'directory', l: 'symlink' };
-    return result.stdout
-      .split('\0')
-      .filter(Boolean)
-      .map((line) => {
-        const [type, size, ...name] = line.split(' ');
-        return { name: name.join(' '), type: types[type!] ?? 'other', size: type === 'f' ? Number(size) : 0 };
-      })
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const fields = result.stdout.split('\0');
+    const out: SandboxEntry[] = [];
+    for (let i = 0; i + 2 < fields.length; i += 3) {
+      const [type = '', size = '0', seconds = '0'] = fields[i]!.split(' ');
+      const entryType = types[type] ?? 'other';
+      out.push({
+        name: fields[i + 2]!,
+        type: entryType,
+        size: entryType === 'file' ? Number(size) : 0,
+        mtime: new Date(Number(seconds) * 1000),
+        ...(entryType === 'symlink' && { target: fields[i + 1]! }),
+      });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
+}
+
+/** Exit codes of the file commands, one per refusal. */
+const EXIT: Record<SandboxFileRefusal, number> = {
+  'not-found': 62,
+  symlink: 63,
+  'wrong-type': 64,
+  'link-in-path': 65,
+  exists: 66,
+  'too-large': 67,
+};
+
+/**
+ * Enters `$1`'s parent (a path relative to the cwd, the volume's root,
+ * normalised: no '.', '..' or empty names) and sets n to its last name.
+ */
+const ENTER_PARENT = `root=$(pwd -P) || exit 1
+case "$1" in */*) d=\${1%/*}; n=\${1##*/};; *) d=.; n=$1;; esac
+if [ "$d" = . ]; then want=$root; else want=$root/$d; fi
+cd -P -- "$d" 2>/dev/null || { [ -e "$d" ] && exit ${EXIT['wrong-type']}; exit ${EXIT['not-found']}; }
+[ "$(pwd -P)" = "$want" ] || exit ${EXIT['link-in-path']}`;
+
+/** Enters the directory `$1` itself (or the root, '.'). */
+const ENTER_DIRECTORY = `root=$(pwd -P) || exit 1
+if [ "$1" = . ]; then want=$root; else want=$root/$1; fi
+[ -L "$1" ] && exit ${EXIT.symlink}
+cd -P -- "$1" 2>/dev/null || { [ -e "$1" ] && exit ${EXIT['wrong-type']}; exit ${EXIT['not-found']}; }
+[ "$(pwd -P)" = "$want" ] || exit ${EXIT['link-in-path']}`;
+
+function refusal(place: Place, exit: number | null, stderr: string): Error {
+  const kind = (Object.keys(EXIT) as SandboxFileRefusal[]).find((k) => EXIT[k] === exit);
+  if (kind) return new SandboxFileError(kind, place.path);
+  return new Error(`${place.path}: ${stderr.trim() || `exit ${exit}`}`);
 }
 
 function leaf(place: Place): string {

@@ -9,13 +9,14 @@ import type { Config } from '../../config/index.js';
 import { errors } from '../../errors.js';
 import type { Principal } from '../auth.js';
 import { KeyedLock } from '../../common/keyed-lock.js';
-import { workspacePaths } from '../workspaces/lifecycle.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
 import { etagOf, etagOfHandle, ifMatchAccepts, isBinary, languageOf, readAtMost } from './content.js';
 import { entryOf, nonRoot, rank } from './entries.js';
 import { fileErrors } from './file-errors.js';
 import { placeFile } from './place-file.js';
 import { FileTransfers } from './transfer.js';
+import { listThroughSandbox, readThroughSandbox, writeThroughSandbox } from './sandbox-files.js';
 import { codeOf, GIT_DIR, parseWorkspacePath, WorkspaceTree, type Owner } from './path-resolver.js';
 
 /** Most entries one listing returns. */
@@ -43,8 +44,10 @@ export class FileService {
     private readonly config: Pick<Config, 'dataDir'>,
   ) {}
 
-  list(principal: Principal, id: string, path: string): Promise<FileListing> {
+  async list(principal: Principal, id: string, path: string): Promise<FileListing> {
     const names = parseWorkspacePath(path);
+    const sandbox = await this.throughSandbox(principal, id, false);
+    if (sandbox) return listThroughSandbox(sandbox, names);
     return this.reading(principal, id, async (tree) => {
       const dir = await tree.openDirectory(names);
       try {
@@ -62,8 +65,10 @@ export class FileService {
     });
   }
 
-  read(principal: Principal, id: string, path: string): Promise<FileContent> {
+  async read(principal: Principal, id: string, path: string): Promise<FileContent> {
     const names = parseWorkspacePath(path);
+    const sandbox = await this.throughSandbox(principal, id, false);
+    if (sandbox) return readThroughSandbox(sandbox, names);
     return this.reading(principal, id, async (tree) => {
       const { handle, stats } = await tree.openFile(names);
       try {
@@ -92,7 +97,7 @@ export class FileService {
    * `If-None-Match: *` creates only. The new content goes to a temporary file
    * that is then renamed (or linked, to never replace) over the name.
    */
-  write(
+  async write(
     principal: Principal,
     id: string,
     path: string,
@@ -102,6 +107,12 @@ export class FileService {
     const names = nonRoot(path);
     const display = names.join('/');
     if (content.length > MAX_FILE_READ_BYTES) throw fileErrors.editTooLarge(MAX_FILE_READ_BYTES);
+    const sandbox = await this.throughSandbox(principal, id, true);
+    if (sandbox) {
+      const result = await this.lock.run(id, () => writeThroughSandbox(sandbox, names, content, conditions));
+      await this.workspaces.touch(id);
+      return result;
+    }
     return this.changing(principal, id, async (tree) => {
       const dir = await tree.openDirectory(names.slice(0, -1));
       try {
@@ -236,12 +247,19 @@ export class FileService {
     }
   }
 
-  /** Checks access and state, and opens the folder; the caller closes it. */
-  async openTree(
-    principal: Principal,
-    id: string,
-    write: boolean,
-  ): Promise<{ tree: WorkspaceTree; workspaceName: string }> {
+  /**
+   * The workspace's running Sandbox when its files are not on this host (the
+   * driver has no filesOnHost): list, read, write and upload then go through
+   * it. Undefined when they are (the host path below). Checks access first.
+   */
+  async throughSandbox(principal: Principal, id: string, write: boolean): Promise<Sandbox | undefined> {
+    const { row, sandbox } = await this.access(principal, id, write);
+    if (sandbox.hostFiles) return undefined;
+    if (row.state !== 'running') throw fileErrors.unavailable(row.name, `it is ${row.state}; start it first`);
+    return sandbox;
+  }
+
+  private async access(principal: Principal, id: string, write: boolean) {
     const { row, myRole } = await this.workspaces.get(principal, id, 'read');
     if (write && principal.user.role !== 'admin' && myRole !== 'editor' && myRole !== 'owner')
       throw errors.forbidden('change files in this workspace (editors and owners can)');
@@ -249,13 +267,31 @@ export class FileService {
       throw fileErrors.unavailable(row.name, `it is ${row.state}`);
     if (row.files_expired_at)
       throw fileErrors.unavailable(row.name, 'they were removed after it was archived; restore it first');
+    const sandbox = await this.workspaces.lifecycle.sandbox(row).catch((error: unknown) => {
+      throw fileErrors.unavailable(row.name, error instanceof Error ? error.message : String(error));
+    });
+    return { row, myRole, sandbox };
+  }
+
+  /** Checks access and state, and opens the folder on the host; the caller closes it. */
+  async openTree(
+    principal: Principal,
+    id: string,
+    write: boolean,
+  ): Promise<{ tree: WorkspaceTree; workspaceName: string }> {
+    const { row, sandbox } = await this.access(principal, id, write);
+    if (!sandbox.hostFiles)
+      throw fileErrors.unavailable(
+        row.name,
+        'creating, moving, deleting and downloading need files on the server’s host, which this workspace’s driver does not keep',
+      );
     // Sandboxes that run as the workspace's uid (under a root server): what Hangar creates must be theirs.
     const owner: Owner | undefined =
       this.workspaces.lifecycle.capabilitiesOf(row).perWorkspaceUid && process.getuid?.() === 0
         ? { uid: Number(row.uid), gid: Number(row.uid) }
         : undefined;
     try {
-      const tree = await WorkspaceTree.open(workspacePaths(this.config.dataDir, id).work, owner);
+      const tree = await WorkspaceTree.open(sandbox.hostFiles.workspace, owner);
       return { tree, workspaceName: row.name };
     } catch (error) {
       if (codeOf(error) === 'ENOENT') throw fileErrors.unavailable(row.name, 'its folder is missing');

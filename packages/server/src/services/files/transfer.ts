@@ -7,6 +7,7 @@ import type { Principal } from '../auth.js';
 import { fileErrors } from './file-errors.js';
 import type { FileService } from './file-service.js';
 import { placeFile } from './place-file.js';
+import { uploadThroughSandbox } from './sandbox-files.js';
 import { GIT_DIR, parseFileName, parseWorkspacePath, type WorkspaceTree } from './path-resolver.js';
 
 /** Most files and directories one zip download holds. */
@@ -76,6 +77,8 @@ export class FileTransfers {
     parts: AsyncIterable<UploadPart>,
   ): Promise<FileMeta[]> {
     const names = parseWorkspacePath(path);
+    const sandbox = await this.files.throughSandbox(principal, id, true);
+    if (sandbox) return uploadThroughSandbox(sandbox, names, overwrite, parts);
     const { tree } = await this.files.openTree(principal, id, true);
     try {
       const dir = await tree.openDirectory(names);
