@@ -15,6 +15,7 @@ import { apiGroupList, apiResourceList, findResource, type ResourceType } from '
 import { badRequest, internalError, KubeError, methodNotAllowed, pathNotFound, unauthorized } from './status.js';
 import { ObjectStore } from './store.js';
 import { StreamServer } from './streams.js';
+import { toTable, wantsTable } from './table.js';
 import { makeCertificates } from './tls.js';
 import { serveWatch } from './watch.js';
 
@@ -192,15 +193,22 @@ async function handle(api: KubeApi, kubelet: Kubelet, token: string, req: Incomi
   if (!route.name) {
     if (method === 'GET') {
       if (['true', '1'].includes(query.get('watch') ?? '')) return serveWatch(api, r, ns, query, res);
-      return sendJson(res, 200, api.list(r, ns, query));
+      const list = api.list(r, ns, query);
+      if (wantsTable(req.headers.accept))
+        return sendJson(res, 200, toTable(r, list.items.map((item) => ({ ...item, apiVersion: list.apiVersion, kind: r.kind })), list.metadata.resourceVersion, query.get('includeObject')));
+      return sendJson(res, 200, list);
     }
     if (method === 'POST') return sendJson(res, 201, api.create(r, ns, body));
     if (method === 'DELETE') return sendJson(res, 200, api.deleteCollection(r, ns, query, deleteOptions(body, query)));
     throw methodNotAllowed();
   }
   switch (method) {
-    case 'GET':
-      return sendJson(res, 200, api.store.mustGet(r, ns, route.name));
+    case 'GET': {
+      const object = api.store.mustGet(r, ns, route.name);
+      if (wantsTable(req.headers.accept) && !route.subresource)
+        return sendJson(res, 200, toTable(r, [object], object.metadata.resourceVersion, query.get('includeObject')));
+      return sendJson(res, 200, object);
+    }
     case 'PUT':
       return sendJson(res, 200, api.replace(r, ns, route.name, body, route.subresource));
     case 'PATCH':
