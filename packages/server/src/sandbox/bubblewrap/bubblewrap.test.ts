@@ -124,6 +124,24 @@ describe.skipIf(skipReason)(`bubblewrap driver${skipReason ? ` (skipped: ${skipR
     expect(result.stdout).toBe(`hangar\n${spec.uid}\n${spec.gid}\n/home/hangar\n`);
   });
 
+  it('runs a command in its directory with exactly its environment, as a shell would', async () => {
+    const value = `it's "quoted"\nover $two lines \\`;
+    const result = await runInSandbox(harness.driver, spec, {
+      command: ['/usr/bin/env'],
+      cwd: '/tmp',
+      env: { ODD: value },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(`\nODD=${value}\n`);
+    expect(result.stdout).toMatch(/^PWD=\/tmp$/m);
+    expect(result.stdout).not.toContain('HANGAR_SANDBOX_ENV');
+    const missing = await runInSandbox(harness.driver, spec, { command: ['no-such-command'] });
+    expect(missing.exitCode).toBe(127);
+    expect(missing.stderr).toContain('no-such-command');
+    const nowhere = await runInSandbox(harness.driver, spec, { command: ['true'], cwd: '/nowhere' });
+    expect(nowhere.exitCode).toBe(126);
+  });
+
   it('keeps the environment out of host command lines', async () => {
     const command = await harness.driver.command(spec, {
       command: ['true'],

@@ -2,6 +2,16 @@ import { seccompFilter } from '../seccomp.js';
 import { NS_FILES, type JoinableNamespace } from './proc.js';
 
 /**
+ * The one environment variable the host side of a join carries: the
+ * command's environment, `NAME=hex(value)` lines, which the last step
+ * (unprivileged and inside) makes the whole environment. The host programs
+ * of the chain (run as root or as the sandbox's uid on the host) thus never
+ * see variables such as LD_PRELOAD from a spec, and the values stay out of
+ * command lines (`ps`).
+ */
+export const ENV_VARIABLE = 'HANGAR_SANDBOX_ENV';
+
+/**
  * How a command enters a running sandbox: one host Perl process (perl-base,
  * loaded from the host's file system) joins the sandbox's namespaces and
  * root directory, and drops every privilege it holds there before it
@@ -18,12 +28,16 @@ import { NS_FILES, type JoinableNamespace } from './proc.js';
  * grants what the others need); chroot; fork (the pid namespace applies to
  * children); in the child: empty the bounding set, clear the supplementary
  * groups (unless done on the host) and set the ids (when asked), clear
- * every capability, set
- * no_new_privs, load the seccomp filter (seccomp.ts), exec. The parent waits
- * and ends as its child did.
+ * every capability, set no_new_privs; then what a shell did one process
+ * later: the sandbox's rlimits, the working directory, the environment
+ * (ENV_VARIABLE's, nothing else); load the seccomp filter (seccomp.ts),
+ * exec (on the sandbox's PATH; 127 when not found, as a shell). The parent
+ * waits and ends as its child did.
  */
-const SCRIPT = `my ($pid, $uid, $gid, $ids, $nslist, $filter, $host, $procs, @cmd) = @ARGV;
+const SCRIPT = `my ($pid, $uid, $gid, $ids, $nslist, $filter, $host, $procs, $limits, $cwd, @cmd) = @ARGV;
 sub fail { print STDERR "hangar-enter: $_[0]: $!\\n"; exit 125 }
+my $env = $ENV{${ENV_VARIABLE}} // '';
+%ENV = ();
 opendir(my $fds, '/proc/self/fd') or fail('/proc/self/fd');
 my @fds = grep { /^\\d+$/ && $_ > 2 } readdir($fds);
 closedir($fds);
@@ -72,18 +86,41 @@ if ($ids) {
 my ($header, $data) = (pack('LL', 0x20080522, 0), pack('x24'));
 syscall(CAPSET, $header, $data) == 0 or fail('capset');
 syscall(PRCTL, 38, 1, 0, 0, 0) == 0 or fail('no_new_privs');
+for (grep { $_ ne '' } split(/,/, $limits)) {
+  my ($resource, $value) = split(/=/);
+  syscall(SETRLIMIT, $resource + 0, pack('QQ', $value, $value)) == 0 or fail("rlimit $resource");
+}
+chdir($cwd) or do { print STDERR "hangar-exec: cannot cd to $cwd: $!\\n"; exit 126 };
+$ENV{PWD} = $cwd;
+for (grep { $_ ne '' } split(/\\n/, $env)) {
+  my ($name, $value) = split(/=/, $_, 2);
+  $ENV{$name} = pack('H*', $value);
+}
 if ($filter ne '') {
   my $f = pack('H*', $filter);
   my $prog = pack('S x![P] P', length($f) / 8, $f);
   syscall(PRCTL, 22, 2, $prog) == 0 or fail('seccomp');
 }
-exec { $cmd[0] } @cmd or fail($cmd[0]);`;
+exec { $cmd[0] } @cmd;
+print STDERR "hangar-exec: $cmd[0]: $!\\n";
+exit($!{ENOENT} ? 127 : 126);`;
 
 /** System call numbers the script uses, per CPU (Node's process.arch). */
 const SYSCALLS: Partial<
   Record<
     string,
-    Record<'CLOSE' | 'SETNS' | 'SETGROUPS' | 'SETRESUID' | 'SETRESGID' | 'CAPSET' | 'PRCTL' | 'IOCTL', number>
+    Record<
+      | 'CLOSE'
+      | 'SETNS'
+      | 'SETGROUPS'
+      | 'SETRESUID'
+      | 'SETRESGID'
+      | 'CAPSET'
+      | 'PRCTL'
+      | 'IOCTL'
+      | 'SETRLIMIT',
+      number
+    >
   >
 > = {
   x64: {
@@ -95,6 +132,7 @@ const SYSCALLS: Partial<
     CAPSET: 126,
     PRCTL: 157,
     IOCTL: 16,
+    SETRLIMIT: 160,
   },
   arm64: {
     CLOSE: 57,
@@ -105,6 +143,7 @@ const SYSCALLS: Partial<
     CAPSET: 91,
     PRCTL: 167,
     IOCTL: 29,
+    SETRLIMIT: 164,
   },
 };
 
@@ -121,6 +160,23 @@ export interface EnterTarget {
    * files and become uid:gid on the host too, before joining anything.
    */
   host?: { cgroupProcs: readonly string[] };
+  /** Resource limits (RLIMIT_* numbers and values in their units) set on the command, soft and hard. */
+  limits: readonly (readonly [resource: number, value: number])[];
+  /** The command's working directory inside; also its environment, in ENV_VARIABLE (see sandboxEnvText). */
+  cwd: string;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The value of ENV_VARIABLE for this environment. */
+export function sandboxEnvText(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([name, value]) => {
+      if (!ENV_NAME.test(name)) throw new Error(`invalid environment variable name: ${JSON.stringify(name)}`);
+      if (value.includes('\0')) throw new Error(`environment variable ${name} holds a NUL byte`);
+      return `${name}=${Buffer.from(value, 'utf8').toString('hex')}`;
+    })
+    .join('\n');
 }
 
 /** The host command line (perl first) that runs `command` inside the sandbox, unprivileged. */
@@ -128,7 +184,7 @@ export function enterArgs(perl: string, target: EnterTarget, command: readonly s
   const numbers = SYSCALLS[process.arch];
   if (!numbers) throw new Error(`joining a bubblewrap sandbox is not supported on ${process.arch}`);
   const script = SCRIPT.replace(
-    /\b(CLOSE|SETNS|SETGROUPS|SETRESUID|SETRESGID|CAPSET|PRCTL|IOCTL)\b/g,
+    /\b(CLOSE|SETNS|SETGROUPS|SETRESUID|SETRESGID|CAPSET|PRCTL|IOCTL|SETRLIMIT)\b/g,
     (name) => String(numbers[name as keyof typeof numbers]),
   );
   for (const file of target.host?.cgroupProcs ?? [])
@@ -147,6 +203,8 @@ export function enterArgs(perl: string, target: EnterTarget, command: readonly s
     seccompFilter()?.hex ?? '',
     target.host ? '1' : '0',
     (target.host?.cgroupProcs ?? []).join('\n'),
+    target.limits.map(([resource, value]) => `${resource}=${value}`).join(','),
+    target.cwd,
     ...command,
   ];
 }

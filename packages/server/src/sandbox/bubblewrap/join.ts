@@ -5,24 +5,14 @@ import {
   SANDBOX_WORKSPACE,
   type ExecOptions,
   type HostCommand,
+  type SandboxLimits,
   type SandboxSpec,
 } from '../driver.js';
 import { cgroupProcsFiles } from './cgroup.js';
-import { enterArgs } from './enter.js';
-import { SANDBOX_PATH, ulimitCommands } from './layout.js';
+import { ENV_VARIABLE, enterArgs, sandboxEnvText } from './enter.js';
+import { SANDBOX_PATH } from './layout.js';
 import type { SandboxRecord } from './state.js';
 import type { Tools } from './tools.js';
-
-/**
- * The one environment variable the host side of a join carries: the
- * sandbox's environment, as shell `export` lines that the last step (already
- * unprivileged and inside) evaluates. The host programs of the chain (run as
- * root or as the sandbox's uid on the host) thus never see variables such as
- * LD_PRELOAD from a spec, and the values stay out of command lines (`ps`).
- */
-const ENV_VARIABLE = 'HANGAR_SANDBOX_ENV';
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * The host command that runs `options.command` inside a running sandbox:
@@ -32,7 +22,8 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *    host, without supplementary groups; join the sandbox's namespaces and
  *    root directory, drop every privilege, load the seccomp filter — nothing
  *    of the sandbox's tree runs before that;
- * 2. sh: set the sandbox's rlimits, working directory and environment; exec.
+ *    then, as a shell did one process later, set the sandbox's rlimits,
+ *    working directory and environment, and exec the command.
  */
 export function joinCommand(
   tools: Tools,
@@ -42,13 +33,6 @@ export function joinCommand(
 ): HostCommand {
   if (options.command.length === 0) throw new Error('empty command');
   const cwd = posix.resolve(SANDBOX_WORKSPACE, options.cwd ?? SANDBOX_WORKSPACE);
-  const script = `${ulimitCommands(spec.limits)} || exit 126
-cd -- "$1" || exit 126
-shift
-unset OLDPWD
-eval "$${ENV_VARIABLE}"
-unset ${ENV_VARIABLE}
-exec "$@"`;
   const enter = enterArgs(
     tools.perl,
     {
@@ -59,11 +43,13 @@ exec "$@"`;
       // Without uid 0 inside (single-id), the joining process is already the sandbox user there.
       setIds: record.idMode !== 'single-id',
       ...(record.idMode === 'root' && { host: { cgroupProcs: cgroupProcsFiles(record.cgroups) } }),
+      limits: rlimits(spec.limits),
+      cwd,
     },
-    [tools.sh, '-c', script, 'hangar-exec', cwd, ...options.command],
+    options.command,
   );
   const [file, ...args] = enter;
-  return { file: file!, args, env: { [ENV_VARIABLE]: exportLines(sandboxEnv(spec, options)) }, cwd: '/' };
+  return { file: file!, args, env: { [ENV_VARIABLE]: sandboxEnvText(sandboxEnv(spec, options)) }, cwd: '/' };
 }
 
 /** The environment of a command: defaults for the sandbox user, then the spec's, then the command's. */
@@ -80,12 +66,19 @@ function sandboxEnv(spec: SandboxSpec, options: ExecOptions): Record<string, str
   };
 }
 
-function exportLines(env: Record<string, string>): string {
-  return Object.entries(env)
-    .map(([name, value]) => {
-      if (!ENV_NAME.test(name)) throw new Error(`invalid environment variable name: ${JSON.stringify(name)}`);
-      if (value.includes('\0')) throw new Error(`environment variable ${name} holds a NUL byte`);
-      return `export ${name}='${value.replaceAll("'", `'\\''`)}'`;
-    })
-    .join('\n');
+/** The rlimits of the spec, as the init's `ulimit` sets them for the sandbox's own processes (layout.ts). */
+function rlimits(limits: SandboxLimits): [resource: number, value: number][] {
+  const set: [number, number][] = [];
+  const add = (resource: number, value: number | undefined, unit = 1) => {
+    if (value === undefined) return;
+    if (!Number.isFinite(value) || value < 0) throw new Error(`invalid sandbox limit: ${value}`);
+    set.push([resource, Math.floor(value / unit) * unit]);
+  };
+  add(RLIMIT.NPROC, limits.processes);
+  add(RLIMIT.NOFILE, limits.openFiles);
+  add(RLIMIT.FSIZE, limits.fileSizeBytes, 512); // whole 512-byte blocks, as `ulimit -f`
+  return set;
 }
+
+/** Linux's resource numbers (the same on x64 and arm64). */
+const RLIMIT = { FSIZE: 1, NPROC: 6, NOFILE: 7 } as const;
