@@ -110,7 +110,10 @@ describe.skipIf(postgres.skipReason)('[postgres] keyed pub/sub between replicas'
   it('tells other replicas the ids only; the writer’s own subscribers get the message whole', async () => {
     const onA: (Posted | undefined)[] = [];
     const onB: (Posted | undefined)[] = [];
-    const stops = [a.subscribe(POSTS, 'w1', (m) => onA.push(m)), b.subscribe(POSTS, 'w1', (m) => onB.push(m))];
+    const stops = [
+      a.subscribe(POSTS, 'w1', (m) => onA.push(m)),
+      b.subscribe(POSTS, 'w1', (m) => onB.push(m)),
+    ];
     await a.publish(POSTS, 'w1', { seq: 1, body: 'hello' });
     await a.publish(POSTS, 'w2', { seq: 1, body: 'not this key' });
     await a.publish(POSTS, 'w1', { seq: 2, body: 'again' });
@@ -216,5 +219,26 @@ describe.skipIf(postgres.skipReason)('[postgres] keyed pub/sub between replicas'
     await until(() => again.length === 2, 'the live event after a resume');
     stopAgain();
     expect(seen).toHaveLength(95);
+  });
+
+  it('misses nothing appended while the following replica’s listening connection was down', async () => {
+    const writer = new EventLog(store.db, systemClock, undefined, a);
+    const reader = new EventLog(store.db, systemClock, undefined, b);
+    const start = (await writer.read('s1')).at(-1)!.id;
+    const seen: number[] = [];
+    const stop = await reader.follow('s1', start, (e) => seen.push(e.id));
+    const listener = sql<{ pid: number }>`select pid from pg_stat_activity
+      where application_name = 'hangar-pubsub replica-b'`;
+    const [old] = (await listener.execute(store.db)).rows;
+    await sql`select pg_terminate_backend(${old!.pid})`.execute(store.db);
+    await until(
+      async () => !(await listener.execute(store.db)).rows.some((r) => r.pid === old!.pid),
+      'the end of the listening connection',
+    );
+    // Appended while b does not listen: their notices are lost to b, not the events.
+    for (let i = 0; i < 5; i++) await writer.append('s1', text(`while away ${i}`));
+    await until(() => seen.length === 5, `the events appended meanwhile (have ${seen.length})`);
+    expect(seen).toEqual([1, 2, 3, 4, 5].map((i) => start + i));
+    stop();
   });
 });
