@@ -55,7 +55,12 @@ export class ContainerProcess extends EventEmitter {
       cwd: container.workingDir ?? '/',
     };
     if (container.tty) {
-      const terminal = await openPtyInSandbox(driver, spec, { ...options, pty: { cols: 80, rows: 24 } }, null);
+      const terminal = await openPtyInSandbox(
+        driver,
+        spec,
+        { ...options, pty: { cols: 80, rows: 24 } },
+        null,
+      );
       terminal.onData((data) => self.output(1, Buffer.from(data as unknown as Buffer)));
       terminal.onExit(({ exitCode, signal }) => self.resolveExit(signal ? 128 + signal : exitCode));
       self.writeInput = (data) => container.stdin && terminal.write(data.toString('utf8'));

@@ -27,7 +27,10 @@ const ignoreGone = (action: () => void) => {
 
 const withoutFinalizer = (object: KubeObject, finalizer: string): KubeObject => ({
   ...object,
-  metadata: { ...object.metadata, finalizers: (object.metadata.finalizers ?? []).filter((f) => f !== finalizer) },
+  metadata: {
+    ...object.metadata,
+    finalizers: (object.metadata.finalizers ?? []).filter((f) => f !== finalizer),
+  },
 });
 
 function collectGarbage(api: KubeApi): void {
@@ -36,14 +39,20 @@ function collectGarbage(api: KubeApi): void {
     for (const object of store.list(resource)) {
       const refs = object.metadata.ownerReferences ?? [];
       // Dependents whose every owner is gone are deleted (in the background).
-      if (refs.length > 0 && !object.metadata.deletionTimestamp && refs.every((ref) => !ownerExists(api, object, ref.uid)))
+      if (
+        refs.length > 0 &&
+        !object.metadata.deletionTimestamp &&
+        refs.every((ref) => !ownerExists(api, object, ref.uid))
+      )
         ignoreGone(() => api.delete(resource, object.metadata.namespace, object.metadata.name));
       if (!object.metadata.deletionTimestamp) continue;
       const finalizers = object.metadata.finalizers ?? [];
       const dependents = store.dependents(object.metadata.uid);
       if (finalizers.includes('orphan')) {
         for (const d of dependents) {
-          const refsLeft = d.object.metadata.ownerReferences!.filter((ref) => ref.uid !== object.metadata.uid);
+          const refsLeft = d.object.metadata.ownerReferences!.filter(
+            (ref) => ref.uid !== object.metadata.uid,
+          );
           d.object.metadata.ownerReferences = refsLeft.length ? refsLeft : undefined;
           if (!refsLeft.length) delete d.object.metadata.ownerReferences;
           ignoreGone(() => store.update(d.resource, d.object));
@@ -53,14 +62,17 @@ function collectGarbage(api: KubeApi): void {
         for (const d of dependents)
           if (!d.object.metadata.deletionTimestamp)
             ignoreGone(() => api.delete(d.resource, d.object.metadata.namespace, d.object.metadata.name));
-        if (dependents.length === 0) ignoreGone(() => store.update(resource, withoutFinalizer(object, 'foregroundDeletion')));
+        if (dependents.length === 0)
+          ignoreGone(() => store.update(resource, withoutFinalizer(object, 'foregroundDeletion')));
       }
     }
 }
 
 function ownerExists(api: KubeApi, dependent: KubeObject, uid: string): boolean {
   return RESOURCES.some((r) =>
-    api.store.list(r, r.namespaced ? dependent.metadata.namespace : undefined).some((o) => o.metadata.uid === uid),
+    api.store
+      .list(r, r.namespaced ? dependent.metadata.namespace : undefined)
+      .some((o) => o.metadata.uid === uid),
   );
 }
 
@@ -74,7 +86,8 @@ function finishNamespaces(api: KubeApi): void {
         if (!object.metadata.deletionTimestamp)
           ignoreGone(() => api.delete(r, ns.metadata.name, object.metadata.name));
       }
-    if (left === 0 && (ns.metadata.finalizers ?? []).length === 0) ignoreGone(() => api.store.remove(NAMESPACES, undefined, ns.metadata.name));
+    if (left === 0 && (ns.metadata.finalizers ?? []).length === 0)
+      ignoreGone(() => api.store.remove(NAMESPACES, undefined, ns.metadata.name));
   }
 }
 
@@ -84,7 +97,8 @@ export function claimsInUse(api: KubeApi, namespace: string): Set<string> {
   for (const pod of api.store.list(PODS, namespace)) {
     const phase = (pod.status as { phase?: string } | undefined)?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') continue;
-    for (const volume of (pod.spec as { volumes?: { persistentVolumeClaim?: { claimName?: string } }[] }).volumes ?? [])
+    for (const volume of (pod.spec as { volumes?: { persistentVolumeClaim?: { claimName?: string } }[] })
+      .volumes ?? [])
       if (volume.persistentVolumeClaim?.claimName) used.add(volume.persistentVolumeClaim.claimName);
   }
   return used;
@@ -92,7 +106,11 @@ export function claimsInUse(api: KubeApi, namespace: string): Set<string> {
 
 function releaseClaims(api: KubeApi): void {
   for (const claim of api.store.list(CLAIMS)) {
-    if (!claim.metadata.deletionTimestamp || !claim.metadata.finalizers?.includes('kubernetes.io/pvc-protection')) continue;
+    if (
+      !claim.metadata.deletionTimestamp ||
+      !claim.metadata.finalizers?.includes('kubernetes.io/pvc-protection')
+    )
+      continue;
     if (claimsInUse(api, claim.metadata.namespace!).has(claim.metadata.name)) continue;
     ignoreGone(() => api.store.update(CLAIMS, withoutFinalizer(claim, 'kubernetes.io/pvc-protection')));
   }

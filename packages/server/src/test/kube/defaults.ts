@@ -42,18 +42,40 @@ export function validate(r: ResourceType, object: KubeObject): void {
   const { name, generateName, labels } = object.metadata;
   const [pattern, message, max] = NAME_RULE[r.plural] ?? [SUBDOMAIN, SUBDOMAIN_MESSAGE, 253];
   if (!name && !generateName)
-    causes.push({ ...cause.required('metadata.name'), message: 'Required value: name or generateName is required' });
-  else if (name && (!pattern.test(name) || name.length > max)) causes.push(cause.invalid('metadata.name', name, message));
+    causes.push({
+      ...cause.required('metadata.name'),
+      message: 'Required value: name or generateName is required',
+    });
+  else if (name && (!pattern.test(name) || name.length > max))
+    causes.push(cause.invalid('metadata.name', name, message));
   for (const [k, v] of Object.entries(labels ?? {})) {
     const [prefix, base] = k.includes('/') ? k.split('/', 2) : [undefined, k];
-    if (!base || !QUALIFIED.test(base) || base.length > 63 || (prefix !== undefined && !SUBDOMAIN.test(prefix)))
-      causes.push(cause.invalid('metadata.labels', k, 'name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character'));
+    if (
+      !base ||
+      !QUALIFIED.test(base) ||
+      base.length > 63 ||
+      (prefix !== undefined && !SUBDOMAIN.test(prefix))
+    )
+      causes.push(
+        cause.invalid(
+          'metadata.labels',
+          k,
+          "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        ),
+      );
     if (typeof v !== 'string' || !LABEL_VALUE.test(v) || v.length > 63)
-      causes.push(cause.invalid('metadata.labels', v, "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"));
+      causes.push(
+        cause.invalid(
+          'metadata.labels',
+          v,
+          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+        ),
+      );
   }
   if (r.plural === 'pods') validatePod(object.spec as Spec | undefined, causes);
   if (r.plural === 'persistentvolumeclaims') {
-    const spec = object.spec as { accessModes?: string[]; resources?: { requests?: { storage?: string } } } | undefined;
+    const spec = object.spec as
+      { accessModes?: string[]; resources?: { requests?: { storage?: string } } } | undefined;
     if (!spec?.accessModes?.length) causes.push(cause.required('spec.accessModes'));
     if (!spec?.resources?.requests?.storage) causes.push(cause.required('spec.resources[storage]'));
   }
@@ -81,7 +103,11 @@ function validatePod(spec: Spec | undefined, causes: StatusCause[]): void {
     if (!c.image) causes.push(cause.required(`${at}.image`));
     (c.volumeMounts ?? []).forEach((m, j) => {
       if (!m.name || !volumes.has(m.name))
-        causes.push({ reason: 'FieldValueNotFound', message: `Not found: ${JSON.stringify(m.name ?? '')}`, field: `${at}.volumeMounts[${j}].name` });
+        causes.push({
+          reason: 'FieldValueNotFound',
+          message: `Not found: ${JSON.stringify(m.name ?? '')}`,
+          field: `${at}.volumeMounts[${j}].name`,
+        });
       if (!m.mountPath) causes.push(cause.required(`${at}.volumeMounts[${j}].mountPath`));
     });
   });
@@ -97,7 +123,10 @@ export function applyDefaults(r: ResourceType, object: KubeObject): void {
   const spec = (object.spec ??= {}) as Spec;
   switch (r.plural) {
     case 'namespaces':
-      object.metadata.labels = { ...object.metadata.labels, 'kubernetes.io/metadata.name': object.metadata.name };
+      object.metadata.labels = {
+        ...object.metadata.labels,
+        'kubernetes.io/metadata.name': object.metadata.name,
+      };
       spec.finalizers = ['kubernetes'];
       object.status = { phase: 'Active' };
       break;

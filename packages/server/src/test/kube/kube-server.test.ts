@@ -34,7 +34,8 @@ async function processesOf(uid: number): Promise<number[]> {
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const status = await readFile(`/proc/${entry}/status`, 'utf8').catch(() => '');
-    if (new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(status) && !/^State:\s+[ZX]/m.test(status)) pids.push(Number(entry));
+    if (new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(status) && !/^State:\s+[ZX]/m.test(status))
+      pids.push(Number(entry));
   }
   return pids;
 }
@@ -56,7 +57,16 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
   let core: CoreV1Api;
   const podUids: number[] = [];
 
-  const pod = (name: string, extra: { labels?: Record<string, string>; uid?: number; claim?: string; command?: string[]; stdin?: boolean } = {}): V1Pod => {
+  const pod = (
+    name: string,
+    extra: {
+      labels?: Record<string, string>;
+      uid?: number;
+      claim?: string;
+      command?: string[];
+      stdin?: boolean;
+    } = {},
+  ): V1Pod => {
     const uid = extra.uid ?? UID + podUids.length;
     podUids.push(uid);
     return {
@@ -72,11 +82,17 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
             ...(extra.command && { command: extra.command }),
             ...(extra.stdin && { stdin: true }),
             env: [{ name: 'GREETING', value: 'hello from the spec' }],
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
+            },
             ...(extra.claim && { volumeMounts: [{ name: 'work', mountPath: '/workspace' }] }),
           },
         ],
-        ...(extra.claim && { volumes: [{ name: 'work', persistentVolumeClaim: { claimName: extra.claim } }] }),
+        ...(extra.claim && {
+          volumes: [{ name: 'work', persistentVolumeClaim: { claimName: extra.claim } }],
+        }),
       },
     };
   };
@@ -87,10 +103,15 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     let controller: AbortController | undefined;
     const finished = new Promise<typeof events>((resolve, reject) => {
       void new Watch(kc)
-        .watch(`/api/v1/namespaces/${NS}/pods`, query, (type, object: V1Pod) => {
-          events.push({ type, phase: object.status?.phase, object });
-          if (done(type, object)) resolve(events);
-        }, (error: unknown) => (error ? reject(error as Error) : resolve(events)))
+        .watch(
+          `/api/v1/namespaces/${NS}/pods`,
+          query,
+          (type, object: V1Pod) => {
+            events.push({ type, phase: object.status?.phase, object });
+            if (done(type, object)) resolve(events);
+          },
+          (error: unknown) => (error ? reject(error as Error) : resolve(events)),
+        )
         .then((c) => (controller = c), reject);
     });
     return { finished: finished.finally(() => controller?.abort()) };
@@ -98,7 +119,13 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
 
   async function runningPod(body: V1Pod): Promise<V1Pod> {
     const list = await core.listNamespacedPod({ namespace: NS });
-    const watch = watchPods({ resourceVersion: list.metadata!.resourceVersion!, fieldSelector: `metadata.name=${body.metadata!.name}` }, (_t, p) => p.status?.phase === 'Running' || p.status?.phase === 'Failed');
+    const watch = watchPods(
+      {
+        resourceVersion: list.metadata!.resourceVersion!,
+        fieldSelector: `metadata.name=${body.metadata!.name}`,
+      },
+      (_t, p) => p.status?.phase === 'Running' || p.status?.phase === 'Failed',
+    );
     await core.createNamespacedPod({ namespace: NS, body });
     const events = await watch.finished;
     const last = events.at(-1)!;
@@ -106,7 +133,11 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     return last.object;
   }
 
-  function exec(name: string, command: string[], options: { tty?: boolean; stdin?: PassThrough; stdout?: PassThrough } = {}) {
+  function exec(
+    name: string,
+    command: string[],
+    options: { tty?: boolean; stdin?: PassThrough; stdout?: PassThrough } = {},
+  ) {
     const stdout = options.stdout ?? new PassThrough();
     const stderr = new PassThrough();
     let out = '';
@@ -115,7 +146,17 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     stderr.on('data', (d: Buffer) => (err += d.toString()));
     const status = new Promise<V1Status>((resolve, reject) => {
       new Exec(kc)
-        .exec(NS, name, 'main', command, stdout, options.tty ? null : stderr, options.stdin ?? null, options.tty ?? false, resolve)
+        .exec(
+          NS,
+          name,
+          'main',
+          command,
+          stdout,
+          options.tty ? null : stderr,
+          options.stdin ?? null,
+          options.tty ?? false,
+          resolve,
+        )
         .catch(reject);
     });
     return { status: status.then((s) => ({ status: s, stdout: out, stderr: err })), output: () => out };
@@ -138,16 +179,28 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
   it('refuses a wrong token with a 401 Status', async () => {
     // The client does not read the body of a 401, so this one request is plain HTTPS with the kubeconfig's CA.
     const answer = await new Promise<{ code: number; body: string }>((resolve, reject) => {
-      const req = httpsRequest(`${server.url}/api/v1/namespaces`, { ca: server.ca, headers: { Authorization: 'Bearer wrong' } }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
-      });
+      const req = httpsRequest(
+        `${server.url}/api/v1/namespaces`,
+        { ca: server.ca, headers: { Authorization: 'Bearer wrong' } },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
     expect(answer.code).toBe(401);
-    expect(JSON.parse(answer.body)).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    expect(JSON.parse(answer.body)).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Unauthorized',
+      reason: 'Unauthorized',
+      code: 401,
+    });
     const bad = new KubeConfig();
     bad.loadFromString((await readFile(server.kubeconfigPath, 'utf8')).replace(server.token, 'wrong'));
     expect((await refusal(bad.makeApiClient(CoreV1Api).listNamespace())).code).toBe(401);
@@ -156,11 +209,17 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
   it('runs a pod mounting a claim: watch sees it go Running, exec gets stdout, stderr and the exit code, files land in the claim', async () => {
     const claim = await core.createNamespacedPersistentVolumeClaim({
       namespace: NS,
-      body: { metadata: { name: 'work' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+      body: {
+        metadata: { name: 'work' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      },
     });
     expect(claim.metadata?.finalizers).toEqual(['kubernetes.io/pvc-protection']);
     const list = await core.listNamespacedPod({ namespace: NS });
-    const watch = watchPods({ resourceVersion: list.metadata!.resourceVersion! }, (_t, p) => p.status?.phase === 'Running');
+    const watch = watchPods(
+      { resourceVersion: list.metadata!.resourceVersion! },
+      (_t, p) => p.status?.phase === 'Running',
+    );
     const created = await core.createNamespacedPod({ namespace: NS, body: pod('ws', { claim: 'work' }) });
     expect(created.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(Number(created.metadata?.resourceVersion)).toBeGreaterThan(Number(list.metadata!.resourceVersion));
@@ -169,7 +228,11 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     expect(events.slice(1).every((e) => e.type === 'MODIFIED')).toBe(true);
     const running = events.at(-1)!.object;
     expect(running.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
-    expect(running.status?.containerStatuses?.[0]).toMatchObject({ name: 'main', ready: true, image: 'hangar/workspace:test' });
+    expect(running.status?.containerStatuses?.[0]).toMatchObject({
+      name: 'main',
+      ready: true,
+      image: 'hangar/workspace:test',
+    });
     expect(running.status?.containerStatuses?.[0]?.state?.running?.startedAt).toBeTruthy();
 
     const result = await exec('ws', ['sh', '-c', 'echo hi; echo err >&2; exit 3']).status;
@@ -181,7 +244,8 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
       details: { causes: [{ reason: 'ExitCode', message: '3' }] },
     });
 
-    const ok = await exec('ws', ['sh', '-c', 'id -u; echo "$GREETING"; echo written > /workspace/note.txt']).status;
+    const ok = await exec('ws', ['sh', '-c', 'id -u; echo "$GREETING"; echo written > /workspace/note.txt'])
+      .status;
     expect(ok.status).toEqual({ metadata: {}, status: 'Success' });
     expect(ok.stdout).toBe(`${podUids[0]}\nhello from the spec\n`);
     const boundClaim = await core.readNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS });
@@ -191,14 +255,22 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     expect((await stat(hostFile)).uid).toBe(podUids[0]);
 
     // The root file system is read-only, and no capability lets the user around it.
-    const ro = await exec('ws', ['sh', '-c', 'touch /etc/x 2>/dev/null || echo refused; grep CapEff /proc/self/status']).status;
+    const ro = await exec('ws', [
+      'sh',
+      '-c',
+      'touch /etc/x 2>/dev/null || echo refused; grep CapEff /proc/self/status',
+    ]).status;
     expect(ro.stdout).toBe('refused\nCapEff:\t0000000000000000\n');
   });
 
   it('runs exec in a terminal that follows resize messages', async () => {
     const stdin = new PassThrough();
     const stdout = Object.assign(new PassThrough(), { rows: 30, columns: 100 });
-    const run = exec('ws', ['sh', '-c', 'read a; stty size; read b; stty size'], { tty: true, stdin, stdout });
+    const run = exec('ws', ['sh', '-c', 'read a; stty size; read b; stty size'], {
+      tty: true,
+      stdin,
+      stdout,
+    });
     stdin.write('a\n');
     await until(() => /30 100/.test(run.output()));
     stdout.rows = 40;
@@ -210,8 +282,10 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     expect(result.status.status).toBe('Success');
   });
 
-  it('attaches to a container\'s stdin and stdout', async () => {
-    await runningPod(pod('echoer', { command: ['sh', '-c', 'while read line; do echo "got $line"; done'], stdin: true }));
+  it("attaches to a container's stdin and stdout", async () => {
+    await runningPod(
+      pod('echoer', { command: ['sh', '-c', 'while read line; do echo "got $line"; done'], stdin: true }),
+    );
     const stdin = new PassThrough();
     const stdout = new PassThrough();
     let out = '';
@@ -229,73 +303,152 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
       runningPod(pod('db', { labels: { app: 'db' } })),
     ]);
     const names = async (labelSelector: string) =>
-      (await core.listNamespacedPod({ namespace: NS, labelSelector })).items.map((p) => p.metadata!.name).sort();
+      (await core.listNamespacedPod({ namespace: NS, labelSelector })).items
+        .map((p) => p.metadata!.name)
+        .sort();
     expect(await names('app=web')).toEqual(['web-a', 'web-b']);
     expect(await names('app!=web,app')).toEqual(['db']);
     expect(await names('tier in (front,middle)')).toEqual(['web-a']);
     expect(await names('app=web,tier notin (front)')).toEqual(['web-b']);
     expect(await names('app,!tier')).toEqual(['db']);
-    const running = await core.listNamespacedPod({ namespace: NS, fieldSelector: 'status.phase=Running,metadata.name=db' });
+    const running = await core.listNamespacedPod({
+      namespace: NS,
+      fieldSelector: 'status.phase=Running,metadata.name=db',
+    });
     expect(running.items.map((p) => p.metadata!.name)).toEqual(['db']);
   });
 
-  it('answers 404, 409 and 422 with the API server\'s Status bodies', async () => {
+  it("answers 404, 409 and 422 with the API server's Status bodies", async () => {
     expect(await refusal(core.readNamespacedPod({ name: 'nope', namespace: NS }))).toEqual({
       code: 404,
-      body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'pods "nope" not found', reason: 'NotFound', details: { name: 'nope', kind: 'pods' }, code: 404 },
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'pods "nope" not found',
+        reason: 'NotFound',
+        details: { name: 'nope', kind: 'pods' },
+        code: 404,
+      },
     });
     expect(await refusal(core.createNamespace({ body: { metadata: { name: NS } } }))).toEqual({
       code: 409,
-      body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `namespaces "${NS}" already exists`, reason: 'AlreadyExists', details: { name: NS, kind: 'namespaces' }, code: 409 },
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `namespaces "${NS}" already exists`,
+        reason: 'AlreadyExists',
+        details: { name: NS, kind: 'namespaces' },
+        code: 409,
+      },
     });
-    expect(await refusal(core.createNamespacedPod({ namespace: NS, body: { metadata: { name: 'empty' }, spec: { containers: [] } } }))).toEqual({
+    expect(
+      await refusal(
+        core.createNamespacedPod({
+          namespace: NS,
+          body: { metadata: { name: 'empty' }, spec: { containers: [] } },
+        }),
+      ),
+    ).toEqual({
       code: 422,
       body: {
-        kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
         message: 'Pod "empty" is invalid: spec.containers: Required value',
         reason: 'Invalid',
-        details: { name: 'empty', kind: 'Pod', causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' }] },
+        details: {
+          name: 'empty',
+          kind: 'Pod',
+          causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' }],
+        },
         code: 422,
       },
     });
     const net = kc.makeApiClient(NetworkingV1Api);
-    const policy = await net.createNamespacedNetworkPolicy({ namespace: NS, body: { metadata: { name: 'deny' }, spec: { podSelector: {}, policyTypes: ['Egress'] } } });
-    await net.replaceNamespacedNetworkPolicy({ name: 'deny', namespace: NS, body: { ...policy, spec: { podSelector: { matchLabels: { app: 'web' } } } } });
-    const stale = await refusal(net.replaceNamespacedNetworkPolicy({ name: 'deny', namespace: NS, body: policy }));
+    const policy = await net.createNamespacedNetworkPolicy({
+      namespace: NS,
+      body: { metadata: { name: 'deny' }, spec: { podSelector: {}, policyTypes: ['Egress'] } },
+    });
+    await net.replaceNamespacedNetworkPolicy({
+      name: 'deny',
+      namespace: NS,
+      body: { ...policy, spec: { podSelector: { matchLabels: { app: 'web' } } } },
+    });
+    const stale = await refusal(
+      net.replaceNamespacedNetworkPolicy({ name: 'deny', namespace: NS, body: policy }),
+    );
     expect(stale).toEqual({
       code: 409,
       body: {
-        kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
-        message: 'Operation cannot be fulfilled on networkpolicies.networking.k8s.io "deny": the object has been modified; please apply your changes to the latest version and try again',
-        reason: 'Conflict', details: { name: 'deny', group: 'networking.k8s.io', kind: 'networkpolicies' }, code: 409,
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message:
+          'Operation cannot be fulfilled on networkpolicies.networking.k8s.io "deny": the object has been modified; please apply your changes to the latest version and try again',
+        reason: 'Conflict',
+        details: { name: 'deny', group: 'networking.k8s.io', kind: 'networkpolicies' },
+        code: 409,
       },
     });
   });
 
   it('ends a watch from a compacted resourceVersion with a 410 Expired ERROR event', async () => {
-    for (let i = 0; i < 210; i++) await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { generateName: 'filler-' }, data: { i: String(i) } } });
+    for (let i = 0; i < 210; i++)
+      await core.createNamespacedConfigMap({
+        namespace: NS,
+        body: { metadata: { generateName: 'filler-' }, data: { i: String(i) } },
+      });
     const events: { type: string; object: Record<string, unknown> }[] = [];
     await new Promise<void>((resolve, reject) => {
-      void new Watch(kc).watch(`/api/v1/namespaces/${NS}/configmaps`, { resourceVersion: '2' }, (type, object: Record<string, unknown>) => events.push({ type, object }), (error: unknown) => (error ? reject(error as Error) : resolve()));
+      void new Watch(kc).watch(
+        `/api/v1/namespaces/${NS}/configmaps`,
+        { resourceVersion: '2' },
+        (type, object: Record<string, unknown>) => events.push({ type, object }),
+        (error: unknown) => (error ? reject(error as Error) : resolve()),
+      );
     });
     expect(events).toHaveLength(1);
     expect(events[0]!.type).toBe('ERROR');
-    expect(events[0]!.object).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410 });
+    expect(events[0]!.object).toMatchObject({
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason: 'Expired',
+      code: 410,
+    });
     expect(events[0]!.object.message).toMatch(/^too old resource version: 2 \(\d+\)$/);
   });
 
-  it('deleting a pod stops its sandbox\'s processes; its claim leaves only after it', async () => {
+  it("deleting a pod stops its sandbox's processes; its claim leaves only after it", async () => {
     const uid = UID + 7;
-    await runningPod(pod('doomed', { uid, claim: 'work', command: ['sh', '-c', 'trap "exit 0" TERM; sleep infinity & wait'] }));
+    await runningPod(
+      pod('doomed', {
+        uid,
+        claim: 'work',
+        command: ['sh', '-c', 'trap "exit 0" TERM; sleep infinity & wait'],
+      }),
+    );
     expect((await processesOf(uid)).length).toBeGreaterThan(0);
     const claim = await core.readNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS });
     const claimDir = join(server.root, 'volumes', `pvc-${claim.metadata!.uid}`);
     // In use by pods: the claim stays, Terminating.
     await core.deleteNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS });
-    expect((await core.readNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS })).metadata?.deletionTimestamp).toBeTruthy();
+    expect(
+      (await core.readNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS })).metadata
+        ?.deletionTimestamp,
+    ).toBeTruthy();
 
     const list = await core.listNamespacedPod({ namespace: NS, fieldSelector: 'metadata.name=doomed' });
-    const gone = watchPods({ resourceVersion: list.metadata!.resourceVersion!, fieldSelector: 'metadata.name=doomed' }, (type) => type === 'DELETED');
+    const gone = watchPods(
+      { resourceVersion: list.metadata!.resourceVersion!, fieldSelector: 'metadata.name=doomed' },
+      (type) => type === 'DELETED',
+    );
     const deleted = await core.deleteNamespacedPod({ name: 'doomed', namespace: NS });
     expect(deleted.metadata?.deletionTimestamp).toBeTruthy();
     const events = await gone.finished;
@@ -304,17 +457,37 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     expect(await processesOf(uid)).toEqual([]);
 
     // The other user of the claim goes too; then the claim and its directory.
-    const wsGone = watchPods({ resourceVersion: (await core.listNamespacedPod({ namespace: NS })).metadata!.resourceVersion!, fieldSelector: 'metadata.name=ws' }, (type) => type === 'DELETED');
+    const wsGone = watchPods(
+      {
+        resourceVersion: (await core.listNamespacedPod({ namespace: NS })).metadata!.resourceVersion!,
+        fieldSelector: 'metadata.name=ws',
+      },
+      (type) => type === 'DELETED',
+    );
     await core.deleteNamespacedPod({ name: 'ws', namespace: NS, gracePeriodSeconds: 0 });
     await wsGone.finished;
-    expect((await refusal(core.readNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS }))).code).toBe(404);
+    expect(
+      (await refusal(core.readNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS }))).code,
+    ).toBe(404);
     await until(async () => !existsSync(claimDir));
   });
 
   it('collects dependents of a deleted owner', async () => {
-    const owner = await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'owner' } } });
-    const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata!.uid!, blockOwnerDeletion: true };
-    await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'dependent', ownerReferences: [ref] }, stringData: { k: 'v' } } });
+    const owner = await core.createNamespacedConfigMap({
+      namespace: NS,
+      body: { metadata: { name: 'owner' } },
+    });
+    const ref = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'owner',
+      uid: owner.metadata!.uid!,
+      blockOwnerDeletion: true,
+    };
+    await core.createNamespacedSecret({
+      namespace: NS,
+      body: { metadata: { name: 'dependent', ownerReferences: [ref] }, stringData: { k: 'v' } },
+    });
     await core.deleteNamespacedConfigMap({ name: 'owner', namespace: NS, propagationPolicy: 'Foreground' });
     expect((await refusal(core.readNamespacedSecret({ name: 'dependent', namespace: NS }))).code).toBe(404);
     expect((await refusal(core.readNamespacedConfigMap({ name: 'owner', namespace: NS }))).code).toBe(404);
@@ -324,8 +497,12 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     const kubectl = (...args: string[]) => kubectlWithInput('', ...args);
     const kubectlWithInput = (input: string, ...args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        const child = execFile('kubectl', ['--kubeconfig', server.kubeconfigPath, '-n', NS, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: server.root } }, (error, stdout, stderr) =>
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        const child = execFile(
+          'kubectl',
+          ['--kubeconfig', server.kubeconfigPath, '-n', NS, ...args],
+          { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: server.root } },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
         child.stdin?.end(input);
       });
@@ -337,12 +514,20 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
       expect(list.items.map((p) => p.metadata!.name).sort()).toEqual(['web-a', 'web-b']);
       expect(list.items[0]!.status?.phase).toBe('Running');
 
-      expect(await kubectl('exec', 'web-a', '--', 'echo', 'ok')).toEqual({ code: 0, stdout: 'ok\n', stderr: '' });
+      expect(await kubectl('exec', 'web-a', '--', 'echo', 'ok')).toEqual({
+        code: 0,
+        stdout: 'ok\n',
+        stderr: '',
+      });
       const failed = await kubectl('exec', 'web-a', '--', 'sh', '-c', 'echo out; echo err >&2; exit 4');
       expect(failed).toMatchObject({ code: 4, stdout: 'out\n' });
       expect(failed.stderr).toContain('err\n');
       // -i: stdin to the command, and its end (v5's close message) ends cat.
-      expect(await kubectlWithInput('typed in\n', 'exec', '-i', 'web-a', '--', 'cat')).toEqual({ code: 0, stdout: 'typed in\n', stderr: '' });
+      expect(await kubectlWithInput('typed in\n', 'exec', '-i', 'web-a', '--', 'cat')).toEqual({
+        code: 0,
+        stdout: 'typed in\n',
+        stderr: '',
+      });
 
       const deleted = await kubectl('delete', 'pod', 'web-b');
       expect(deleted).toMatchObject({ code: 0, stdout: 'pod "web-b" deleted\n' });

@@ -75,7 +75,13 @@ export class Kubelet {
     const entry = runtime?.containers.get(container.name);
     if (!runtime?.spec || !entry?.process || runtime.terminating)
       throw badRequest(`container not found ("${container.name}")`);
-    return { driver: this.options.driver, spec: runtime.spec, env: entry.env, process: entry.process, container };
+    return {
+      driver: this.options.driver,
+      spec: runtime.spec,
+      env: entry.env,
+      process: entry.process,
+      container,
+    };
   }
 
   logs(namespace: string, name: string, containerName: string | null): Buffer {
@@ -114,8 +120,10 @@ export class Kubelet {
     } else if (event.resource === PODS) {
       const runtime = this.pods.get(object.metadata.uid);
       if (event.type === 'ADDED') this.admit(object);
-      else if (runtime && (event.type === 'DELETED' || object.metadata.deletionTimestamp)) this.terminate(runtime, object);
-      else if (!runtime && event.type === 'MODIFIED' && object.metadata.deletionTimestamp) this.forget(object);
+      else if (runtime && (event.type === 'DELETED' || object.metadata.deletionTimestamp))
+        this.terminate(runtime, object);
+      else if (!runtime && event.type === 'MODIFIED' && object.metadata.deletionTimestamp)
+        this.forget(object);
     } else if (RESOURCES.includes(event.resource) && event.type === 'ADDED') {
       for (const uid of this.waiting) this.retry(uid);
     }
@@ -123,7 +131,8 @@ export class Kubelet {
 
   private retry(uid: string): void {
     this.waiting.delete(uid);
-    for (const pod of this.api.store.list(PODS)) if (pod.metadata.uid === uid && !pod.metadata.deletionTimestamp) this.admit(pod);
+    for (const pod of this.api.store.list(PODS))
+      if (pod.metadata.uid === uid && !pod.metadata.deletionTimestamp) this.admit(pod);
   }
 
   private admit(pod: KubeObject): void {
@@ -140,20 +149,32 @@ export class Kubelet {
   }
 
   private async run(runtime: PodRuntime, pod: KubeObject): Promise<void> {
-    const spec = pod.spec as { containers: ContainerSpec[]; securityContext?: { runAsUser?: number; runAsGroup?: number }; volumes?: Volume[] };
+    const spec = pod.spec as {
+      containers: ContainerSpec[];
+      securityContext?: { runAsUser?: number; runAsGroup?: number };
+      volumes?: Volume[];
+    };
     this.update(runtime, (p) => {
       (p.spec as Record<string, unknown>).nodeName = this.options.nodeName;
       p.status = podStatus({ phase: 'Pending', scheduled: true, pod: p, containers: [] });
     });
     const first = spec.containers[0]!;
-    const uid = first.securityContext?.runAsUser ?? spec.securityContext?.runAsUser ?? this.options.uidBase + (this.nextUid++ % 20);
+    const uid =
+      first.securityContext?.runAsUser ??
+      spec.securityContext?.runAsUser ??
+      this.options.uidBase + (this.nextUid++ % 20);
     const gid = first.securityContext?.runAsGroup ?? spec.securityContext?.runAsGroup ?? uid;
     const podDir = join(this.options.root, 'pods', runtime.uid);
     try {
       await mkdir(podDir, { recursive: true });
       const mounts = await podMounts(this.api, this.options.root, pod, podDir, { uid, gid });
       for (const container of spec.containers)
-        runtime.containers.set(container.name, { spec: container, env: this.env(pod, container), state: { waiting: { reason: 'ContainerCreating' } }, restarts: 0 });
+        runtime.containers.set(container.name, {
+          spec: container,
+          env: this.env(pod, container),
+          state: { waiting: { reason: 'ContainerCreating' } },
+          restarts: 0,
+        });
       const sandbox: SandboxSpec = {
         id: `${runtime.namespace}.${runtime.name}.${runtime.uid.slice(0, 8)}`.slice(0, 100),
         ...mounts,
@@ -171,7 +192,13 @@ export class Kubelet {
       for (const entry of runtime.containers.values()) await this.startContainer(runtime, entry);
       const podIP = `10.244.0.${this.nextIp++ % 250}`;
       this.update(runtime, (p) => {
-        p.status = podStatus({ phase: 'Running', scheduled: true, pod: p, podIP, containers: this.states(runtime) });
+        p.status = podStatus({
+          phase: 'Running',
+          scheduled: true,
+          pod: p,
+          podIP,
+          containers: this.states(runtime),
+        });
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -180,13 +207,26 @@ export class Kubelet {
         this.pods.delete(runtime.uid);
         this.waiting.add(runtime.uid);
         this.update(runtime, (p) => {
-          p.status = podStatus({ phase: 'Pending', scheduled: false, unschedulable: message, pod: p, containers: [] });
+          p.status = podStatus({
+            phase: 'Pending',
+            scheduled: false,
+            unschedulable: message,
+            pod: p,
+            containers: [],
+          });
         });
         return;
       }
-      for (const entry of runtime.containers.values()) entry.state = { waiting: { reason: 'CreateContainerError', message } };
+      for (const entry of runtime.containers.values())
+        entry.state = { waiting: { reason: 'CreateContainerError', message } };
       this.update(runtime, (p) => {
-        p.status = podStatus({ phase: 'Failed', scheduled: true, pod: p, containers: this.states(runtime), message });
+        p.status = podStatus({
+          phase: 'Failed',
+          scheduled: true,
+          pod: p,
+          containers: this.states(runtime),
+          message,
+        });
       });
       await this.stopSandbox(runtime);
     }
@@ -203,20 +243,42 @@ export class Kubelet {
     if (runtime.terminating || this.closed) return;
     const startedAt = entry.state.running?.startedAt;
     entry.state = {
-      terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt: iso(new Date()), containerID: `bubblewrap://${runtime.spec!.id}/${entry.spec.name}` },
+      terminated: {
+        exitCode,
+        reason: exitCode === 0 ? 'Completed' : 'Error',
+        startedAt,
+        finishedAt: iso(new Date()),
+        containerID: `bubblewrap://${runtime.spec!.id}/${entry.spec.name}`,
+      },
     };
     const pod = this.api.store.get(PODS, runtime.namespace, runtime.name);
     const policy = (pod?.spec as { restartPolicy?: string } | undefined)?.restartPolicy ?? 'Always';
     if (policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0)) {
       entry.restarts += 1;
       entry.last = entry.state;
-      entry.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${entry.spec.name}` } };
-      this.update(runtime, (p) => (p.status = podStatus({ phase: 'Running', scheduled: true, pod: p, containers: this.states(runtime), podIP: (p.status as { podIP?: string }).podIP })));
+      entry.state = {
+        waiting: {
+          reason: 'CrashLoopBackOff',
+          message: `back-off restarting failed container ${entry.spec.name}`,
+        },
+      };
+      this.update(
+        runtime,
+        (p) =>
+          (p.status = podStatus({
+            phase: 'Running',
+            scheduled: true,
+            pod: p,
+            containers: this.states(runtime),
+            podIP: (p.status as { podIP?: string }).podIP,
+          })),
+      );
       // Back-off as the kubelet's, but in seconds rather than tens of seconds: 1, 2, 4, 8, 10, 10…
       const delay = Math.min(10_000, 1000 * 2 ** Math.min(entry.restarts - 1, 4));
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        if (!runtime.terminating && !this.closed) this.track(this.startContainer(runtime, entry).then(() => this.refresh(runtime)));
+        if (!runtime.terminating && !this.closed)
+          this.track(this.startContainer(runtime, entry).then(() => this.refresh(runtime)));
       }, delay);
       this.timers.add(timer);
       return;
@@ -224,14 +286,30 @@ export class Kubelet {
     const states = [...runtime.containers.values()];
     if (states.some((s) => !s.state.terminated)) return this.refresh(runtime);
     const phase = states.every((s) => s.state.terminated!.exitCode === 0) ? 'Succeeded' : 'Failed';
-    this.update(runtime, (p) => (p.status = podStatus({ phase, scheduled: true, pod: p, containers: this.states(runtime), podIP: (p.status as { podIP?: string }).podIP })));
+    this.update(
+      runtime,
+      (p) =>
+        (p.status = podStatus({
+          phase,
+          scheduled: true,
+          pod: p,
+          containers: this.states(runtime),
+          podIP: (p.status as { podIP?: string }).podIP,
+        })),
+    );
     this.track(this.stopSandbox(runtime));
   }
 
   private refresh(runtime: PodRuntime): void {
     this.update(runtime, (p) => {
       const status = p.status as { phase: 'Running'; podIP?: string };
-      p.status = podStatus({ phase: status.phase, scheduled: true, pod: p, containers: this.states(runtime), podIP: status.podIP });
+      p.status = podStatus({
+        phase: status.phase,
+        scheduled: true,
+        pod: p,
+        containers: this.states(runtime),
+        podIP: status.podIP,
+      });
     });
   }
 
@@ -242,10 +320,18 @@ export class Kubelet {
     runtime.terminating = (async () => {
       await runtime.ready.catch(() => undefined);
       if (runtime.spec && grace > 0) {
-        const exits = [...runtime.containers.values()].map((c) => c.process?.exited).filter((e) => e !== undefined);
-        await runInSandbox(this.options.driver, runtime.spec, { command: ['kill', '-TERM', '-1'], timeoutMs: 5000 }).catch(() => undefined);
+        const exits = [...runtime.containers.values()]
+          .map((c) => c.process?.exited)
+          .filter((e) => e !== undefined);
+        await runInSandbox(this.options.driver, runtime.spec, {
+          command: ['kill', '-TERM', '-1'],
+          timeoutMs: 5000,
+        }).catch(() => undefined);
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([Promise.all(exits), new Promise((resolve) => (timer = setTimeout(resolve, grace * 1000)))]);
+        await Promise.race([
+          Promise.all(exits),
+          new Promise((resolve) => (timer = setTimeout(resolve, grace * 1000))),
+        ]);
         clearTimeout(timer);
       }
       await this.stopSandbox(runtime);
@@ -259,7 +345,8 @@ export class Kubelet {
   private forget(pod: KubeObject): void {
     try {
       const current = this.api.store.get(PODS, pod.metadata.namespace, pod.metadata.name);
-      if (current?.metadata.uid === pod.metadata.uid) this.api.delete(PODS, pod.metadata.namespace, pod.metadata.name, { gracePeriodSeconds: 0 });
+      if (current?.metadata.uid === pod.metadata.uid)
+        this.api.delete(PODS, pod.metadata.namespace, pod.metadata.name, { gracePeriodSeconds: 0 });
     } catch (error) {
       if (!(error instanceof KubeError)) throw error;
     }
@@ -294,7 +381,9 @@ export class Kubelet {
   private env(pod: KubeObject, container: ContainerSpec): Record<string, string> {
     const env: Record<string, string> = {};
     for (const variable of container.env ?? []) {
-      const from = variable.valueFrom as { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } } | undefined;
+      const from = variable.valueFrom as
+        | { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } }
+        | undefined;
       if (variable.value !== undefined) env[variable.name] = variable.value;
       else if (from?.secretKeyRef || from?.configMapKeyRef) {
         const ref = (from.secretKeyRef ?? from.configMapKeyRef)!;
@@ -324,6 +413,8 @@ function limits(container: ContainerSpec): SandboxSpec['limits'] {
 function quantity(text: string): number {
   const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(text);
   if (!match) return Number(text);
-  const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[match[2] ?? ''] ?? 1;
+  const unit =
+    { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[match[2] ?? ''] ??
+    1;
   return Math.round(Number(match[1]) * unit);
 }

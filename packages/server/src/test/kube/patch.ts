@@ -12,8 +12,12 @@ export function applyPatch(current: unknown, patch: unknown, contentType: string
     case 'application/strategic-merge-patch+json':
       return mergePatch(current, patch);
     case 'application/json-patch+json':
-      if (!Array.isArray(patch)) throw badRequest('json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp');
-      return patch.reduce((doc: unknown, op: unknown) => jsonPatchOp(doc, op as JsonPatchOp), structuredClone(current));
+      if (!Array.isArray(patch))
+        throw badRequest('json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp');
+      return patch.reduce(
+        (doc: unknown, op: unknown) => jsonPatchOp(doc, op as JsonPatchOp),
+        structuredClone(current),
+      );
     default:
       throw unsupportedMediaType(type);
   }
@@ -46,7 +50,10 @@ function jsonPatchOp(doc: unknown, op: JsonPatchOp): unknown {
   let parent: unknown = doc;
   for (const part of parts) {
     parent = (parent as Record<string, unknown> | undefined)?.[part];
-    if (parent === undefined) throw badRequest(`the server rejected our request due to an error in our request: doc is missing path: "${op.path}"`);
+    if (parent === undefined)
+      throw badRequest(
+        `the server rejected our request due to an error in our request: doc is missing path: "${op.path}"`,
+      );
   }
   const container = parent as Record<string, unknown>;
   const list = Array.isArray(parent) ? (parent as unknown[]) : undefined;
@@ -57,18 +64,26 @@ function jsonPatchOp(doc: unknown, op: JsonPatchOp): unknown {
       else container[last] = op.value;
       break;
     case 'replace':
-      if (!(last in container)) throw badRequest(`the server rejected our request due to an error in our request: replace operation does not apply: doc is missing key: ${op.path}`);
+      if (!(last in container))
+        throw badRequest(
+          `the server rejected our request due to an error in our request: replace operation does not apply: doc is missing key: ${op.path}`,
+        );
       if (list) list[index] = op.value;
       else container[last] = op.value;
       break;
     case 'remove':
-      if (!(last in container)) throw badRequest(`the server rejected our request due to an error in our request: remove operation does not apply: doc is missing path: "${op.path}"`);
+      if (!(last in container))
+        throw badRequest(
+          `the server rejected our request due to an error in our request: remove operation does not apply: doc is missing path: "${op.path}"`,
+        );
       if (list) list.splice(index, 1);
       else delete container[last];
       break;
     case 'test':
       if (JSON.stringify(container[last]) !== JSON.stringify(op.value))
-        throw badRequest(`the server rejected our request due to an error in our request: testing value ${op.path} failed`);
+        throw badRequest(
+          `the server rejected our request due to an error in our request: testing value ${op.path} failed`,
+        );
       break;
     default:
       throw badRequest(`Unexpected kind: ${op.op}`);

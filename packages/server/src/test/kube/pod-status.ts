@@ -4,7 +4,13 @@ import type { KubeObject } from './resources.js';
 export interface ContainerState {
   waiting?: { reason: string; message?: string };
   running?: { startedAt: string };
-  terminated?: { exitCode: number; reason: string; startedAt?: string; finishedAt: string; containerID?: string };
+  terminated?: {
+    exitCode: number;
+    reason: string;
+    startedAt?: string;
+    finishedAt: string;
+    containerID?: string;
+  };
 }
 
 export interface PodStatusInput {
@@ -15,16 +21,28 @@ export interface PodStatusInput {
   pod: KubeObject;
   podIP?: string;
   message?: string;
-  containers: { container: ContainerSpec; state: ContainerState; restarts: number; last?: ContainerState; containerID?: string }[];
+  containers: {
+    container: ContainerSpec;
+    state: ContainerState;
+    restarts: number;
+    last?: ContainerState;
+    containerID?: string;
+  }[];
 }
 
 const iso = (date: Date) => date.toISOString().replace(/\.\d+Z$/, 'Z');
 
 /** A pod's status as the kubelet writes it: phase, conditions, container statuses. */
 export function podStatus(input: PodStatusInput) {
-  const previous = (input.pod.status ?? {}) as { startTime?: string; conditions?: { type: string; status: string; lastTransitionTime: string }[] };
+  const previous = (input.pod.status ?? {}) as {
+    startTime?: string;
+    conditions?: { type: string; status: string; lastTransitionTime: string }[];
+  };
   const now = iso(new Date());
-  const ready = input.phase === 'Running' && input.containers.length > 0 && input.containers.every((c) => c.state.running);
+  const ready =
+    input.phase === 'Running' &&
+    input.containers.length > 0 &&
+    input.containers.every((c) => c.state.running);
   const condition = (type: string, ok: boolean, extra: Record<string, string> = {}) => {
     const status = ok ? 'True' : 'False';
     const before = previous.conditions?.find((c) => c.type === type);
@@ -33,7 +51,9 @@ export function podStatus(input: PodStatusInput) {
       status,
       lastProbeTime: null,
       lastTransitionTime: before?.status === status ? before.lastTransitionTime : now,
-      ...(!ok && type !== 'PodScheduled' && type !== 'Initialized' && { reason: type === 'Ready' ? 'ContainersNotReady' : 'ContainersNotReady' }),
+      ...(!ok &&
+        type !== 'PodScheduled' &&
+        type !== 'Initialized' && { reason: type === 'Ready' ? 'ContainersNotReady' : 'ContainersNotReady' }),
       ...extra,
     };
   };

@@ -99,7 +99,15 @@ export const RESOURCES: ResourceType[] = [
     shortNames: ['pvc'],
     subresources: [{ name: 'status', kind: 'PersistentVolumeClaim', verbs: ['get', 'patch', 'update'] }],
   },
-  { group: '', version: 'v1', plural: 'services', singular: 'service', kind: 'Service', namespaced: true, shortNames: ['svc'] },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'services',
+    singular: 'service',
+    kind: 'Service',
+    namespaced: true,
+    shortNames: ['svc'],
+  },
   {
     group: '',
     version: 'v1',
@@ -109,7 +117,15 @@ export const RESOURCES: ResourceType[] = [
     namespaced: true,
     fields: { type: (o) => read(o, ['type']) },
   },
-  { group: '', version: 'v1', plural: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'configmaps',
+    singular: 'configmap',
+    kind: 'ConfigMap',
+    namespaced: true,
+    shortNames: ['cm'],
+  },
   {
     group: 'networking.k8s.io',
     version: 'v1',

@@ -12,7 +12,14 @@ import { KubeApi, NAMESPACES, PODS, type DeleteOptions } from './api.js';
 import { startControllers } from './controllers.js';
 import { Kubelet } from './kubelet.js';
 import { apiGroupList, apiResourceList, findResource, type ResourceType } from './resources.js';
-import { badRequest, internalError, KubeError, methodNotAllowed, pathNotFound, unauthorized } from './status.js';
+import {
+  badRequest,
+  internalError,
+  KubeError,
+  methodNotAllowed,
+  pathNotFound,
+  unauthorized,
+} from './status.js';
 import { ObjectStore } from './store.js';
 import { StreamServer } from './streams.js';
 import { toTable, wantsTable } from './table.js';
@@ -78,13 +85,30 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     void (async () => {
       if (!authorized(req, token)) throw unauthorized();
       const route = parsePath(new URL(req.url ?? '/', 'https://x'));
-      if (route.resource !== PODS || !route.namespace || !route.name || !['exec', 'attach'].includes(route.subresource ?? ''))
+      if (
+        route.resource !== PODS ||
+        !route.namespace ||
+        !route.name ||
+        !['exec', 'attach'].includes(route.subresource ?? '')
+      )
         throw badRequest('the server does not support an upgrade of this request');
-      await streams.upgrade({ kind: route.subresource as 'exec' | 'attach', namespace: route.namespace, name: route.name, query: route.query }, req, socket, head);
+      await streams.upgrade(
+        {
+          kind: route.subresource as 'exec' | 'attach',
+          namespace: route.namespace,
+          name: route.name,
+          query: route.query,
+        },
+        req,
+        socket,
+        head,
+      );
     })().catch((error: unknown) => {
       const status = (error instanceof KubeError ? error : internalError(String(error))).status;
       const body = JSON.stringify(status);
-      socket.end(`HTTP/1.1 ${status.code} ${status.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status.code} ${status.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -116,9 +140,16 @@ function kubeconfig(server: string, ca: string, token: string): string {
     {
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'kube-test', cluster: { server, 'certificate-authority-data': Buffer.from(ca).toString('base64') } }],
+      clusters: [
+        {
+          name: 'kube-test',
+          cluster: { server, 'certificate-authority-data': Buffer.from(ca).toString('base64') },
+        },
+      ],
       users: [{ name: 'kube-test', user: { token } }],
-      contexts: [{ name: 'kube-test', context: { cluster: 'kube-test', user: 'kube-test', namespace: 'default' } }],
+      contexts: [
+        { name: 'kube-test', context: { cluster: 'kube-test', user: 'kube-test', namespace: 'default' } },
+      ],
       'current-context': 'kube-test',
       preferences: {},
     },
@@ -142,10 +173,16 @@ interface Route {
 /** /api/v1/… and /apis/<group>/<version>/…: [namespaces/<ns>/]<plural>[/<name>[/<subresource>]]. */
 function parsePath(url: URL): Route {
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  const [group, version, rest] = parts[0] === 'api' ? ['', parts[1], parts.slice(2)] : [parts[1] ?? '', parts[2], parts.slice(3)];
+  const [group, version, rest] =
+    parts[0] === 'api' ? ['', parts[1], parts.slice(2)] : [parts[1] ?? '', parts[2], parts.slice(3)];
   const query = url.searchParams;
   if (!version) throw pathNotFound();
-  if (rest[0] === 'namespaces' && rest.length >= 3 && group + version !== '' && findResource(group, version, rest[2]!)) {
+  if (
+    rest[0] === 'namespaces' &&
+    rest.length >= 3 &&
+    group + version !== '' &&
+    findResource(group, version, rest[2]!)
+  ) {
     const resource = findResource(group, version, rest[2]!)!;
     if (!resource.namespaced || rest.length > 5) throw pathNotFound();
     return { resource, namespace: rest[1], name: rest[3], subresource: rest[4], query };
@@ -156,14 +193,25 @@ function parsePath(url: URL): Route {
   return { resource, name: rest[1], subresource: rest[2], query };
 }
 
-async function handle(api: KubeApi, kubelet: Kubelet, token: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  api: KubeApi,
+  kubelet: Kubelet,
+  token: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://x');
   const method = req.method ?? 'GET';
-  if (['/healthz', '/livez', '/readyz'].includes(url.pathname)) return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+  if (['/healthz', '/livez', '/readyz'].includes(url.pathname))
+    return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
   if (url.pathname === '/version') return sendJson(res, 200, VERSION);
   if (!authorized(req, token)) throw unauthorized();
   if (url.pathname === '/api' || url.pathname === '/api/')
-    return sendJson(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' }] });
+    return sendJson(res, 200, {
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' }],
+    });
   if (url.pathname === '/apis' || url.pathname === '/apis/') return sendJson(res, 200, apiGroupList());
   const discovery = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))\/?$/.exec(url.pathname);
   if (discovery) {
@@ -183,40 +231,68 @@ async function handle(api: KubeApi, kubelet: Kubelet, token: string, req: Incomi
   const ns = r.namespaced ? route.namespace : undefined;
   const query = route.query;
   if (r.namespaced && !route.namespace && route.name) throw pathNotFound();
-  if (route.subresource === 'exec' || route.subresource === 'attach') throw badRequest('Upgrade request required');
+  if (route.subresource === 'exec' || route.subresource === 'attach')
+    throw badRequest('Upgrade request required');
   if (route.subresource === 'log' && r === PODS && method === 'GET') {
     api.store.mustGet(PODS, ns, route.name!);
-    return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end(kubelet.logs(ns!, route.name!, query.get('container')));
+    return void res
+      .writeHead(200, { 'Content-Type': 'text/plain' })
+      .end(kubelet.logs(ns!, route.name!, query.get('container')));
   }
-  if (route.subresource && route.subresource !== 'status' && !(r === NAMESPACES && route.subresource === 'finalize')) throw pathNotFound();
+  if (
+    route.subresource &&
+    route.subresource !== 'status' &&
+    !(r === NAMESPACES && route.subresource === 'finalize')
+  )
+    throw pathNotFound();
   const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ? await readBody(req) : undefined;
   if (!route.name) {
     if (method === 'GET') {
       if (['true', '1'].includes(query.get('watch') ?? '')) return serveWatch(api, r, ns, query, res);
       const list = api.list(r, ns, query);
       if (wantsTable(req.headers.accept))
-        return sendJson(res, 200, toTable(r, list.items.map((item) => ({ ...item, apiVersion: list.apiVersion, kind: r.kind })), list.metadata.resourceVersion, query.get('includeObject')));
+        return sendJson(
+          res,
+          200,
+          toTable(
+            r,
+            list.items.map((item) => ({ ...item, apiVersion: list.apiVersion, kind: r.kind })),
+            list.metadata.resourceVersion,
+            query.get('includeObject'),
+          ),
+        );
       return sendJson(res, 200, list);
     }
     if (method === 'POST') return sendJson(res, 201, api.create(r, ns, body));
-    if (method === 'DELETE') return sendJson(res, 200, api.deleteCollection(r, ns, query, deleteOptions(body, query)));
+    if (method === 'DELETE')
+      return sendJson(res, 200, api.deleteCollection(r, ns, query, deleteOptions(body, query)));
     throw methodNotAllowed();
   }
   switch (method) {
     case 'GET': {
       const object = api.store.mustGet(r, ns, route.name);
       if (wantsTable(req.headers.accept) && !route.subresource)
-        return sendJson(res, 200, toTable(r, [object], object.metadata.resourceVersion, query.get('includeObject')));
+        return sendJson(
+          res,
+          200,
+          toTable(r, [object], object.metadata.resourceVersion, query.get('includeObject')),
+        );
       return sendJson(res, 200, object);
     }
     case 'PUT':
       return sendJson(res, 200, api.replace(r, ns, route.name, body, route.subresource));
     case 'PATCH':
-      return sendJson(res, 200, api.patch(r, ns, route.name, body, req.headers['content-type'] ?? '', route.subresource));
+      return sendJson(
+        res,
+        200,
+        api.patch(r, ns, route.name, body, req.headers['content-type'] ?? '', route.subresource),
+      );
     case 'DELETE': {
       if (route.subresource) throw methodNotAllowed();
       const result = api.delete(r, ns, route.name, deleteOptions(body, query));
-      const gone = !api.store.get(r, ns, route.name) || api.store.get(r, ns, route.name)!.metadata.uid !== result.metadata.uid;
+      const gone =
+        !api.store.get(r, ns, route.name) ||
+        api.store.get(r, ns, route.name)!.metadata.uid !== result.metadata.uid;
       return sendJson(res, gone ? 200 : 202, result);
     }
     default:
@@ -225,7 +301,9 @@ async function handle(api: KubeApi, kubelet: Kubelet, token: string, req: Incomi
 }
 
 function deleteOptions(body: unknown, query: URLSearchParams): DeleteOptions {
-  const options = (typeof body === 'object' && body !== null ? body : {}) as DeleteOptions & { orphanDependents?: boolean };
+  const options = (typeof body === 'object' && body !== null ? body : {}) as DeleteOptions & {
+    orphanDependents?: boolean;
+  };
   const grace = query.get('gracePeriodSeconds');
   const policy = query.get('propagationPolicy');
   return {
@@ -244,13 +322,19 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw badRequest(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (${String(error)})`);
+    throw badRequest(
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (${String(error)})`,
+    );
   }
 }
 
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, private',
+  });
   res.end(text);
 }
 

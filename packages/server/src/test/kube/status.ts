@@ -95,7 +95,11 @@ export function methodNotAllowed(): KubeError {
 }
 
 export function unsupportedMediaType(contentType: string): KubeError {
-  return failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml; got ${contentType}`);
+  return failure(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml; got ${contentType}`,
+  );
 }
 
 /** The apiserver's answer to a path it does not serve. */
@@ -113,12 +117,18 @@ export function expired(requested: number, oldest: number): KubeError {
 }
 
 export function internalError(message: string): KubeError {
-  return failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ reason: '', message }] });
+  return failure(500, 'InternalError', `Internal error occurred: ${message}`, {
+    causes: [{ reason: '', message }],
+  });
 }
 
 /** A field problem, as apimachinery's field.Error renders into a cause. */
 export const cause = {
-  required: (field: string): StatusCause => ({ reason: 'FieldValueRequired', message: 'Required value', field }),
+  required: (field: string): StatusCause => ({
+    reason: 'FieldValueRequired',
+    message: 'Required value',
+    field,
+  }),
   invalid: (field: string, value: unknown, detail: string): StatusCause => ({
     reason: 'FieldValueInvalid',
     message: `Invalid value: ${JSON.stringify(value)}: ${detail}`,

@@ -94,7 +94,8 @@ export class ObjectStore {
         current.metadata.deletionGracePeriodSeconds ?? 0,
       );
       object.metadata.deletionGracePeriodSeconds = grace;
-      if (!object.metadata.finalizers?.length && grace === 0) return structuredClone(this.commit('DELETED', r, object));
+      if (!object.metadata.finalizers?.length && grace === 0)
+        return structuredClone(this.commit('DELETED', r, object));
     }
     if (JSON.stringify(object.spec) !== JSON.stringify(current.spec))
       object.metadata.generation = (current.metadata.generation ?? 1) + 1;

@@ -12,7 +12,13 @@ import { badRequest, type KubeStatus } from './status.js';
  * Status, 4 resize (`{"Width":…,"Height":…}`), and in v5 255 closes a stream (`[255, 0]`: end
  * of stdin). The subprotocol is the first one the client offers that is served here.
  */
-const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io', 'channel.k8s.io', 'base64.channel.k8s.io'];
+const PROTOCOLS = [
+  'v5.channel.k8s.io',
+  'v4.channel.k8s.io',
+  'v4.base64.channel.k8s.io',
+  'channel.k8s.io',
+  'base64.channel.k8s.io',
+];
 const STDIN = 0;
 const STDOUT = 1;
 const STDERR = 2;
@@ -46,8 +52,10 @@ export class StreamServer {
     const tty = flag('tty');
     const io = { stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr') && !tty };
     const command = request.query.getAll('command');
-    if (request.kind === 'exec' && command.length === 0) throw badRequest('you must specify at least 1 command');
-    if (!io.stdin && !io.stdout && !flag('stderr')) throw badRequest('you must specify at least one of stdin, stdout, stderr');
+    if (request.kind === 'exec' && command.length === 0)
+      throw badRequest('you must specify at least 1 command');
+    if (!io.stdin && !io.stdout && !flag('stderr'))
+      throw badRequest('you must specify at least one of stdin, stdout, stderr');
     const target = await this.kubelet.target(request.namespace, request.name, request.query.get('container'));
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const channel = channelOf(ws);
@@ -82,14 +90,28 @@ export class StreamServer {
     let kill: () => void = () => undefined;
     let ended = false;
     let inputClosed = false;
-    ws.on('message', (message: Buffer) => onInput(ws, message, { write: (d) => write(d), end: () => { inputClosed = true; endInput(); }, resize: (c, r) => resize(c, r) }));
+    ws.on('message', (message: Buffer) =>
+      onInput(ws, message, {
+        write: (d) => write(d),
+        end: () => {
+          inputClosed = true;
+          endInput();
+        },
+        resize: (c, r) => resize(c, r),
+      }),
+    );
     ws.on('close', () => !ended && kill());
     const options = { command, env: target.env, cwd: target.container.workingDir ?? '/' };
     let exitCode: number;
     let exit: Promise<number>;
     try {
       if (tty) {
-        const terminal = await openPtyInSandbox(target.driver, target.spec, { ...options, pty: size ?? { cols: 80, rows: 24 } }, null);
+        const terminal = await openPtyInSandbox(
+          target.driver,
+          target.spec,
+          { ...options, pty: size ?? { cols: 80, rows: 24 } },
+          null,
+        );
         terminal.onData((data) => io.stdout && channel.send(STDOUT, Buffer.from(data as unknown as Buffer)));
         write = (data) => terminal.write(data.toString('utf8'));
         endInput = () => terminal.write('\x04');
@@ -123,7 +145,9 @@ export class StreamServer {
         };
         exit = new Promise((resolve, reject) => {
           child.once('error', reject);
-          child.once('close', (code: number | null, signal: NodeJS.Signals | null) => resolve(code ?? (signal === 'SIGKILL' ? 137 : 143)));
+          child.once('close', (code: number | null, signal: NodeJS.Signals | null) =>
+            resolve(code ?? (signal === 'SIGKILL' ? 137 : 143)),
+          );
         });
       }
       for (const data of early.splice(0)) write(data);
@@ -131,7 +155,13 @@ export class StreamServer {
       exitCode = await exit;
     } catch (error) {
       ended = true;
-      channel.finish({ metadata: {}, status: 'Failure', message: `Internal error occurred: error executing command in container: ${error instanceof Error ? error.message : String(error)}`, reason: 'InternalError', code: 500 });
+      channel.finish({
+        metadata: {},
+        status: 'Failure',
+        message: `Internal error occurred: error executing command in container: ${error instanceof Error ? error.message : String(error)}`,
+        reason: 'InternalError',
+        code: 500,
+      });
       return;
     }
     ended = true;
@@ -146,7 +176,12 @@ export class StreamServer {
       });
   }
 
-  private attach(ws: WebSocket, channel: Channel, process: Awaited<ReturnType<Kubelet['target']>>['process'], io: { stdin: boolean; stdout: boolean; stderr: boolean }): void {
+  private attach(
+    ws: WebSocket,
+    channel: Channel,
+    process: Awaited<ReturnType<Kubelet['target']>>['process'],
+    io: { stdin: boolean; stdout: boolean; stderr: boolean },
+  ): void {
     const forward = (stream: number, data: Buffer) => {
       if ((stream === STDOUT && io.stdout) || (stream === STDERR && io.stderr)) channel.send(stream, data);
     };
@@ -166,7 +201,11 @@ export class StreamServer {
   }
 }
 
-function onInput(ws: WebSocket, message: Buffer, to: { write(data: Buffer): void; end(): void; resize(cols: number, rows: number): void }): void {
+function onInput(
+  ws: WebSocket,
+  message: Buffer,
+  to: { write(data: Buffer): void; end(): void; resize(cols: number, rows: number): void },
+): void {
   const base64 = ws.protocol.includes('base64');
   if (message.length === 0) return;
   const channel = base64 ? message[0]! - 48 : message[0]!;
@@ -175,7 +214,9 @@ function onInput(ws: WebSocket, message: Buffer, to: { write(data: Buffer): void
   else if (channel === RESIZE) {
     try {
       // Go's JSON decoding matches field names case-insensitively: {"Width":…} and {"width":…} both work.
-      const size = Object.fromEntries(Object.entries(JSON.parse(data.toString()) as object).map(([k, v]) => [k.toLowerCase(), v])) as { width?: number; height?: number };
+      const size = Object.fromEntries(
+        Object.entries(JSON.parse(data.toString()) as object).map(([k, v]) => [k.toLowerCase(), v]),
+      ) as { width?: number; height?: number };
       if (size.width && size.height) to.resize(size.width, size.height);
     } catch {
       // A malformed resize is ignored, as the kubelet logs and ignores it.

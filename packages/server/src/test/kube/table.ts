@@ -5,10 +5,21 @@ export function wantsTable(accept: string | undefined): boolean {
   return /as=Table;v=v1;g=meta\.k8s\.io/.test(accept ?? '');
 }
 
-const column = (name: string, type: string, format = '', priority = 0) => ({ name, type, format, description: '', priority });
+const column = (name: string, type: string, format = '', priority = 0) => ({
+  name,
+  type,
+  format,
+  description: '',
+  priority,
+});
 
 /** A `meta.k8s.io/v1` Table of objects: Name and Age, and for pods Ready, Status, Restarts as `kubectl get pods` shows them. */
-export function toTable(r: ResourceType, objects: KubeObject[], resourceVersion: string, includeObject: string | null) {
+export function toTable(
+  r: ResourceType,
+  objects: KubeObject[],
+  resourceVersion: string,
+  includeObject: string | null,
+) {
   const pods = r.plural === 'pods';
   return {
     kind: 'Table',
@@ -20,7 +31,11 @@ export function toTable(r: ResourceType, objects: KubeObject[], resourceVersion:
       column('Age', 'string'),
     ],
     rows: objects.map((object) => ({
-      cells: [object.metadata.name, ...(pods ? podCells(object) : []), age(object.metadata.creationTimestamp)],
+      cells: [
+        object.metadata.name,
+        ...(pods ? podCells(object) : []),
+        age(object.metadata.creationTimestamp),
+      ],
       object:
         includeObject === 'Object'
           ? { ...object, kind: r.kind }
@@ -32,12 +47,25 @@ export function toTable(r: ResourceType, objects: KubeObject[], resourceVersion:
 }
 
 function podCells(pod: KubeObject): string[] {
-  const status = pod.status as { phase?: string; containerStatuses?: { ready: boolean; restartCount: number; state?: { waiting?: { reason: string } } }[] } | undefined;
+  const status = pod.status as
+    | {
+        phase?: string;
+        containerStatuses?: {
+          ready: boolean;
+          restartCount: number;
+          state?: { waiting?: { reason: string } };
+        }[];
+      }
+    | undefined;
   const containers = status?.containerStatuses ?? [];
   const total = (pod.spec as { containers: unknown[] }).containers.length;
   const waiting = containers.find((c) => c.state?.waiting)?.state?.waiting?.reason;
   const shown = pod.metadata.deletionTimestamp ? 'Terminating' : (waiting ?? status?.phase ?? 'Pending');
-  return [`${containers.filter((c) => c.ready).length}/${total}`, shown, String(containers.reduce((n, c) => n + c.restartCount, 0))];
+  return [
+    `${containers.filter((c) => c.ready).length}/${total}`,
+    shown,
+    String(containers.reduce((n, c) => n + c.restartCount, 0)),
+  ];
 }
 
 function age(timestamp: string): string {

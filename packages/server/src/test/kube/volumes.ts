@@ -23,14 +23,19 @@ export interface VolumeMount {
 }
 
 /** Where a claim's files live on the host: one directory per claim (per uid, so a new claim of the same name starts empty). */
-export const claimDir = (root: string, claim: KubeObject) => join(root, 'volumes', `pvc-${claim.metadata.uid}`);
+export const claimDir = (root: string, claim: KubeObject) =>
+  join(root, 'volumes', `pvc-${claim.metadata.uid}`);
 
 /** A new claim is bound at once to a host directory, as a dynamic provisioner with `Immediate` binding would. */
 export async function bindClaim(api: KubeApi, root: string, claim: KubeObject): Promise<void> {
   await mkdir(claimDir(root, claim), { recursive: true, mode: 0o755 });
   const current = api.store.get(CLAIMS, claim.metadata.namespace, claim.metadata.name);
   if (!current || current.metadata.uid !== claim.metadata.uid) return;
-  const spec = current.spec as { accessModes?: string[]; resources?: { requests?: { storage?: string } }; volumeName?: string };
+  const spec = current.spec as {
+    accessModes?: string[];
+    resources?: { requests?: { storage?: string } };
+    volumeName?: string;
+  };
   spec.volumeName = `pvc-${current.metadata.uid}`;
   current.metadata.annotations = {
     ...current.metadata.annotations,
@@ -66,12 +71,16 @@ export async function podMounts(
   for (const volume of spec.volumes ?? []) {
     if (volume.persistentVolumeClaim) {
       const claim = api.store.get(CLAIMS, namespace, volume.persistentVolumeClaim.claimName);
-      if (!claim) throw new VolumeError(`persistentvolumeclaim "${volume.persistentVolumeClaim.claimName}" not found`);
+      if (!claim)
+        throw new VolumeError(`persistentvolumeclaim "${volume.persistentVolumeClaim.claimName}" not found`);
       if (claim.metadata.deletionTimestamp)
         throw new VolumeError(`persistentvolumeclaim "${claim.metadata.name}" is being deleted`);
       if ((claim.status as { phase?: string } | undefined)?.phase !== 'Bound')
         throw new VolumeError(`pod has unbound immediate PersistentVolumeClaims`);
-      sources.set(volume.name, { dir: claimDir(root, claim), readOnly: volume.persistentVolumeClaim.readOnly ?? false });
+      sources.set(volume.name, {
+        dir: claimDir(root, claim),
+        readOnly: volume.persistentVolumeClaim.readOnly ?? false,
+      });
     } else if (volume.secret || volume.configMap) {
       const r = volume.secret ? SECRETS : CONFIG_MAPS;
       const name = volume.secret?.secretName ?? volume.configMap!.name;
@@ -80,7 +89,9 @@ export async function podMounts(
       const dir = join(podDir, 'volumes', volume.name);
       await mkdir(dir, { recursive: true });
       for (const [key, value] of Object.entries((source.data ?? {}) as Record<string, string>))
-        await writeFile(join(dir, key), volume.secret ? Buffer.from(value, 'base64') : value, { mode: 0o644 });
+        await writeFile(join(dir, key), volume.secret ? Buffer.from(value, 'base64') : value, {
+          mode: 0o644,
+        });
       sources.set(volume.name, { dir, readOnly: true });
     } else {
       const dir = join(podDir, 'volumes', volume.name);
