@@ -81,19 +81,40 @@ function lockedAgents(lockfile = join(REPO, 'package-lock.json')): Record<string
   return Object.fromEntries(names.map((n) => [n, lock.packages[`node_modules/${n}`]!.version!]));
 }
 
-/** name -> version of the `npm install --prefix /hangar` step. */
-function imageAgents(text: string): { prefix: string; versions: Record<string, string> } {
-  const { stages: all } = stages(text);
-  const install = all.at(-1)!.find((s) => s.keyword === 'RUN' && /\bnpm install --prefix\b/.test(s.text));
-  if (!install) throw new Error('no npm install --prefix step in the final stage');
-  const words = install.text.replace(/\\\n/g, ' ').split(/\s+/);
+interface LockEntry {
+  version?: string;
+  integrity?: string;
+  optional?: boolean;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  [key: string]: unknown;
+}
+
+/**
+ * What the workspace image installs: the directory its `npm ci --prefix` step installs in, the
+ * files it copies there, and the agent CLI versions of the copied package.json.
+ */
+function imageAgents(text: string, agentsDir = join(REPO, 'deploy', 'workspace-agents')) {
+  const final = stages(text).stages.at(-1)!;
+  const ci = final.find((s) => s.keyword === 'RUN' && /\bnpm ci --prefix\b/.test(s.text));
+  if (!ci) throw new Error('no npm ci --prefix step in the final stage');
+  const words = ci.text.split(/\s+/);
   const prefix = words[words.indexOf('--prefix') + 1]!;
-  const specs = words.filter((w) => /^@?[a-z0-9][\w.-]*(\/[\w.-]+)?@\d/.test(w));
+  const copy = final.find((s) => s.keyword === 'COPY' && s.args.at(-1) === `${prefix}/`);
+  const manifest = JSON.parse(readFileSync(join(agentsDir, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+    optionalDependencies: Record<string, string>;
+  };
+  const lock = JSON.parse(readFileSync(join(agentsDir, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
   return {
     prefix,
-    versions: Object.fromEntries(
-      specs.map((s) => [s.slice(0, s.lastIndexOf('@')), s.slice(s.lastIndexOf('@') + 1)]),
-    ),
+    copied: copy?.args.slice(0, -1) ?? [],
+    versions: { ...manifest.dependencies, ...manifest.optionalDependencies },
+    lock: lock.packages,
   };
 }
 
@@ -108,9 +129,13 @@ describe('deploy/Containerfile.workspace', () => {
     expect(validate(text)).toEqual([]);
   });
 
-  it('installs every agent CLI at exactly the version of package-lock.json', () => {
-    const { prefix, versions } = imageAgents(text);
+  it('installs every agent CLI, and everything it depends on, at exactly the versions of package-lock.json', () => {
+    const { prefix, copied, versions, lock } = imageAgents(text);
     expect(versions).toEqual(lockedAgents());
+    expect(copied).toEqual([
+      'deploy/workspace-agents/package.json',
+      'deploy/workspace-agents/package-lock.json',
+    ]);
     // ...where the agent adapters look for them inside a sandbox.
     expect(`${prefix}/node_modules`).toBe(SANDBOX_AGENTS_DIR);
     // Every agent the server package depends on is in the image.
@@ -120,32 +145,64 @@ describe('deploy/Containerfile.workspace', () => {
     };
     for (const name of Object.keys(versions))
       expect({ ...server.dependencies, ...server.optionalDependencies }[name], name).toBeDefined();
+
+    // The image's lockfile is a part of the repository's: same entries, versions and hashes,
+    // and closed (every dependency that is not optional resolves inside it, as npm ci needs).
+    const root = (
+      JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as {
+        packages: Record<string, LockEntry>;
+      }
+    ).packages;
+    const strip = ({ dev: _d, optional: _o, devOptional: _do, peer: _p, ...rest }: LockEntry) => rest;
+    const locations = Object.keys(lock).filter((l) => l !== '');
+    expect(locations.length).toBeGreaterThan(50);
+    for (const location of locations)
+      expect(strip(lock[location]!), location).toEqual(strip(root[location]!));
+    const resolves = (from: string, name: string) => {
+      for (let dir = from; ;) {
+        if (lock[`${dir ? `${dir}/` : ''}node_modules/${name}`]) return true;
+        if (!dir) return false;
+        const up = dir.lastIndexOf('/node_modules/');
+        dir = up < 0 ? '' : dir.slice(0, up);
+      }
+    };
+    for (const location of locations) {
+      const entry = lock[location]!;
+      const required = [
+        ...Object.keys(entry.dependencies ?? {}),
+        ...Object.keys(entry.peerDependencies ?? {}).filter(
+          (d) => !entry.peerDependenciesMeta?.[d]?.optional,
+        ),
+      ];
+      for (const name of required) expect(resolves(location, name), `${location} -> ${name}`).toBe(true);
+    }
+    for (const [name, version] of Object.entries(versions))
+      expect(lock[`node_modules/${name}`]?.version).toBe(version);
     expect(agentVersionsScript('--check').status).toBe(0);
   });
 
-  it('cannot drift from the lockfile: --check fails on a newer lock, --write brings the file back in line', () => {
+  it('cannot drift from the lockfile: --check fails on a newer lock, --write brings the files back in line', () => {
     const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { version: string }>;
     };
     lock.packages['node_modules/@anthropic-ai/claude-code']!.version = '9.9.9';
     const lockCopy = join(scratch, 'package-lock.json');
     const fileCopy = join(scratch, 'Containerfile.workspace');
+    const agentsCopy = join(scratch, 'workspace-agents');
     writeFileSync(lockCopy, JSON.stringify(lock));
     writeFileSync(fileCopy, text);
+    const copies = ['--lockfile', lockCopy, '--containerfile', fileCopy, '--agents-dir', agentsCopy];
 
-    const check = agentVersionsScript('--check', '--lockfile', lockCopy, '--containerfile', fileCopy);
+    const check = agentVersionsScript('--check', ...copies);
     expect(check.status).toBe(1);
     expect(check.stderr).toContain('@anthropic-ai/claude-code@9.9.9');
 
-    expect(agentVersionsScript('--write', '--lockfile', lockCopy, '--containerfile', fileCopy).status).toBe(
-      0,
-    );
+    expect(agentVersionsScript('--write', ...copies).status).toBe(0);
     const rewritten = readFileSync(fileCopy, 'utf8');
-    expect(imageAgents(rewritten).versions).toEqual(lockedAgents(lockCopy));
+    expect(imageAgents(rewritten, agentsCopy).versions).toEqual(lockedAgents(lockCopy));
+    expect(rewritten).toContain('@anthropic-ai/claude-code@9.9.9');
     expect(validate(rewritten)).toEqual([]);
-    expect(agentVersionsScript('--check', '--lockfile', lockCopy, '--containerfile', fileCopy).status).toBe(
-      0,
-    );
+    expect(agentVersionsScript('--check', ...copies).status).toBe(0);
   });
 
   it('starts from a configurable base, with git, tmux, bash and coreutils, as a non-root user', () => {
