@@ -130,6 +130,10 @@ describe('deploy/Containerfile.workspace', () => {
   });
 
   it('installs every agent CLI, and everything it depends on, at exactly the versions of package-lock.json', () => {
+    // After an npm install that changes the agents' part of the lockfile: node deploy/agent-versions.mjs --write
+    const check = agentVersionsScript('--check');
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
     const { prefix, copied, versions, lock } = imageAgents(text);
     expect(versions).toEqual(lockedAgents());
     expect(copied).toEqual([
