@@ -121,6 +121,23 @@ describe('validateKubeObject (official Kubernetes OpenAPI schemas)', () => {
     ).toHaveLength(1);
   });
 
+  it("refuses a Deployment whose selector does not select its pods' labels", async () => {
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'hangar' },
+      spec: {
+        selector: { matchLabels: { app: 'hangar' } },
+        template: { metadata: { labels: { app: 'hangar', tier: 'web' } }, spec: workspacePod().spec },
+      },
+    };
+    expect(await validateKubeObject(deployment)).toEqual([]);
+    deployment.spec.template.metadata.labels.app = 'hangar-server';
+    expect(await validateKubeObject(deployment)).toEqual([
+      { path: '/spec/template/metadata/labels', message: '`selector` does not match template `labels`' },
+    ]);
+  });
+
   it('assertValidKubeObjects names the object and every problem', async () => {
     const bad = workspacePod();
     (bad.spec as Record<string, unknown>).hostNetwork = 'yes';

@@ -70,6 +70,7 @@ export async function validateKubeObject(object: unknown): Promise<KubeValidatio
         errors.push({ path: `${path}/${escapePointer(key)}`, message: `unknown field "${key}"` });
   }
   errors.push(...metadataProblems(object as KubeObject));
+  errors.push(...selectorProblems(object));
   return errors;
 }
 
@@ -173,6 +174,24 @@ function metadataProblems(object: KubeObject): KubeValidationError[] {
         });
     }
   return problems;
+}
+
+/** apps/v1 workloads: the selector must select the pod template (the API server says "`selector` does not match template `labels`"). */
+function selectorProblems(object: Record<string, unknown>): KubeValidationError[] {
+  if (
+    object.apiVersion !== 'apps/v1' ||
+    !['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(String(object.kind))
+  )
+    return [];
+  const spec = isRecord(object.spec) ? object.spec : {};
+  const matchLabels =
+    isRecord(spec.selector) && isRecord(spec.selector.matchLabels) ? spec.selector.matchLabels : {};
+  const template = isRecord(spec.template) && isRecord(spec.template.metadata) ? spec.template.metadata : {};
+  const labels = isRecord(template.labels) ? template.labels : {};
+  const unmatched = Object.entries(matchLabels).filter(([key, value]) => labels[key] !== value);
+  return unmatched.length === 0
+    ? []
+    : [{ path: '/spec/template/metadata/labels', message: '`selector` does not match template `labels`' }];
 }
 
 function qualifiedName(key: string): boolean {
