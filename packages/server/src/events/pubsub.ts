@@ -38,12 +38,7 @@ export interface PubSub {
    * sends when the transaction commits (and never when it does not). Returns the delivery to this
    * replica's subscribers, to call after the commit.
    */
-  publishWithin<T>(
-    trx: Kysely<Database>,
-    topic: Topic<T>,
-    key: string,
-    message: T,
-  ): Promise<() => void>;
+  publishWithin<T>(trx: Kysely<Database>, topic: Topic<T>, key: string, message: T): Promise<() => void>;
   /** Resolves once notices of other replicas are received (at once in process). */
   ready(): Promise<void>;
   close(): Promise<void>;
