@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { readdir, readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import type { SandboxDriver, SandboxSpec } from '../../sandbox/driver.js';
 import { openPtyInSandbox, spawnInSandbox } from '../../sandbox/exec.js';
@@ -34,6 +35,7 @@ export class ContainerProcess extends EventEmitter {
   private endInput: () => void = () => undefined;
   private resizeTerminal: (cols: number, rows: number) => void = () => undefined;
   private kill: () => void = () => undefined;
+  private pid: number | undefined;
   private resolveExit!: (code: number) => void;
 
   private constructor(readonly container: ContainerSpec) {
@@ -66,12 +68,14 @@ export class ContainerProcess extends EventEmitter {
       self.writeInput = (data) => container.stdin && terminal.write(data.toString('utf8'));
       self.resizeTerminal = (cols, rows) => terminal.resize(cols, rows);
       self.kill = () => terminal.kill('SIGKILL');
+      self.pid = terminal.pid;
     } else {
       const child = await spawnInSandbox(driver, spec, options);
       child.stdout?.on('data', (data: Buffer) => self.output(1, data));
       child.stderr?.on('data', (data: Buffer) => self.output(2, data));
       child.stdin?.on('error', () => undefined);
       if (!container.stdin) child.stdin?.end();
+      self.pid = child.pid;
       self.writeInput = (data) => container.stdin && child.stdin?.write(data);
       self.endInput = () => child.stdin?.end();
       child.once('close', (code: number | null, signal: NodeJS.Signals | null) =>
@@ -102,6 +106,22 @@ export class ContainerProcess extends EventEmitter {
     this.resizeTerminal(cols, rows);
   }
 
+  /**
+   * SIGTERM to the container's command and every process under it, as a runtime's stop
+   * sends it to the container. (The command runs in a session of its own inside the
+   * sandbox, so its host-side process tree is walked rather than a process group signalled.)
+   */
+  async terminate(): Promise<void> {
+    if (this.pid === undefined) return;
+    for (const pid of await descendants(this.pid)) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
   /** Ends the host side of the process (the sandbox's own stop ends what runs inside). */
   forceKill(): void {
     this.kill();
@@ -122,4 +142,18 @@ export class ContainerProcess extends EventEmitter {
 
 function signalNumber(signal: NodeJS.Signals): number {
   return constants.signals[signal] ?? 9;
+}
+
+/** `root` and every process under it, from /proc (host pids). */
+async function descendants(root: number): Promise<number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid) children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const found = [root];
+  for (let i = 0; i < found.length; i++) found.push(...(children.get(found[i]!) ?? []));
+  return found;
 }

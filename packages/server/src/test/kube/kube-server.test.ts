@@ -124,7 +124,10 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
         resourceVersion: list.metadata!.resourceVersion!,
         fieldSelector: `metadata.name=${body.metadata!.name}`,
       },
-      (_t, p) => p.status?.phase === 'Running' || p.status?.phase === 'Failed',
+      (_t, p) =>
+        p.status?.phase === 'Running' ||
+        p.status?.phase === 'Failed' ||
+        p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False') === true,
     );
     await core.createNamespacedPod({ namespace: NS, body });
     const events = await watch.finished;
@@ -425,22 +428,29 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     expect(events[0]!.object.message).toMatch(/^too old resource version: 2 \(\d+\)$/);
   });
 
-  it("deleting a pod stops its sandbox's processes; its claim leaves only after it", async () => {
+  it("deleting a pod stops its sandbox's processes (SIGKILL after the grace period); its claim leaves only after it", async () => {
     const uid = UID + 7;
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: NS,
+      body: {
+        metadata: { name: 'scratch' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      },
+    });
     await runningPod(
       pod('doomed', {
         uid,
-        claim: 'work',
+        claim: 'scratch',
         command: ['sh', '-c', 'trap "exit 0" TERM; sleep infinity & wait'],
       }),
     );
     expect((await processesOf(uid)).length).toBeGreaterThan(0);
-    const claim = await core.readNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS });
+    const claim = await core.readNamespacedPersistentVolumeClaim({ name: 'scratch', namespace: NS });
     const claimDir = join(server.root, 'volumes', `pvc-${claim.metadata!.uid}`);
-    // In use by pods: the claim stays, Terminating.
-    await core.deleteNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS });
+    // In use by a pod: the claim stays, Terminating.
+    await core.deleteNamespacedPersistentVolumeClaim({ name: 'scratch', namespace: NS });
     expect(
-      (await core.readNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS })).metadata
+      (await core.readNamespacedPersistentVolumeClaim({ name: 'scratch', namespace: NS })).metadata
         ?.deletionTimestamp,
     ).toBeTruthy();
 
@@ -456,20 +466,32 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     expect(events.at(-1)!.type).toBe('DELETED');
     expect(await processesOf(uid)).toEqual([]);
 
-    // The other user of the claim goes too; then the claim and its directory.
-    const wsGone = watchPods(
+    // Its last user gone, the claim goes, and its directory with it.
+    expect(
+      (await refusal(core.readNamespacedPersistentVolumeClaim({ name: 'scratch', namespace: NS }))).code,
+    ).toBe(404);
+    await until(() => !existsSync(claimDir));
+
+    // A pod that ignores SIGTERM is killed when its grace period is over.
+    const stubbornUid = UID + 6;
+    await runningPod(
+      pod('stubborn', { uid: stubbornUid, command: ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done'] }),
+    );
+    const stubbornGone = watchPods(
       {
         resourceVersion: (await core.listNamespacedPod({ namespace: NS })).metadata!.resourceVersion!,
-        fieldSelector: 'metadata.name=ws',
+        fieldSelector: 'metadata.name=stubborn',
       },
       (type) => type === 'DELETED',
     );
-    await core.deleteNamespacedPod({ name: 'ws', namespace: NS, gracePeriodSeconds: 0 });
-    await wsGone.finished;
-    expect(
-      (await refusal(core.readNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS }))).code,
-    ).toBe(404);
-    await until(async () => !existsSync(claimDir));
+    const terminating = await core.deleteNamespacedPod({
+      name: 'stubborn',
+      namespace: NS,
+      gracePeriodSeconds: 1,
+    });
+    expect(terminating.metadata?.deletionGracePeriodSeconds).toBe(1);
+    await stubbornGone.finished;
+    expect(await processesOf(stubbornUid)).toEqual([]);
   });
 
   it('collects dependents of a deleted owner', async () => {

@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SandboxDriver, SandboxSpec } from '../../sandbox/driver.js';
-import { runInSandbox } from '../../sandbox/exec.js';
 import { CLAIMS, PODS, type KubeApi } from './api.js';
 import { ContainerProcess, type ContainerSpec } from './container.js';
 import { podStatus, type ContainerState } from './pod-status.js';
@@ -323,10 +322,7 @@ export class Kubelet {
         const exits = [...runtime.containers.values()]
           .map((c) => c.process?.exited)
           .filter((e) => e !== undefined);
-        await runInSandbox(this.options.driver, runtime.spec, {
-          command: ['kill', '-TERM', '-1'],
-          timeoutMs: 5000,
-        }).catch(() => undefined);
+        for (const entry of runtime.containers.values()) await entry.process?.terminate();
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
           Promise.all(exits),
