@@ -93,6 +93,14 @@ const INWARD = {
   message: 'Only the HTTP layer depends on services, never the reverse; move what is shared below http/.',
 };
 
+/** A workspace's host paths are the lifecycle's: others reach its files through its Sandbox. */
+const HOST_PATHS = {
+  regex: '(^|/)workspaces/lifecycle\\.js$',
+  importNames: ['workspacePaths'],
+  message:
+    "A workspace's files may not be on this host: reach them through its Sandbox (sandbox.hostFiles is the fast path where they are).",
+};
+
 /** Test modifiers that must not reach CI: `it.only(...)`, `describe.only(...)`, ... */
 const TEST_FUNCTIONS = ['it', 'test', 'describe', 'suite'];
 
@@ -394,6 +402,32 @@ export default defineConfig(
   {
     files: ['packages/server/src/{services,terminal,llm,agents}/**'],
     ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            INWARD,
+            {
+              regex: intoFolder('sandbox', SANDBOX_DRIVERS),
+              message:
+                'Only sandbox/ knows the concrete drivers; reach the workspace through its Sandbox (sandbox/sandbox.ts) and ask capability flags.',
+            },
+            HOST_PATHS,
+          ],
+        },
+      ],
+    },
+  },
+
+  // Those that manage a workspace's storage on this host may name its host paths: the lifecycle
+  // (which makes them), the reconciler and the disk cap (which measure them), and the live diff's
+  // watch (until its fingerprint runs inside the sandbox).
+  {
+    files: [
+      'packages/server/src/services/workspaces/{lifecycle,reconciler,disk-cap}.ts',
+      'packages/server/src/services/diff/diff-service.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
