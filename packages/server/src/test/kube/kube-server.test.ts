@@ -16,8 +16,10 @@ import {
   type V1Status,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { bwrapMissing } from '../requirements.js';
 import { startKubeTestServer, type KubeTestServer } from './server.js';
+import { assertValidKubeObjects } from './validate.js';
 
 const kubectlMissing = existsSync('/usr/bin/kubectl')
   ? undefined
@@ -492,6 +494,116 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     expect(terminating.metadata?.deletionGracePeriodSeconds).toBe(1);
     await stubbornGone.finished;
     expect(await processesOf(stubbornUid)).toEqual([]);
+  });
+
+  it('falls back to v4.channel.k8s.io and channel.k8s.io for clients without v5', async () => {
+    const url = `${server.url.replace('https', 'wss')}/api/v1/namespaces/${NS}/pods/ws/exec?command=sh&command=-c&command=echo%20v4%3B%20exit%205&stdout=true&stderr=true`;
+    const frames = (protocol: string) =>
+      new Promise<{ protocol: string; frames: Buffer[] }>((resolve, reject) => {
+        const ws = new WebSocket(url, [protocol], {
+          ca: server.ca,
+          headers: { Authorization: `Bearer ${server.token}` },
+        });
+        const received: Buffer[] = [];
+        ws.on('message', (data: Buffer) => received.push(data));
+        ws.on('close', () => resolve({ protocol: ws.protocol, frames: received }));
+        ws.on('error', reject);
+      });
+    const v4 = await frames('v4.channel.k8s.io');
+    expect(v4.protocol).toBe('v4.channel.k8s.io');
+    const byChannel = (frames: Buffer[], channel: number) =>
+      Buffer.concat(frames.filter((f) => f[0] === channel).map((f) => f.subarray(1))).toString();
+    expect(byChannel(v4.frames, 1)).toBe('v4\n');
+    expect(JSON.parse(byChannel(v4.frames, 3))).toEqual({
+      metadata: {},
+      status: 'Failure',
+      message: "command terminated with non-zero exit code: command 'sh -c echo v4; exit 5' exited with 5",
+      reason: 'NonZeroExitCode',
+      details: { causes: [{ reason: 'ExitCode', message: '5' }] },
+    });
+    // The first protocol reports only a failure's message, as text.
+    const v1 = await frames('channel.k8s.io');
+    expect(v1.protocol).toBe('channel.k8s.io');
+    expect(byChannel(v1.frames, 3)).toBe(
+      "command terminated with non-zero exit code: command 'sh -c echo v4; exit 5' exited with 5",
+    );
+  });
+
+  it('reports a finished container: Succeeded or Failed, with its exit code', async () => {
+    const finished = async (name: string, script: string) => {
+      const list = await core.listNamespacedPod({ namespace: NS });
+      const watch = watchPods(
+        { resourceVersion: list.metadata!.resourceVersion!, fieldSelector: `metadata.name=${name}` },
+        (_t, p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed',
+      );
+      await core.createNamespacedPod({ namespace: NS, body: pod(name, { command: ['sh', '-c', script] }) });
+      return (await watch.finished).at(-1)!.object;
+    };
+    const ok = await finished('job-ok', 'echo done');
+    expect(ok.status?.phase).toBe('Succeeded');
+    expect(ok.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 0,
+      reason: 'Completed',
+    });
+    expect(await core.readNamespacedPodLog({ name: 'job-ok', namespace: NS })).toBe('done\n');
+    const bad = await finished('job-bad', 'exit 7');
+    expect(bad.status?.phase).toBe('Failed');
+    expect(bad.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 7,
+      reason: 'Error',
+    });
+  });
+
+  it('serves objects that validate against the official Kubernetes OpenAPI schemas', async () => {
+    const raw = (path: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const req = httpsRequest(
+          `${server.url}${path}`,
+          { ca: server.ca, headers: { Authorization: `Bearer ${server.token}` } },
+          (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve(JSON.parse(body) as Record<string, unknown>));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: NS,
+      body: {
+        metadata: { name: 'checked' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      },
+    });
+    await runningPod(pod('checked', { claim: 'checked', labels: { app: 'checked' } }));
+    await kc.makeApiClient(NetworkingV1Api).createNamespacedNetworkPolicy({
+      namespace: NS,
+      body: {
+        metadata: { name: 'checked' },
+        spec: { podSelector: { matchLabels: { app: 'checked' } }, policyTypes: ['Egress'], egress: [] },
+      },
+    });
+    await core.createNamespacedService({
+      namespace: NS,
+      body: { metadata: { name: 'checked' }, spec: { selector: { app: 'checked' }, ports: [{ port: 80 }] } },
+    });
+    const list = await raw(`/api/v1/namespaces/${NS}/pods?labelSelector=app%3Dchecked`);
+    // List items carry no kind and apiVersion of their own, as the API server sends them.
+    const items = (list.items as Record<string, unknown>[]).map((item) => ({
+      kind: 'Pod',
+      apiVersion: 'v1',
+      ...item,
+    }));
+    expect(items).toHaveLength(1);
+    await assertValidKubeObjects([
+      await raw(`/api/v1/namespaces/${NS}`),
+      await raw(`/api/v1/namespaces/${NS}/pods/checked`),
+      await raw(`/api/v1/namespaces/${NS}/persistentvolumeclaims/checked`),
+      await raw(`/api/v1/namespaces/${NS}/services/checked`),
+      await raw(`/apis/networking.k8s.io/v1/namespaces/${NS}/networkpolicies/checked`),
+      ...items,
+    ]);
   });
 
   it('collects dependents of a deleted owner', async () => {
