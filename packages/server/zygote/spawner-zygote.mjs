@@ -6,16 +6,18 @@
 // blocks nobody.
 //
 // Protocol (Node IPC, JSON), see ../src/sandbox/spawner.ts:
-//   server → zygote  { type: 'spawn', id, token, socket, file, args, env, cwd, detached }
+//   server → zygote  { type: 'spawn', id, token, socket, file, args, env, cwd, detached, stdio }
 //   zygote → server  { type: 'spawned', id, pid } | { type: 'failed', id, code, message }
 //                    { type: 'exit', id, code, signal }
 //   server → zygote  { type: 'kill', id, signal }
-// For each spawn the zygote connects three Unix sockets to the server's
-// private socket path and writes `token` + the stdio index on each, then
-// gives them to the command as its stdin, stdout and stderr and closes its
-// own copies: the command's output goes straight to the server.
+// `stdio` says what each of the command's descriptors 0, 1, 2... is:
+// 'pipe', 'ignore', or { file, flags } (a file the zygote opens, mode 0600).
+// For each 'pipe' the zygote connects a Unix socket to the server's private
+// socket path and writes `token` + the descriptor's digit on it, then gives
+// them to the command and closes its own copies: the command's output goes
+// straight to the server (and what the server writes, to the command).
 import { spawn } from 'node:child_process';
-import { closeSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 
 /** O_CLOEXEC in the octal `flags:` of /proc/self/fdinfo/<fd>. */
@@ -68,23 +70,45 @@ const connectStdio = (path, header) =>
 
 /** @param {any} request */
 async function start(request) {
+  /** @type {(string | { file: string, flags: string })[]} */
+  const plan = request.stdio ?? ['pipe', 'pipe', 'pipe'];
   /** @type {import('node:net').Socket[]} */
-  let sockets = [];
-  try {
-    sockets = await Promise.all([0, 1, 2].map((fd) => connectStdio(request.socket, `${request.token}${fd}`)));
-  } catch (error) {
+  const sockets = [];
+  /** @type {number[]} */
+  const files = [];
+  const settled = await Promise.allSettled(
+    plan.map(async (entry, fd) => {
+      if (entry === 'ignore') return 'ignore';
+      if (entry === 'pipe') {
+        const socket = await connectStdio(request.socket, `${request.token}${fd}`);
+        sockets.push(socket);
+        // libuv makes 0-2 blocking in the child, not the others: a command reading one (bwrap's
+        // --userns-block-fd) would get EAGAIN instead of waiting. Ours is closed right after the spawn.
+        if (fd > 2) /** @type {any} */ (socket)._handle?.setBlocking?.(true);
+        return socket;
+      }
+      const opened = openSync(entry.file, entry.flags, 0o600);
+      files.push(opened);
+      return opened;
+    }),
+  );
+  const failure = settled.find((result) => result.status === 'rejected');
+  if (failure) {
     for (const socket of sockets) socket.destroy();
-    send({ type: 'failed', id: request.id, code: 'ESTDIO', message: String(error) });
+    for (const fd of files) closeSync(fd);
+    send({ type: 'failed', id: request.id, code: 'ESTDIO', message: String(failure.reason) });
     return;
   }
+  const stdio = settled.map((result) => /** @type {PromiseFulfilledResult<any>} */ (result).value);
   const child = spawn(request.file, request.args, {
     env: request.env,
     cwd: request.cwd,
     detached: request.detached,
-    stdio: sockets,
+    stdio,
   });
   // The command holds the sockets now; closing these copies (never end()) leaves them open for it.
   for (const socket of sockets) socket.destroy();
+  for (const fd of files) closeSync(fd);
   child.once('error', (/** @type {NodeJS.ErrnoException} */ error) => {
     if (child.pid === undefined)
       send({ type: 'failed', id: request.id, code: error.code, message: error.message });

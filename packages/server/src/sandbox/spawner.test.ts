@@ -1,6 +1,7 @@
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,53 @@ describe('the spawner zygote', () => {
     child.stdin!.end('hello\n');
     expect(await done).toEqual({ code: 3, signal: null, stdout: 'got hello\n', stderr: 'oops\n' });
     expect(child.exitCode).toBe(3);
+  });
+
+  it('gives a command more descriptors: pipes both ways, files it opens, nothing; and lets it outlive the wait', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hangar-spawner-stdio-'));
+    try {
+      const input = join(dir, 'input');
+      const log = join(dir, 'log');
+      writeFileSync(input, 'from a file\n');
+      writeFileSync(log, 'kept\n');
+      const child = await spawnCommand({
+        file: '/bin/sh',
+        args: [
+          '-c',
+          'cat <&5 >&3; exec 3>&-; echo out; echo err >&2; read line <&4; echo "$line" >&4; [ -e /proc/self/fd/6 ] || echo none',
+        ],
+        env: { PATH: '/usr/bin:/bin' },
+        stdio: [
+          'ignore',
+          { file: log, flags: 'a' },
+          { file: log, flags: 'a' },
+          'pipe',
+          'pipe',
+          { file: input, flags: 'r' },
+          'ignore',
+        ],
+      });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      expect(child.stdin).toBeNull();
+      expect(child.stdout).toBeNull();
+      const [three, four] = [child.stdio[3], child.stdio[4]] as Socket[];
+      const read = (socket: Socket) =>
+        new Promise<string>((resolve) => {
+          let text = '';
+          socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          socket.once('end', () => resolve(text));
+          socket.resume();
+        });
+      expect(await read(three!)).toBe('from a file\n');
+      const answer = read(four!);
+      four!.end('back\n');
+      expect(await answer).toBe('back\n');
+      child.unref(); // the server no longer waits for it; its end is still reported
+      expect(await exited).toBe(0);
+      expect(readFileSync(log, 'utf8')).toBe('kept\nout\nerr\nnone\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('passes env and cwd, and reports a command that ends at once', async () => {

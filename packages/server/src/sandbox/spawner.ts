@@ -17,7 +17,17 @@ export interface SpawnedChild extends EventEmitter {
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
   kill(signal?: NodeJS.Signals): boolean;
+  /** Every descriptor as the server holds it (a stream for a pipe, null otherwise), as ChildProcess.stdio. */
+  readonly stdio: readonly unknown[];
+  /** The server's event loop no longer waits for it (it may outlive the server, as a sandbox does). */
+  unref(): void;
 }
+
+/** What one of a command's descriptors is: a socket to the server, nothing, or a file the spawner opens. */
+export type StdioEntry = 'pipe' | 'ignore' | { file: string; flags: 'r' | 'a' };
+
+/** Descriptors 0-9 may be described (the socket header names one by a digit). */
+const MAX_STDIO = 10;
 
 export interface SpawnRequest {
   file: string;
@@ -26,6 +36,8 @@ export interface SpawnRequest {
   cwd?: string;
   /** Its own process group (so the whole group can be ended). */
   detached?: boolean;
+  /** The command's descriptors 0, 1, 2...; default three pipes. */
+  stdio?: readonly StdioEntry[];
 }
 
 const ZYGOTE = join(PACKAGE_ROOT, 'zygote', 'spawner-zygote.mjs');
@@ -45,10 +57,11 @@ class RemoteChild extends EventEmitter implements SpawnedChild {
   exitCode: number | null = null;
   signalCode: NodeJS.Signals | null = null;
   exited = false;
-  readonly stdin: Writable;
-  readonly stdout = new PassThrough();
-  readonly stderr = new PassThrough();
-  private openOutputs = 2;
+  readonly stdin: Writable | null;
+  readonly stdout: PassThrough | null;
+  readonly stderr: PassThrough | null;
+  readonly stdio: readonly unknown[];
+  private openOutputs = 0;
 
   constructor(
     private readonly zygote: Zygote,
@@ -56,12 +69,23 @@ class RemoteChild extends EventEmitter implements SpawnedChild {
     readonly sockets: (Socket | undefined)[],
   ) {
     super();
-    this.stdin = sockets[0]!;
-    for (const output of [this.stdout, this.stderr])
+    this.stdin = sockets[0] ?? null;
+    [this.stdout, this.stderr] = [sockets[1], sockets[2]].map((socket) => {
+      if (!socket) return null;
+      const output = new PassThrough();
+      this.openOutputs++;
       output.once('end', () => {
         this.openOutputs--;
         this.maybeClose();
       });
+      socket.pipe(output);
+      return output;
+    }) as [PassThrough | null, PassThrough | null];
+    this.stdio = [this.stdin, this.stdout, this.stderr, ...sockets.slice(3).map((socket) => socket ?? null)];
+  }
+
+  unref(): void {
+    this.zygote.release(this.id);
   }
 
   kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
@@ -74,7 +98,7 @@ class RemoteChild extends EventEmitter implements SpawnedChild {
     this.exited = true;
     this.exitCode = code;
     this.signalCode = signal;
-    this.stdin.destroy(); // as Node's ChildProcess does: nothing reads it any more
+    this.stdin?.destroy(); // as Node's ChildProcess does: nothing reads it any more
     this.emit('exit', code, signal);
     this.maybeClose();
   }
@@ -86,6 +110,8 @@ class RemoteChild extends EventEmitter implements SpawnedChild {
 
 interface Pending {
   token: string;
+  /** The descriptors that are pipes, each awaited as a socket. */
+  pipes: number[];
   sockets: (Socket | undefined)[];
   /** Set by 'spawned': the command runs, and is handed over once its three sockets are in too. */
   pid?: number;
@@ -111,6 +137,8 @@ class Zygote {
   private readonly pending = new Map<number, Pending>();
   private readonly byToken = new Map<string, number>();
   private readonly running = new Map<number, RemoteChild>();
+  /** Running, but unref()'d: their end is reported, but the server does not wait for it. */
+  private readonly released = new Map<number, RemoteChild>();
   private nextId = 1;
   private readonly listening: Promise<void>;
   dead = false;
@@ -139,6 +167,10 @@ class Zygote {
   async spawn(request: SpawnRequest): Promise<RemoteChild> {
     await this.listening;
     if (this.dead) throw new Error('the spawner process is gone');
+    const stdio = request.stdio ?? ['pipe', 'pipe', 'pipe'];
+    if (stdio.length > MAX_STDIO)
+      throw new Error(`at most ${MAX_STDIO} descriptors can be given to a command`);
+    const pipes = stdio.flatMap((entry, fd) => (entry === 'pipe' ? [fd] : []));
     const id = this.nextId++;
     const token = randomBytes(TOKEN_CHARS / 2).toString('hex');
     return new Promise<RemoteChild>((resolve, reject) => {
@@ -146,7 +178,7 @@ class Zygote {
         () => this.fail(id, new Error(`starting ${request.file} took over ${SPAWN_TIMEOUT_MS} ms`)),
         SPAWN_TIMEOUT_MS,
       );
-      this.pending.set(id, { token, sockets: [], resolve, reject, timer });
+      this.pending.set(id, { token, pipes, sockets: [], resolve, reject, timer });
       this.byToken.set(token, id);
       this.updateRef();
       this.process.send({
@@ -159,14 +191,23 @@ class Zygote {
         env: request.env ?? {},
         cwd: request.cwd,
         detached: request.detached ?? false,
+        stdio,
       });
     });
   }
 
   kill(id: number, signal: NodeJS.Signals): boolean {
-    if (this.dead || !this.running.has(id)) return false;
+    if (this.dead || !(this.running.has(id) || this.released.has(id))) return false;
     this.process.send({ type: 'kill', id, signal });
     return true;
+  }
+
+  release(id: number): void {
+    const child = this.running.get(id);
+    if (!child) return;
+    this.running.delete(id);
+    this.released.set(id, child);
+    this.updateRef();
   }
 
   close(): void {
@@ -193,7 +234,7 @@ class Zygote {
       const fd = header[TOKEN_CHARS]! - 0x30;
       const id = this.byToken.get(token);
       const pending = id === undefined ? undefined : this.pending.get(id);
-      if (!pending || fd < 0 || fd > 2 || pending.sockets[fd]) return void socket.destroy();
+      if (!pending || !pending.pipes.includes(fd) || pending.sockets[fd]) return void socket.destroy();
       const rest = header.subarray(HEADER_BYTES);
       if (rest.length > 0) socket.unshift(rest);
       pending.sockets[fd] = socket;
@@ -205,9 +246,10 @@ class Zygote {
 
   private onMessage(message: ZygoteMessage): void {
     if (message.type === 'exit') {
-      const child = this.running.get(message.id);
+      const child = this.running.get(message.id) ?? this.released.get(message.id);
       if (child) {
         this.running.delete(message.id);
+        this.released.delete(message.id);
         this.updateRef();
         child.exit(message.code, message.signal);
       } else {
@@ -233,15 +275,12 @@ class Zygote {
   private handOver(id: number): void {
     const pending = this.pending.get(id);
     if (!pending || pending.pid === undefined) return;
-    const [stdin, stdout, stderr] = pending.sockets;
-    if (!stdin || !stdout || !stderr) return;
+    if (!pending.pipes.every((fd) => pending.sockets[fd])) return;
     this.settle(id);
     const child = new RemoteChild(this, id, pending.sockets);
     child.pid = pending.pid;
-    stdout.pipe(child.stdout);
-    stderr.pipe(child.stderr);
-    stdout.resume();
-    stderr.resume();
+    // stdout and stderr flow into the child's streams; the others are the caller's to read.
+    for (const socket of pending.sockets.slice(1, 3)) socket?.resume();
     const exit = pending.exit;
     if (exit) {
       // After the caller, awaiting this spawn, has added its listeners (as Node never emits 'exit' at once).
@@ -295,6 +334,8 @@ class Zygote {
       child.exit(null, 'SIGKILL');
     }
     this.running.clear();
+    // Unref'd commands (sandboxes) are no longer the server's to end; their end goes unreported.
+    this.released.clear();
   }
 }
 

@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
@@ -12,6 +11,7 @@ import { FULL_NETWORK_RESOLV_CONF, startFullNetwork, type NetworkTools } from '.
 import { processRef, signal, type ProcessRef } from './proc.js';
 import { STAGE_DIR, stagedCommand } from './stage.js';
 import { HOST_PATH, type Tools } from './tools.js';
+import { spawnCommand, type SpawnedChild } from '../spawner.js';
 
 export interface LaunchOptions {
   tools: Tools;
@@ -126,33 +126,28 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
       )
     : closingDescriptors(tools.perl, Object.values(FD), bwrap);
 
-  const inherited = [
-    openSync(logFile, 'w', 0o600),
-    openSync(join(spec.stateDir, 'passwd'), 'r'),
-    openSync(join(spec.stateDir, 'group'), 'r'),
-    openSync(join(spec.stateDir, 'resolv.conf'), 'r'),
-  ] as const;
-  let child: ChildProcess;
-  try {
-    child = spawn(file!, args, {
-      cwd: '/',
-      env: { PATH: HOST_PATH },
-      detached: true,
-      stdio: [
-        'ignore',
-        inherited[0],
-        inherited[0],
-        'pipe', // FD.info
-        'pipe', // FD.ready
-        ids.write ? 'pipe' : 'ignore', // FD.usernsBlock
-        inherited[1], // FD.passwd
-        inherited[2], // FD.group
-        inherited[3], // FD.resolv
-      ],
-    });
-  } finally {
-    for (const fd of inherited) closeSync(fd);
-  }
+  // Started by the spawner (spawner.ts), so the server itself does not fork; it opens the files.
+  await writeFile(logFile, '', { mode: 0o600 });
+  const log = { file: logFile, flags: 'a' } as const;
+  const readOnly = (name: string) => ({ file: join(spec.stateDir, name), flags: 'r' }) as const;
+  const child = await spawnCommand({
+    file: file!,
+    args,
+    cwd: '/',
+    env: { PATH: HOST_PATH },
+    detached: true,
+    stdio: [
+      'ignore',
+      log,
+      log,
+      'pipe', // FD.info
+      'pipe', // FD.ready
+      ids.write ? 'pipe' : 'ignore', // FD.usernsBlock
+      readOnly('passwd'), // FD.passwd
+      readOnly('group'), // FD.group
+      readOnly('resolv.conf'), // FD.resolv
+    ],
+  });
   const pipes = [FD.info, FD.ready, FD.usernsBlock].map((fd) => stdioAt(child, fd)).filter(isDuplex);
   for (const pipe of pipes) pipe.on('error', () => undefined); // bwrap may exit early; its exit says why
   try {
@@ -181,7 +176,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
 }
 
 /** Reads bwrap's child pid, writes the id maps (root mode), lets bwrap go on, and waits for the init's byte. */
-async function handshake(child: ChildProcess, options: LaunchOptions): Promise<number> {
+async function handshake(child: SpawnedChild, options: LaunchOptions): Promise<number> {
   const info = stdioAt(child, FD.info);
   const ready = stdioAt(child, FD.ready);
   if (!isDuplex(info) || !isDuplex(ready)) throw new Error('bwrap pipes missing');
@@ -194,6 +189,7 @@ async function handshake(child: ChildProcess, options: LaunchOptions): Promise<n
     ready.once('data', () => resolve());
     ready.once('end', () => reject(new Error('the sandbox ended before it was ready')));
   });
+  ready.resume(); // the spawner's sockets come paused
   readyByte.catch(() => undefined); // awaited below, unless the handshake fails before
   const text = await Promise.race([readAll(info), exited]);
   if (!text) throw new Error('bwrap ended before it created the sandbox');
@@ -236,7 +232,7 @@ async function forbidNestedUserNamespaces(tools: Tools, pid: number): Promise<vo
   });
 }
 
-function whenExited(child: ChildProcess): Promise<void> {
+function whenExited(child: SpawnedChild): Promise<void> {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null)
     return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
@@ -249,11 +245,12 @@ function readAll(stream: Duplex): Promise<string> {
     stream.on('data', (chunk: string) => (text += chunk));
     stream.once('end', () => resolve(text));
     stream.once('error', reject);
+    stream.resume(); // the spawner's sockets come paused
   });
 }
 
 /** The parent's end of the child's fd (node types only the first five). */
-function stdioAt(child: ChildProcess, fd: number): unknown {
+function stdioAt(child: SpawnedChild, fd: number): unknown {
   const stdio: readonly unknown[] = child.stdio;
   return stdio[fd];
 }
