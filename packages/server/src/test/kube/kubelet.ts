@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import type { SandboxDriver, SandboxSpec } from '../../sandbox/driver.js';
 import { CLAIMS, PODS, type KubeApi } from './api.js';
 import { ContainerProcess, type ContainerSpec } from './container.js';
+import { containerEnv, sandboxLimits } from './pod-spec.js';
 import { podStatus, type ContainerState } from './pod-status.js';
 import { RESOURCES, type KubeObject } from './resources.js';
-import { badRequest, KubeError, notFound } from './status.js';
+import { badRequest, KubeError } from './status.js';
 import type { StoreEvent } from './store.js';
 import { bindClaim, claimDir, podMounts, removeDir, VolumeError, type Volume } from './volumes.js';
 
@@ -170,7 +171,7 @@ export class Kubelet {
       for (const container of spec.containers)
         runtime.containers.set(container.name, {
           spec: container,
-          env: this.env(pod, container),
+          env: containerEnv(this.api, pod, container),
           state: { waiting: { reason: 'ContainerCreating' } },
           restarts: 0,
         });
@@ -182,7 +183,7 @@ export class Kubelet {
         gid,
         env: { HOSTNAME: runtime.name },
         ...this.options.network,
-        limits: limits(first),
+        limits: sandboxLimits(first),
       };
       await this.options.driver.create(sandbox);
       await this.options.driver.start(sandbox);
@@ -372,45 +373,6 @@ export class Kubelet {
     change(pod);
     this.api.store.update(PODS, pod);
   }
-
-  /** The container's environment: values, and values from secrets and config maps. */
-  private env(pod: KubeObject, container: ContainerSpec): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const variable of container.env ?? []) {
-      const from = variable.valueFrom as
-        | { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } }
-        | undefined;
-      if (variable.value !== undefined) env[variable.name] = variable.value;
-      else if (from?.secretKeyRef || from?.configMapKeyRef) {
-        const ref = (from.secretKeyRef ?? from.configMapKeyRef)!;
-        const r = RESOURCES.find((x) => x.plural === (from.secretKeyRef ? 'secrets' : 'configmaps'))!;
-        const source = this.api.store.get(r, pod.metadata.namespace, ref.name);
-        const value = (source?.data as Record<string, string> | undefined)?.[ref.key];
-        if (value === undefined) throw notFound(r, ref.name);
-        env[variable.name] = from.secretKeyRef ? Buffer.from(value, 'base64').toString('utf8') : value;
-      }
-    }
-    return env;
-  }
 }
 
 const iso = (date: Date) => date.toISOString().replace(/\.\d+Z$/, 'Z');
-
-/** Kubernetes quantities of limits.memory and limits.cpu as the sandbox's limits. */
-function limits(container: ContainerSpec): SandboxSpec['limits'] {
-  const result: SandboxSpec['limits'] = {};
-  const memory = container.resources?.limits?.memory;
-  const cpu = container.resources?.limits?.cpu;
-  if (memory) result.memoryBytes = quantity(memory);
-  if (cpu) result.cpus = cpu.endsWith('m') ? Number(cpu.slice(0, -1)) / 1000 : Number(cpu);
-  return result;
-}
-
-function quantity(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(text);
-  if (!match) return Number(text);
-  const unit =
-    { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[match[2] ?? ''] ??
-    1;
-  return Math.round(Number(match[1]) * unit);
-}
