@@ -54,7 +54,7 @@ export interface BubblewrapDriverOptions {
  * directories read-only; only /workspace, $HOME, a private /tmp and the
  * spec's read-write binds (directories, at their sandboxPath) writable.
  * It runs as the workspace's unprivileged uid with no capabilities, detached
- * from the server, which joins it with nsenter for every command (see
+ * from the server, which joins it with perl for every command (see
  * join.ts), finds it again after a restart through the record in its
  * stateDir, and stops it by killing its pid-namespace init.
  *

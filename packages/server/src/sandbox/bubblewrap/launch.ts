@@ -175,7 +175,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<Launched> {
   }
 }
 
-/** Reads bwrap's child pid, writes the id maps (root mode), lets bwrap go on, and waits for the init's byte. */
+/** Reads bwrap's child pid, writes the id maps (subordinate-ids), lets bwrap go on, and waits for the init's byte. */
 async function handshake(child: SpawnedChild, options: LaunchOptions): Promise<number> {
   const info = stdioAt(child, FD.info);
   const ready = stdioAt(child, FD.ready);
