@@ -11,6 +11,8 @@ import {
   Attach,
   KubeConfig,
   NetworkingV1Api,
+  PatchStrategy,
+  setHeaderOptions,
   Watch,
   type V1Pod,
   type V1Status,
@@ -40,6 +42,43 @@ async function processesOf(uid: number): Promise<number[]> {
       pids.push(Number(entry));
   }
   return pids;
+}
+
+/** A request without the client library (which drops unknown fields and a 401's body). */
+function rawRequest(
+  server: KubeTestServer,
+  method: string,
+  path: string,
+  body?: unknown,
+  token = server.token,
+): Promise<{
+  code: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Record<string, unknown>;
+}> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      `${server.url}${path}`,
+      {
+        method,
+        ca: server.ca,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () =>
+          resolve({
+            code: res.statusCode ?? 0,
+            headers: res.headers,
+            body: JSON.parse(text) as Record<string, unknown>,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
 }
 
 /** The body of a refused request, as the client received it. */
@@ -182,22 +221,10 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
   });
 
   it('refuses a wrong token with a 401 Status', async () => {
-    // The client does not read the body of a 401, so this one request is plain HTTPS with the kubeconfig's CA.
-    const answer = await new Promise<{ code: number; body: string }>((resolve, reject) => {
-      const req = httpsRequest(
-        `${server.url}/api/v1/namespaces`,
-        { ca: server.ca, headers: { Authorization: 'Bearer wrong' } },
-        (res) => {
-          let body = '';
-          res.on('data', (d: Buffer) => (body += d.toString()));
-          res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
+    // The client does not read the body of a 401: plain HTTPS with the kubeconfig's CA.
+    const answer = await rawRequest(server, 'GET', '/api/v1/namespaces', undefined, 'wrong');
     expect(answer.code).toBe(401);
-    expect(JSON.parse(answer.body)).toEqual({
+    expect(answer.body).toEqual({
       kind: 'Status',
       apiVersion: 'v1',
       metadata: {},
@@ -555,20 +582,7 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
   });
 
   it('serves objects that validate against the official Kubernetes OpenAPI schemas', async () => {
-    const raw = (path: string) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        const req = httpsRequest(
-          `${server.url}${path}`,
-          { ca: server.ca, headers: { Authorization: `Bearer ${server.token}` } },
-          (res) => {
-            let body = '';
-            res.on('data', (d: Buffer) => (body += d.toString()));
-            res.on('end', () => resolve(JSON.parse(body) as Record<string, unknown>));
-          },
-        );
-        req.on('error', reject);
-        req.end();
-      });
+    const raw = async (path: string) => (await rawRequest(server, 'GET', path)).body;
     await core.createNamespacedPersistentVolumeClaim({
       namespace: NS,
       body: {
@@ -604,6 +618,84 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
       await raw(`/apis/networking.k8s.io/v1/namespaces/${NS}/networkpolicies/checked`),
       ...items,
     ]);
+  });
+
+  it('refuses unknown fields with fieldValidation=Strict, and drops them with a Warning by default', async () => {
+    const body = { metadata: { name: 'strict' }, data: { a: 'b' }, spec: { bogus: true } };
+    const strict = await rawRequest(
+      server,
+      'POST',
+      `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Strict`,
+      body,
+    );
+    expect(strict.code).toBe(400);
+    expect(strict.body).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'BadRequest',
+      message:
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "spec"',
+      code: 400,
+    });
+    const warned = await rawRequest(server, 'POST', `/api/v1/namespaces/${NS}/configmaps`, body);
+    expect(warned.code).toBe(201);
+    expect(warned.headers.warning).toBe('299 - "unknown field \\"spec\\""');
+    expect(warned.body).not.toHaveProperty('spec');
+    expect(warned.body.data).toEqual({ a: 'b' });
+  });
+
+  it('patches labels with a merge patch and a JSON patch, and selects by them', async () => {
+    await core.createNamespacedConfigMap({
+      namespace: NS,
+      body: { metadata: { name: 'labelled', labels: { a: '1' } } },
+    });
+    const merged = await core.patchNamespacedConfigMap(
+      { name: 'labelled', namespace: NS, body: { metadata: { labels: { a: null, b: '2' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    expect(merged.metadata?.labels).toEqual({ b: '2' });
+    const patched = await core.patchNamespacedConfigMap(
+      {
+        name: 'labelled',
+        namespace: NS,
+        body: [{ op: 'add', path: '/metadata/annotations', value: { note: 'x' } }],
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    );
+    expect(patched.metadata?.annotations).toEqual({ note: 'x' });
+    expect(Number(patched.metadata?.resourceVersion)).toBeGreaterThan(
+      Number(merged.metadata?.resourceVersion),
+    );
+    const selected = await core.listNamespacedConfigMap({ namespace: NS, labelSelector: 'b=2' });
+    expect(selected.items.map((c) => c.metadata?.name)).toEqual(['labelled']);
+  });
+
+  it('empties a deleted namespace, pods included, then removes it', async () => {
+    await core.createNamespace({ body: { metadata: { name: 'doomed-ns' } } });
+    const uid = UID + 5;
+    const body = pod('inside', { uid });
+    await core.createNamespacedPod({ namespace: 'doomed-ns', body });
+    const namespaces = await core.listNamespace();
+    const gone = new Promise<string[]>((resolve, reject) => {
+      const seen: string[] = [];
+      void new Watch(kc).watch(
+        '/api/v1/namespaces',
+        { resourceVersion: namespaces.metadata!.resourceVersion!, fieldSelector: 'metadata.name=doomed-ns' },
+        (type: string, object: { status?: { phase?: string } }) => {
+          seen.push(`${type} ${object.status?.phase}`);
+          if (type === 'DELETED') resolve(seen);
+        },
+        (error: unknown) => (error ? reject(error as Error) : resolve(seen)),
+      );
+    });
+    await core.deleteNamespace({ name: 'doomed-ns' });
+    const seen = await gone;
+    expect(seen[0]).toBe('MODIFIED Terminating');
+    expect(seen.at(-1)).toMatch(/^DELETED/);
+    expect((await refusal(core.readNamespacedPod({ name: 'inside', namespace: 'doomed-ns' }))).code).toBe(
+      404,
+    );
+    expect(await processesOf(uid)).toEqual([]);
   });
 
   it('collects dependents of a deleted owner', async () => {
@@ -647,6 +739,11 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
       const list = JSON.parse(got.stdout) as { items: V1Pod[] };
       expect(list.items.map((p) => p.metadata!.name).sort()).toEqual(['web-a', 'web-b']);
       expect(list.items[0]!.status?.phase).toBe('Running');
+
+      const table = await kubectl('get', 'pods', '-l', 'app=web');
+      expect(table.stdout).toMatch(
+        /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nweb-a\s+1\/1\s+Running\s+0\s+\d+s\nweb-b\s+1\/1\s+Running\s+0\s+\d+s\n$/,
+      );
 
       expect(await kubectl('exec', 'web-a', '--', 'echo', 'ok')).toEqual({
         code: 0,

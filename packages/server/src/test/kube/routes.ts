@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NAMESPACES, PODS, type DeleteOptions, type KubeApi } from './api.js';
+import { checkFields } from './fields.js';
 import type { Kubelet } from './kubelet.js';
 import { apiGroupList, apiResourceList, findResource, type ResourceType } from './resources.js';
 import { badRequest, methodNotAllowed, pathNotFound, unauthorized } from './status.js';
@@ -95,7 +96,8 @@ export async function handle(
     !(r === NAMESPACES && route.subresource === 'finalize')
   )
     throw pathNotFound();
-  const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ? await readBody(req) : undefined;
+  const sent = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ? await readBody(req) : undefined;
+  const body = method === 'POST' || method === 'PUT' ? await checkFields(r, sent, query, res) : sent;
   if (!route.name) {
     if (method === 'GET') {
       if (['true', '1'].includes(query.get('watch') ?? '')) return serveWatch(api, r, ns, query, res);
