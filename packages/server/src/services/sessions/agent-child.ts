@@ -55,6 +55,14 @@ export class AgentChild extends EventEmitter implements SpawnedChild {
     return this.inner.stderr;
   }
 
+  get stdio(): readonly unknown[] {
+    return this.inner.stdio;
+  }
+
+  unref(): void {
+    this.inner.unref();
+  }
+
   /** Whether the wrapper Hangar started has exited (the tree may live on). */
   get wrapperExited(): boolean {
     return this.inner.exitCode !== null || this.inner.signalCode !== null;
