@@ -2,7 +2,7 @@ import { applyDefaults, validate } from './defaults.js';
 import { applyPatch } from './patch.js';
 import { RESOURCES, groupVersion, type KubeObject, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
-import { badRequest, forbidden, notFound } from './status.js';
+import { badRequest, cause, forbidden, invalid, notFound } from './status.js';
 import type { ObjectStore } from './store.js';
 
 export const NAMESPACES = RESOURCES.find((r) => r.plural === 'namespaces')!;
@@ -104,6 +104,7 @@ export class KubeApi {
     if (subresource === 'status') object.spec = current.spec;
     else if (current.status !== undefined) object.status = current.status;
     validate(r, object);
+    if (subresource !== 'status') checkImmutable(r, current, object);
     return this.store.update(r, object, object.metadata.resourceVersion || undefined);
   }
 
@@ -129,6 +130,7 @@ export class KubeApi {
     if (subresource === 'status') patched.spec = current.spec;
     else if (current.status !== undefined) patched.status = current.status;
     validate(r, patched);
+    if (subresource !== 'status') checkImmutable(r, current, patched);
     return this.store.update(r, patched, expected);
   }
 
@@ -144,6 +146,8 @@ export class KubeApi {
     options: DeleteOptions = {},
   ): KubeObject {
     const object = this.store.mustGet(r, namespace, name);
+    if (r === NAMESPACES && ['default', 'kube-system', 'kube-public'].includes(name))
+      throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, r, name);
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== object.metadata.uid)
       throw conflictPrecondition(
@@ -203,6 +207,43 @@ export class KubeApi {
       (pod.spec as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ??
       30;
     return Math.max(0, grace);
+  }
+}
+
+/**
+ * What an update may not change, as the API server's update validation says it: a pod's spec
+ * beyond its containers' images, activeDeadlineSeconds and tolerations; a claim's spec beyond
+ * its requests.
+ */
+function checkImmutable(r: ResourceType, current: KubeObject, next: KubeObject): void {
+  const without = (spec: unknown, strip: (copy: Record<string, unknown>) => void) => {
+    const copy = structuredClone(spec ?? {}) as Record<string, unknown>;
+    strip(copy);
+    return JSON.stringify(copy);
+  };
+  if (r === PODS) {
+    const strip = (spec: Record<string, unknown>) => {
+      for (const c of (spec.containers ?? []) as Record<string, unknown>[]) delete c.image;
+      delete spec.activeDeadlineSeconds;
+      delete spec.tolerations;
+    };
+    if (without(current.spec, strip) !== without(next.spec, strip))
+      throw invalid(r.kind, r.group, current.metadata.name, [
+        cause.forbidden(
+          'spec',
+          'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+        ),
+      ]);
+  }
+  if (r === CLAIMS) {
+    const strip = (spec: Record<string, unknown>) => delete spec.resources;
+    if (without(current.spec, strip) !== without(next.spec, strip))
+      throw invalid(r.kind, r.group, current.metadata.name, [
+        cause.forbidden(
+          'spec',
+          'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims',
+        ),
+      ]);
   }
 }
 

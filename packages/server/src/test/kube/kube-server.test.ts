@@ -350,7 +350,7 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     expect(running.items.map((p) => p.metadata!.name)).toEqual(['db']);
   });
 
-  it("answers 404, 409 and 422 with the API server's Status bodies", async () => {
+  it("answers 403, 404, 409 and 422 with the API server's Status bodies", async () => {
     expect(await refusal(core.readNamespacedPod({ name: 'nope', namespace: NS }))).toEqual({
       code: 404,
       body: {
@@ -399,6 +399,33 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
           causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' }],
         },
         code: 422,
+      },
+    });
+    const immutable = await refusal(
+      core.patchNamespacedPod(
+        { name: 'ws', namespace: NS, body: { spec: { restartPolicy: 'Always' } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
+    );
+    expect(immutable.code).toBe(422);
+    expect(immutable.body).toMatchObject({
+      reason: 'Invalid',
+      details: { name: 'ws', kind: 'Pod', causes: [{ reason: 'FieldValueForbidden', field: 'spec' }] },
+    });
+    expect(immutable.body.message).toMatch(
+      /^Pod "ws" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/,
+    );
+    expect(await refusal(core.deleteNamespace({ name: 'default' }))).toEqual({
+      code: 403,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'namespaces "default" is forbidden: this namespace may not be deleted',
+        reason: 'Forbidden',
+        details: { name: 'default', kind: 'namespaces' },
+        code: 403,
       },
     });
     const net = kc.makeApiClient(NetworkingV1Api);
