@@ -33,13 +33,7 @@ describe('the workspace chat on a phone', () => {
   });
   afterAll(async () => {
     await testBrowser?.close();
-    if (workspaceId) {
-      await hangar.api(`/api/workspaces/${workspaceId}`, 'DELETE', { confirm: NAME });
-      const deadline = Date.now() + STATE_TIMEOUT;
-      while ((await hangar.api(`/api/workspaces/${workspaceId}`)).status !== 404 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
+    if (workspaceId) await hangar.deleteWorkspace(workspaceId, NAME);
     await hangar?.stop();
   });
 

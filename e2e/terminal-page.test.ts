@@ -5,7 +5,6 @@ import { startHangar, type HangarProcess } from './support/hangar.js';
 
 const NAME = 'terminal-page';
 /** Creating and deleting a real sandbox, in milliseconds. */
-const STATE_TIMEOUT = 30_000;
 /** A shell starting and answering a command, in milliseconds. */
 const OUTPUT_TIMEOUT = 15_000;
 
@@ -35,13 +34,7 @@ describe('the terminal on the workspace page', () => {
   });
   afterAll(async () => {
     await testBrowser?.close();
-    if (workspaceId) {
-      await hangar.api(`/api/workspaces/${workspaceId}`, 'DELETE', { confirm: NAME });
-      const deadline = Date.now() + STATE_TIMEOUT;
-      while ((await hangar.api(`/api/workspaces/${workspaceId}`)).status !== 404 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
+    if (workspaceId) await hangar.deleteWorkspace(workspaceId, NAME);
     await hangar?.stop();
   });
 

@@ -8,7 +8,6 @@ import { startHangar, type HangarProcess } from './support/hangar.js';
 const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
 const NAME = 'terminal-viewers';
 /** Creating and deleting a real sandbox, in milliseconds. */
-const STATE_TIMEOUT = 30_000;
 /** A shell starting and answering a command, in milliseconds. */
 const OUTPUT_TIMEOUT = 15_000;
 
@@ -59,13 +58,7 @@ describe('a terminal watched from a desktop and a phone', () => {
   afterAll(async () => {
     for (const context of contexts) await context.close();
     await testBrowser?.close();
-    if (workspaceId) {
-      await hangar.api(`/api/workspaces/${workspaceId}`, 'DELETE', { confirm: NAME });
-      const deadline = Date.now() + STATE_TIMEOUT;
-      while ((await hangar.api(`/api/workspaces/${workspaceId}`)).status !== 404 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
+    if (workspaceId) await hangar.deleteWorkspace(workspaceId, NAME);
     await hangar?.stop();
   });
 

@@ -13,6 +13,8 @@ export interface HangarProcess {
   dataDir: string;
   /** A JSON request to the server as is (under HANGAR_AUTH=none it acts as the built-in admin). */
   api(path: string, method?: string, body?: unknown): Promise<Response>;
+  /** Deletes a workspace (typing its name) through api() and waits until it is gone. */
+  deleteWorkspace(id: string, name: string): Promise<void>;
   setupUrl: string | undefined;
   output(): string;
   stop(): Promise<void>;
@@ -48,7 +50,7 @@ export async function startHangar(env: Record<string, string> = {}): Promise<Han
     await exited;
     rmSync(dataDir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000; // a hang guard: a loaded machine starts the server slowly
   while (!/listening on http/.test(output)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
@@ -58,15 +60,22 @@ export async function startHangar(env: Record<string, string> = {}): Promise<Han
   }
   await new Promise((r) => setTimeout(r, 20)); // let the rest of the banner arrive
   const url = /listening on (http:\/\/\S+)/.exec(output)![1]!;
+  const api = (path: string, method = 'GET', body?: unknown) =>
+    fetch(`${url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   return {
     url,
     dataDir,
-    api: (path, method = 'GET', body) =>
-      fetch(`${url}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
+    api,
+    deleteWorkspace: async (id, name) => {
+      await api(`/api/workspaces/${id}`, 'DELETE', { confirm: name });
+      const until = Date.now() + 60_000;
+      while ((await api(`/api/workspaces/${id}`)).status !== 404 && Date.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 250));
+    },
     setupUrl: /(http:\/\/\S+\/setup\?token=\S+)/.exec(output)?.[1],
     output: () => output,
     stop,
