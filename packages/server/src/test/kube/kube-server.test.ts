@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
@@ -42,6 +44,24 @@ async function processesOf(uid: number): Promise<number[]> {
       pids.push(Number(entry));
   }
   return pids;
+}
+
+/** A stand-in for Hangar: an HTTP server on a unix socket that answers "pong". */
+async function startBridge() {
+  const dir = await mkdtemp(join(tmpdir(), 'hangar-kube-bridge-'));
+  await chmod(dir, 0o711);
+  const http = createHttpServer((_req, res) => res.end('pong'));
+  const socket = join(dir, 'hangar.sock');
+  await new Promise<void>((resolve) => http.listen(socket, resolve));
+  await chmod(socket, 0o666);
+  return {
+    dir,
+    close: async () => {
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A request without the client library (which drops unknown fields and a 401's body). */
@@ -96,6 +116,7 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
   let server: KubeTestServer;
   let kc: KubeConfig;
   let core: CoreV1Api;
+  let bridge: Awaited<ReturnType<typeof startBridge>>;
   const podUids: number[] = [];
 
   const pod = (
@@ -139,13 +160,17 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
   };
 
   /** Resolves with the first watched pod event that `done` accepts, and every event seen until then. */
-  function watchPods(query: Record<string, string>, done: (type: string, pod: V1Pod) => boolean) {
+  function watchPods(
+    query: Record<string, string>,
+    done: (type: string, pod: V1Pod) => boolean,
+    namespace = NS,
+  ) {
     const events: { type: string; phase?: string; object: V1Pod }[] = [];
     let controller: AbortController | undefined;
     const finished = new Promise<typeof events>((resolve, reject) => {
       void new Watch(kc)
         .watch(
-          `/api/v1/namespaces/${NS}/pods`,
+          `/api/v1/namespaces/${namespace}/pods`,
           query,
           (type, object: V1Pod) => {
             events.push({ type, phase: object.status?.phase, object });
@@ -158,8 +183,8 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     return { finished: finished.finally(() => controller?.abort()) };
   }
 
-  async function runningPod(body: V1Pod): Promise<V1Pod> {
-    const list = await core.listNamespacedPod({ namespace: NS });
+  async function runningPod(body: V1Pod, namespace = NS): Promise<V1Pod> {
+    const list = await core.listNamespacedPod({ namespace });
     const watch = watchPods(
       {
         resourceVersion: list.metadata!.resourceVersion!,
@@ -169,8 +194,9 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
         p.status?.phase === 'Running' ||
         p.status?.phase === 'Failed' ||
         p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False') === true,
+      namespace,
     );
-    await core.createNamespacedPod({ namespace: NS, body });
+    await core.createNamespacedPod({ namespace, body });
     const events = await watch.finished;
     const last = events.at(-1)!;
     expect(last.phase, JSON.stringify(last.object.status)).toBe('Running');
@@ -180,7 +206,7 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
   function exec(
     name: string,
     command: string[],
-    options: { tty?: boolean; stdin?: PassThrough; stdout?: PassThrough } = {},
+    options: { tty?: boolean; stdin?: PassThrough; stdout?: PassThrough; namespace?: string } = {},
   ) {
     const stdout = options.stdout ?? new PassThrough();
     const stderr = new PassThrough();
@@ -191,7 +217,7 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     const status = new Promise<V1Status>((resolve, reject) => {
       new Exec(kc)
         .exec(
-          NS,
+          options.namespace ?? NS,
           name,
           'main',
           command,
@@ -207,15 +233,22 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
   }
 
   beforeAll(async () => {
-    server = await startKubeTestServer({ watchHistory: 200 });
+    bridge = await startBridge();
+    server = await startKubeTestServer({ watchHistory: 200, hangar: { socketDir: bridge.dir, port: 18080 } });
     kc = new KubeConfig();
     kc.loadFromFile(server.kubeconfigPath);
     core = kc.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: NS } } });
+    // The pods of the main namespace have no network (each would otherwise get a full one).
+    await kc.makeApiClient(NetworkingV1Api).createNamespacedNetworkPolicy({
+      namespace: NS,
+      body: { metadata: { name: 'no-egress' }, spec: { podSelector: {}, policyTypes: ['Egress'] } },
+    });
   });
 
   afterAll(async () => {
     await server?.close();
+    await bridge?.close();
     // No process of any pod outlives the server.
     for (const uid of podUids) expect(await processesOf(uid), `processes of uid ${uid}`).toEqual([]);
   });
@@ -723,6 +756,50 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
       404,
     );
     expect(await processesOf(uid)).toEqual([]);
+  });
+
+  it('gives pods the network their NetworkPolicies allow: none, Hangar only, or everything', async () => {
+    const namespace = 'net';
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    const net = kc.makeApiClient(NetworkingV1Api);
+    await net.createNamespacedNetworkPolicy({
+      namespace,
+      body: {
+        metadata: { name: 'isolated' },
+        spec: { podSelector: { matchLabels: { net: 'none' } }, policyTypes: ['Egress'] },
+      },
+    });
+    await net.createNamespacedNetworkPolicy({
+      namespace,
+      body: {
+        metadata: { name: 'hangar-only' },
+        spec: {
+          podSelector: { matchExpressions: [{ key: 'net', operator: 'In', values: ['hangar'] }] },
+          policyTypes: ['Egress'],
+          egress: [
+            { to: [{ ipBlock: { cidr: '10.96.0.10/32' } }], ports: [{ port: 18080, protocol: 'TCP' }] },
+          ],
+        },
+      },
+    });
+    const probe = async (name: string) => {
+      await runningPod(pod(name, { labels: { net: name } }), namespace);
+      const result = await exec(
+        name,
+        [
+          'bash',
+          '-c',
+          'if exec 3<>/dev/tcp/127.0.0.1/18080; then printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3; tail -n 1 <&3; else printf unreachable; fi 2>/dev/null; echo; grep -c . /proc/net/route',
+        ],
+        { namespace },
+      ).status;
+      return result.stdout;
+    };
+    // Routes counted with /proc/net/route's header line: none; Hangar through the bridge only;
+    // Hangar and a default route (slirp4netns).
+    expect(await probe('none')).toBe('unreachable\n1\n');
+    expect(await probe('hangar')).toBe('pong\n1\n');
+    expect(await probe('full')).toMatch(/^pong\n([2-9]|\d\d+)\n$/);
   });
 
   it('collects dependents of a deleted owner', async () => {

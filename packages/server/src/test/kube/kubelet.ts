@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { SandboxDriver, SandboxSpec } from '../../sandbox/driver.js';
 import { CLAIMS, PODS, type KubeApi } from './api.js';
 import { ContainerProcess, type ContainerSpec } from './container.js';
+import { podNetwork, type HangarBridge } from './network.js';
 import { containerEnv, sandboxLimits } from './pod-spec.js';
 import { podStatus, type ContainerState } from './pod-status.js';
 import { RESOURCES, type KubeObject } from './resources.js';
@@ -17,7 +18,8 @@ export interface KubeletOptions {
   stateRoot: string;
   /** Sandbox uids given to pods without runAsUser: `uidBase`, `uidBase + 1`, … */
   uidBase: number;
-  network: Pick<SandboxSpec, 'network' | 'hangarSocketDir' | 'hangarPort'>;
+  /** How pods reach Hangar; without it every pod's network is `none` (see network.ts). */
+  hangar?: HangarBridge;
   nodeName: string;
 }
 
@@ -182,7 +184,12 @@ export class Kubelet {
         uid,
         gid,
         env: { HOSTNAME: runtime.name },
-        ...this.options.network,
+        ...podNetwork(
+          this.api,
+          pod,
+          this.options.hangar,
+          this.options.driver.capabilities.networkPolicies.includes('full'),
+        ),
         limits: sandboxLimits(first),
       };
       await this.options.driver.create(sandbox);

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { BubblewrapDriver } from '../../sandbox/bubblewrap/index.js';
-import type { SandboxDriver, SandboxSpec } from '../../sandbox/driver.js';
+import type { SandboxDriver } from '../../sandbox/driver.js';
 import { KubeApi, NAMESPACES, PODS } from './api.js';
 import { startControllers } from './controllers.js';
 import { Kubelet } from './kubelet.js';
+import type { HangarBridge } from './network.js';
 import { authorized, handle, parsePath, sendJson } from './routes.js';
 import { badRequest, internalError, KubeError, unauthorized } from './status.js';
 import { ObjectStore } from './store.js';
@@ -20,8 +21,12 @@ import { makeCertificates } from './tls.js';
 export interface KubeTestServerOptions {
   /** Changes kept for watches to start from; older starts get 410 Expired. Default 1000. */
   watchHistory?: number;
-  /** Pods' network (default `none`); `hangar` needs the socket directory and port of a Hangar server. */
-  network?: Pick<SandboxSpec, 'network' | 'hangarSocketDir' | 'hangarPort'>;
+  /**
+   * Where pods reach Hangar (a directory with `hangar.sock`, and the port it appears on inside).
+   * With it, pods' networks follow the NetworkPolicies that select them (network.ts); without
+   * it every pod's network is `none`.
+   */
+  hangar?: HangarBridge;
   /** Sandbox uids for pods without runAsUser start here. */
   uidBase?: number;
 }
@@ -58,7 +63,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     root,
     stateRoot,
     uidBase: options.uidBase ?? 45_000 + (process.pid % 1000) * 20,
-    network: options.network ?? { network: 'none' },
+    ...(options.hangar && { hangar: options.hangar }),
     nodeName: 'kube-test-node',
   });
   const streams = new StreamServer(kubelet);
