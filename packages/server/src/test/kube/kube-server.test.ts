@@ -604,7 +604,8 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     expect(JSON.parse(byChannel(v4.frames, 3))).toEqual({
       metadata: {},
       status: 'Failure',
-      message: "command terminated with non-zero exit code: command 'sh -c echo v4; exit 5' exited with 5",
+      message:
+        'command terminated with non-zero exit code: error executing command [sh -c echo v4; exit 5], exit code 5',
       reason: 'NonZeroExitCode',
       details: { causes: [{ reason: 'ExitCode', message: '5' }] },
     });
@@ -612,7 +613,7 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     const v1 = await frames('channel.k8s.io');
     expect(v1.protocol).toBe('channel.k8s.io');
     expect(byChannel(v1.frames, 3)).toBe(
-      "command terminated with non-zero exit code: command 'sh -c echo v4; exit 5' exited with 5",
+      'command terminated with non-zero exit code: error executing command [sh -c echo v4; exit 5], exit code 5',
     );
   });
 
@@ -633,6 +634,7 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
       reason: 'Completed',
     });
     expect(await core.readNamespacedPodLog({ name: 'job-ok', namespace: NS })).toBe('done\n');
+    expect(await core.readNamespacedPodLog({ name: 'job-ok', namespace: NS, follow: true })).toBe('done\n');
     const bad = await finished('job-bad', 'exit 7');
     expect(bad.status?.phase).toBe('Failed');
     expect(bad.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
@@ -863,6 +865,8 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
         stdout: 'typed in\n',
         stderr: '',
       });
+
+      expect(await kubectl('logs', 'job-ok')).toEqual({ code: 0, stdout: 'done\n', stderr: '' });
 
       const deleted = await kubectl('delete', 'pod', 'web-b');
       expect(deleted).toMatchObject({ code: 0, stdout: 'pod "web-b" deleted\n' });

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { SandboxDriver, SandboxSpec } from '../../sandbox/driver.js';
 import { CLAIMS, PODS, type KubeApi } from './api.js';
@@ -86,13 +87,32 @@ export class Kubelet {
     };
   }
 
-  logs(namespace: string, name: string, containerName: string | null): Buffer {
+  /** A container's output so far (`tailLines`: its last lines), then, with `follow`, what it writes until it ends. */
+  logs(namespace: string, name: string, query: URLSearchParams, res: ServerResponse): void {
     const pod = this.api.store.mustGet(PODS, namespace, name);
     const runtime = this.pods.get(pod.metadata.uid);
-    const first = (pod.spec as { containers: ContainerSpec[] }).containers[0]!.name;
-    const entry = runtime?.containers.get(containerName ?? first);
+    const containerName =
+      query.get('container') ?? (pod.spec as { containers: ContainerSpec[] }).containers[0]!.name;
+    const entry = runtime?.containers.get(containerName);
     if (!entry) throw badRequest(`container ${containerName} is not valid for pod ${name}`);
-    return entry.process?.logs() ?? Buffer.alloc(0);
+    let text = entry.process?.logs() ?? Buffer.alloc(0);
+    const tail = query.get('tailLines');
+    if (tail !== null) {
+      const lines = text.toString('utf8').split(/(?<=\n)/);
+      text = Buffer.from(lines.slice(Math.max(0, lines.length - Number(tail))).join(''));
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+    res.write(text);
+    const process = entry.process;
+    if (query.get('follow') !== 'true' || !process) return void res.end();
+    const forward = (_stream: number, data: Buffer) => res.write(data);
+    process.on('data', forward);
+    const stop = () => process.off('data', forward);
+    res.on('close', stop);
+    void process.exited.then(() => {
+      stop();
+      res.end();
+    });
   }
 
   /** Stops every sandbox this node started and waits for the work under way. */

@@ -85,10 +85,7 @@ export async function handle(
   if (route.subresource === 'exec' || route.subresource === 'attach')
     throw badRequest('Upgrade request required');
   if (route.subresource === 'log' && r === PODS && method === 'GET') {
-    api.store.mustGet(PODS, ns, route.name!);
-    return void res
-      .writeHead(200, { 'Content-Type': 'text/plain' })
-      .end(kubelet.logs(ns!, route.name!, query.get('container')));
+    return kubelet.logs(ns!, route.name!, query, res);
   }
   if (
     route.subresource &&

@@ -170,7 +170,8 @@ export class StreamServer {
       channel.finish({
         metadata: {},
         status: 'Failure',
-        message: `command terminated with non-zero exit code: command '${command.join(' ')}' exited with ${exitCode}`,
+        // The kubelet's words around containerd's exit error.
+        message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${exitCode}`,
         reason: 'NonZeroExitCode',
         details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] },
       });
