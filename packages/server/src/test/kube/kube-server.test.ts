@@ -32,7 +32,8 @@ if (process.env.CI === 'true' && (bwrapMissing || kubectlMissing))
   throw new Error(`CI requires bubblewrap and kubectl: ${bwrapMissing ?? kubectlMissing}`);
 
 const NS = 'work';
-const UID = 46_000 + (process.pid % 500) * 8;
+/** Sandbox uids of this run's pods: UID … UID + 2 for the pods whose processes a test counts, one each after that for the rest. */
+const UID = 46_000 + (process.pid % 200) * 64;
 
 /** Host pids of every live process running as `uid` (an exited one still being reaped does not count). */
 async function processesOf(uid: number): Promise<number[]> {
@@ -129,7 +130,7 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
       stdin?: boolean;
     } = {},
   ): V1Pod => {
-    const uid = extra.uid ?? UID + podUids.length;
+    const uid = extra.uid ?? UID + 3 + podUids.length;
     podUids.push(uid);
     return {
       metadata: { name, labels: extra.labels ?? {} },
@@ -518,7 +519,7 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
   });
 
   it("deleting a pod stops its sandbox's processes (SIGKILL after the grace period); its claim leaves only after it", async () => {
-    const uid = UID + 7;
+    const uid = UID;
     await core.createNamespacedPersistentVolumeClaim({
       namespace: NS,
       body: {
@@ -562,7 +563,7 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     await until(() => !existsSync(claimDir));
 
     // A pod that ignores SIGTERM is killed when its grace period is over.
-    const stubbornUid = UID + 6;
+    const stubbornUid = UID + 1;
     await runningPod(
       pod('stubborn', { uid: stubbornUid, command: ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done'] }),
     );
@@ -734,7 +735,7 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
 
   it('empties a deleted namespace, pods included, then removes it', async () => {
     await core.createNamespace({ body: { metadata: { name: 'doomed-ns' } } });
-    const uid = UID + 5;
+    const uid = UID + 2;
     const body = pod('inside', { uid });
     await core.createNamespacedPod({ namespace: 'doomed-ns', body });
     const namespaces = await core.listNamespace();
