@@ -17,6 +17,9 @@ export interface DeleteOptions {
 
 /** The REST verbs over the store, with the API server's rules for each. */
 export class KubeApi {
+  /** How often a watch that allows bookmarks gets one, in ms (the API server: about a minute). */
+  bookmarkIntervalMs = 5_000;
+
   constructor(readonly store: ObjectStore) {}
 
   /** A filter for list and watch: namespace, labelSelector, fieldSelector (metadata.name, metadata.namespace, and the resource's own fields). */

@@ -235,7 +235,11 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
 
   beforeAll(async () => {
     bridge = await startBridge();
-    server = await startKubeTestServer({ watchHistory: 200, hangar: { socketDir: bridge.dir, port: 18080 } });
+    server = await startKubeTestServer({
+      watchHistory: 200,
+      bookmarkIntervalMs: 200,
+      hangar: { socketDir: bridge.dir, port: 18080 },
+    });
     kc = new KubeConfig();
     kc.loadFromFile(server.kubeconfigPath);
     core = kc.makeApiClient(CoreV1Api);
@@ -803,6 +807,36 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     expect(await probe('none')).toBe('unreachable\n1\n');
     expect(await probe('hangar')).toBe('pong\n1\n');
     expect(await probe('full')).toMatch(/^pong\n([2-9]|\d\d+)\n$/);
+  });
+
+  it('sends BOOKMARK events with the current resourceVersion to watches that allow them', async () => {
+    const list = await core.listNamespacedConfigMap({ namespace: NS });
+    let controller: AbortController | undefined;
+    const bookmark = await new Promise<{
+      kind?: string;
+      apiVersion?: string;
+      metadata?: { resourceVersion?: string };
+    }>((resolve, reject) => {
+      void new Watch(kc)
+        .watch(
+          `/api/v1/namespaces/${NS}/configmaps`,
+          { resourceVersion: list.metadata!.resourceVersion!, allowWatchBookmarks: true },
+          (
+            type: string,
+            object: { kind?: string; apiVersion?: string; metadata?: { resourceVersion?: string } },
+          ) => {
+            if (type === 'BOOKMARK') resolve(object);
+          },
+          (error: unknown) => error && reject(error as Error),
+        )
+        .then((c) => (controller = c), reject);
+    });
+    controller?.abort();
+    expect(bookmark.kind).toBe('ConfigMap');
+    expect(bookmark.apiVersion).toBe('v1');
+    expect(Number(bookmark.metadata?.resourceVersion)).toBeGreaterThanOrEqual(
+      Number(list.metadata!.resourceVersion),
+    );
   });
 
   it('collects dependents of a deleted owner', async () => {

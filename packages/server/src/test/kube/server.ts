@@ -21,6 +21,8 @@ import { makeCertificates } from './tls.js';
 export interface KubeTestServerOptions {
   /** Changes kept for watches to start from; older starts get 410 Expired. Default 1000. */
   watchHistory?: number;
+  /** How often watches with allowWatchBookmarks get a BOOKMARK, in ms. Default 5000. */
+  bookmarkIntervalMs?: number;
   /**
    * Where pods reach Hangar (a directory with `hangar.sock`, and the port it appears on inside).
    * With it, pods' networks follow the NetworkPolicies that select them (network.ts); without
@@ -57,6 +59,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   const driver = new BubblewrapDriver({ stateRoot });
   const store = new ObjectStore(options.watchHistory ?? 1000);
   const api = new KubeApi(store);
+  api.bookmarkIntervalMs = options.bookmarkIntervalMs ?? 5_000;
   const stopControllers = startControllers(api);
   const kubelet = new Kubelet(api, {
     driver,

@@ -4,9 +4,6 @@ import { groupVersion, type KubeObject, type ResourceType } from './resources.js
 import { expired } from './status.js';
 import type { StoreEvent } from './store.js';
 
-/** How often a watch that allows bookmarks gets one, in ms (the API server: about a minute). */
-const BOOKMARK_INTERVAL_MS = 5_000;
-
 /**
  * A `watch=true` request: newline-delimited JSON events, as the API server streams them.
  * Without a resourceVersion (or "0"), it starts with an ADDED event per object that matches;
@@ -80,7 +77,7 @@ export function serveWatch(
           metadata: { resourceVersion: String(api.store.currentRevision) } as KubeObject['metadata'],
         };
         send('BOOKMARK', bookmark);
-      }, BOOKMARK_INTERVAL_MS),
+      }, api.bookmarkIntervalMs),
     );
   const timeout = Number(query.get('timeoutSeconds') ?? 0);
   if (timeout > 0) timers.push(setTimeout(() => res.end(), timeout * 1000));
