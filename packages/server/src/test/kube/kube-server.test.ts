@@ -204,6 +204,21 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     return last.object;
   }
 
+  /** Runs a pod whose command ends, and resolves with it finished. */
+  async function finished(name: string, script: string): Promise<V1Pod> {
+    const list = await core.listNamespacedPod({ namespace: NS });
+    const watch = watchPods(
+      { resourceVersion: list.metadata!.resourceVersion!, fieldSelector: `metadata.name=${name}` },
+      (_t, p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed',
+    );
+    await core.createNamespacedPod({ namespace: NS, body: pod(name, { command: ['sh', '-c', script] }) });
+    return (await watch.finished).at(-1)!.object;
+  }
+
+  /** A running pod `shell` that several tests exec into (started by the first that needs it). */
+  let shell: Promise<V1Pod> | undefined;
+  const shellPod = () => (shell ??= runningPod(pod('shell')));
+
   function exec(
     name: string,
     command: string[],
@@ -317,12 +332,12 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     const ok = await exec('ws', ['sh', '-c', 'id -u; echo "$GREETING"; echo written > /workspace/note.txt'])
       .status;
     expect(ok.status).toEqual({ metadata: {}, status: 'Success' });
-    expect(ok.stdout).toBe(`${podUids[0]}\nhello from the spec\n`);
+    expect(ok.stdout).toBe(`${created.spec!.securityContext!.runAsUser}\nhello from the spec\n`);
     const boundClaim = await core.readNamespacedPersistentVolumeClaim({ name: 'work', namespace: NS });
     expect(boundClaim.status?.phase).toBe('Bound');
     const hostFile = join(server.root, 'volumes', `pvc-${boundClaim.metadata!.uid}`, 'note.txt');
     expect(await readFile(hostFile, 'utf8')).toBe('written\n');
-    expect((await stat(hostFile)).uid).toBe(podUids[0]);
+    expect((await stat(hostFile)).uid).toBe(created.spec!.securityContext!.runAsUser);
 
     // The root file system is read-only, and no capability lets the user around it.
     const ro = await exec('ws', [
@@ -336,7 +351,8 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
   it('runs exec in a terminal that follows resize messages', async () => {
     const stdin = new PassThrough();
     const stdout = Object.assign(new PassThrough(), { rows: 30, columns: 100 });
-    const run = exec('ws', ['sh', '-c', 'read a; stty size; read b; stty size'], {
+    await shellPod();
+    const run = exec('shell', ['sh', '-c', 'read a; stty size; read b; stty size'], {
       tty: true,
       stdin,
       stdout,
@@ -363,6 +379,28 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
     const ws = await new Attach(kc).attach(NS, 'echoer', 'main', stdout, null, stdin, false);
     stdin.write('one\n');
     await until(() => out.includes('got one\n'));
+    ws.close();
+  });
+
+  it("attaches to a container's terminal, which follows resize messages", async () => {
+    const body = pod('console', {
+      command: ['sh', '-c', 'while read line; do stty size; done'],
+      stdin: true,
+    });
+    body.spec!.containers[0]!.tty = true;
+    await runningPod(body);
+    const stdin = new PassThrough();
+    const stdout = Object.assign(new PassThrough(), { rows: 33, columns: 101 });
+    let out = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const ws = await new Attach(kc).attach(NS, 'console', 'main', stdout, null, stdin, true);
+    stdin.write('\n');
+    await until(() => out.includes('33 101'));
+    stdout.rows = 44;
+    stdout.columns = 111;
+    stdout.emit('resize');
+    stdin.write('\n');
+    await until(() => out.includes('44 111'));
     ws.close();
   });
 
@@ -439,19 +477,20 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
         code: 422,
       },
     });
+    await shellPod();
     const immutable = await refusal(
       core.patchNamespacedPod(
-        { name: 'ws', namespace: NS, body: { spec: { restartPolicy: 'Always' } } },
+        { name: 'shell', namespace: NS, body: { spec: { restartPolicy: 'Always' } } },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       ),
     );
     expect(immutable.code).toBe(422);
     expect(immutable.body).toMatchObject({
       reason: 'Invalid',
-      details: { name: 'ws', kind: 'Pod', causes: [{ reason: 'FieldValueForbidden', field: 'spec' }] },
+      details: { name: 'shell', kind: 'Pod', causes: [{ reason: 'FieldValueForbidden', field: 'spec' }] },
     });
     expect(immutable.body.message).toMatch(
-      /^Pod "ws" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/,
+      /^Pod "shell" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/,
     );
     expect(await refusal(core.deleteNamespace({ name: 'default' }))).toEqual({
       code: 403,
@@ -589,7 +628,8 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
   });
 
   it('falls back to v4.channel.k8s.io and channel.k8s.io for clients without v5', async () => {
-    const url = `${server.url.replace('https', 'wss')}/api/v1/namespaces/${NS}/pods/ws/exec?command=sh&command=-c&command=echo%20v4%3B%20exit%205&stdout=true&stderr=true`;
+    await shellPod();
+    const url = `${server.url.replace('https', 'wss')}/api/v1/namespaces/${NS}/pods/shell/exec?command=sh&command=-c&command=echo%20v4%3B%20exit%205&stdout=true&stderr=true`;
     const frames = (protocol: string) =>
       new Promise<{ protocol: string; frames: Buffer[] }>((resolve, reject) => {
         const ws = new WebSocket(url, [protocol], {
@@ -623,15 +663,6 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
   });
 
   it('reports a finished container: Succeeded or Failed, with its exit code', async () => {
-    const finished = async (name: string, script: string) => {
-      const list = await core.listNamespacedPod({ namespace: NS });
-      const watch = watchPods(
-        { resourceVersion: list.metadata!.resourceVersion!, fieldSelector: `metadata.name=${name}` },
-        (_t, p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed',
-      );
-      await core.createNamespacedPod({ namespace: NS, body: pod(name, { command: ['sh', '-c', script] }) });
-      return (await watch.finished).at(-1)!.object;
-    };
     const ok = await finished('job-ok', 'echo done');
     expect(ok.status?.phase).toBe('Succeeded');
     expect(ok.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
@@ -875,39 +906,44 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
       });
 
     it('gets, execs in and deletes pods', async () => {
-      const got = await kubectl('get', 'pods', '-l', 'app=web', '-o', 'json');
+      await Promise.all([
+        runningPod(pod('kc-a', { labels: { app: 'kubectl' } })),
+        runningPod(pod('kc-b', { labels: { app: 'kubectl' } })),
+        finished('kc-job', 'echo done'),
+      ]);
+      const got = await kubectl('get', 'pods', '-l', 'app=kubectl', '-o', 'json');
       expect(got.stderr).toBe('');
       const list = JSON.parse(got.stdout) as { items: V1Pod[] };
-      expect(list.items.map((p) => p.metadata!.name).sort()).toEqual(['web-a', 'web-b']);
+      expect(list.items.map((p) => p.metadata!.name).sort()).toEqual(['kc-a', 'kc-b']);
       expect(list.items[0]!.status?.phase).toBe('Running');
 
-      const table = await kubectl('get', 'pods', '-l', 'app=web');
+      const table = await kubectl('get', 'pods', '-l', 'app=kubectl');
       expect(table.stdout).toMatch(
-        /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nweb-a\s+1\/1\s+Running\s+0\s+\d+s\nweb-b\s+1\/1\s+Running\s+0\s+\d+s\n$/,
+        /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nkc-a\s+1\/1\s+Running\s+0\s+\d+s\nkc-b\s+1\/1\s+Running\s+0\s+\d+s\n$/,
       );
 
-      expect(await kubectl('exec', 'web-a', '--', 'echo', 'ok')).toEqual({
+      expect(await kubectl('exec', 'kc-a', '--', 'echo', 'ok')).toEqual({
         code: 0,
         stdout: 'ok\n',
         stderr: '',
       });
-      const failed = await kubectl('exec', 'web-a', '--', 'sh', '-c', 'echo out; echo err >&2; exit 4');
+      const failed = await kubectl('exec', 'kc-a', '--', 'sh', '-c', 'echo out; echo err >&2; exit 4');
       expect(failed).toMatchObject({ code: 4, stdout: 'out\n' });
       expect(failed.stderr).toContain('err\n');
       // -i: stdin to the command, and its end (v5's close message) ends cat.
-      expect(await kubectlWithInput('typed in\n', 'exec', '-i', 'web-a', '--', 'cat')).toEqual({
+      expect(await kubectlWithInput('typed in\n', 'exec', '-i', 'kc-a', '--', 'cat')).toEqual({
         code: 0,
         stdout: 'typed in\n',
         stderr: '',
       });
 
-      expect(await kubectl('logs', 'job-ok')).toEqual({ code: 0, stdout: 'done\n', stderr: '' });
+      expect(await kubectl('logs', 'kc-job')).toEqual({ code: 0, stdout: 'done\n', stderr: '' });
 
-      const deleted = await kubectl('delete', 'pod', 'web-b');
-      expect(deleted).toMatchObject({ code: 0, stdout: 'pod "web-b" deleted\n' });
-      const missing = await kubectl('get', 'pod', 'web-b');
+      const deleted = await kubectl('delete', 'pod', 'kc-b');
+      expect(deleted).toMatchObject({ code: 0, stdout: 'pod "kc-b" deleted\n' });
+      const missing = await kubectl('get', 'pod', 'kc-b');
       expect(missing.code).toBe(1);
-      expect(missing.stderr).toContain('Error from server (NotFound): pods "web-b" not found');
+      expect(missing.stderr).toContain('Error from server (NotFound): pods "kc-b" not found');
     });
   });
 });
