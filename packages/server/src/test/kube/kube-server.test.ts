@@ -655,6 +655,25 @@ describe.skipIf(bwrapMissing)('Kubernetes API test server', () => {
       details: { causes: [{ reason: 'ExitCode', message: '5' }] },
     });
     // The first protocol reports only a failure's message, as text.
+    // Refused before the upgrade: an HTTP answer with a Status, as the API server gives it.
+    const refused = await new Promise<{ code: number; body: string }>((resolve, reject) => {
+      const ws = new WebSocket(url.replace('/pods/shell/', '/pods/nope/'), ['v5.channel.k8s.io'], {
+        ca: server.ca,
+        headers: { Authorization: `Bearer ${server.token}` },
+      });
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+      });
+      ws.on('open', () => reject(new Error('upgraded an exec into a missing pod')));
+    });
+    expect(refused.code).toBe(404);
+    expect(JSON.parse(refused.body)).toMatchObject({
+      kind: 'Status',
+      reason: 'NotFound',
+      message: 'pods "nope" not found',
+    });
     const v1 = await frames('channel.k8s.io');
     expect(v1.protocol).toBe('channel.k8s.io');
     expect(byChannel(v1.frames, 3)).toBe(
